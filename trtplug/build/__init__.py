@@ -1,0 +1,1 @@
+"""Build stage: host compiler invocation and native source locations."""

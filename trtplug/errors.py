@@ -1,0 +1,48 @@
+"""The errors trtplug raises. Every message names what was wrong and where."""
+
+
+class TrtPlugError(Exception):
+    """Base class of every error trtplug raises on purpose."""
+
+
+class DefinitionError(TrtPlugError):
+    """A TrtPlugin class declares something invalid (raised at class creation or trace time)."""
+
+
+class TraceError(DefinitionError):
+    """`output_shapes`, `workspace` or `enqueue` did something that cannot be traced."""
+
+
+class KernelCompileError(TrtPlugError):
+    """A Numba kernel could not be compiled ahead of time, or uses an unsupported feature."""
+
+
+class BuildError(TrtPlugError):
+    """The host compiler failed. Carries the command and the tail of its output."""
+
+    def __init__(self, message, command=None, output=""):
+        self.command = command
+        self.output = output
+        text = message
+        if command:
+            text += "\n  command: " + " ".join(str(c) for c in command)
+        if output:
+            tail = "\n".join(output.strip().splitlines()[-40:])
+            text += "\n  compiler output (tail):\n" + "\n".join("    " + l for l in tail.splitlines())
+        super().__init__(text)
+
+
+class HeadersNotFoundError(BuildError):
+    """TensorRT (or CUDA) headers needed for the build were not found."""
+
+
+class LoadError(TrtPlugError):
+    """A built library could not be loaded, or does not hold what was expected."""
+
+
+class NativeError(TrtPlugError):
+    """The native runtime returned a failure status; the message is its log line."""
+
+    def __init__(self, message, status=None):
+        self.status = status
+        super().__init__(message)
