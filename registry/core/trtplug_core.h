@@ -180,6 +180,9 @@ struct VariantDesc {
 struct OutputDesc {
     int32_t rank;
     const Expr* shape;  // rank expressions
+    // When set, the output has exactly the shape of input `input` (any rank); rank/shape unused.
+    bool copy_input_shape = false;
+    int32_t input = 0;
 };
 
 struct PluginDesc {

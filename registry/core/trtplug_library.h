@@ -39,6 +39,9 @@ TRTPLUG_EXPORT int32_t trtplug_plugin_index(const char* name, const char* versio
 TRTPLUG_EXPORT void* trtplug_instance_create(int32_t plugin_index, const void* serialized, size_t length, char* err,
                                              size_t err_capacity);
 TRTPLUG_EXPORT void trtplug_instance_destroy(void* instance);
+// Sets one attribute from a TensorRT-style PluginField (field_type: trtplug::FieldType values).
+TRTPLUG_EXPORT int32_t trtplug_instance_set_field(void* instance, const char* name, int32_t field_type, const void* data,
+                                                  int32_t length, char* err, size_t err_capacity);
 // Writes the serialized instance; with buffer null, only *length is set.
 TRTPLUG_EXPORT int32_t trtplug_instance_serialize(void* instance, void* buffer, size_t capacity, size_t* length,
                                                   char* err, size_t err_capacity);
@@ -60,3 +63,7 @@ TRTPLUG_EXPORT int32_t trtplug_enqueue(void* instance, int32_t variant, int32_t 
                                        size_t workspace_bytes, void* stream, char* err, size_t err_capacity);
 // Loads every module of every plugin in the current context (reports a missing image early).
 TRTPLUG_EXPORT int32_t trtplug_prepare(char* err, size_t err_capacity);
+// Whether libcuda.so.1 loaded, its version, and the sm of the current context's device (0: none).
+// Returns kDriverMissing / kCudaError (with the outputs still filled) when the driver is unusable.
+TRTPLUG_EXPORT int32_t trtplug_device_info(int32_t* driver_loaded, int32_t* driver_version, int32_t* sm, char* err,
+                                           size_t err_capacity);

@@ -1,0 +1,263 @@
+// The library's C API (trtplug_library.h): plugins and instances without TensorRT.
+#include <cstdio>
+#include <cstring>
+#include <new>
+
+#include "core_internal.h"
+#include "trtplug_library.h"
+
+namespace trtplug {
+namespace {
+
+struct Instance {
+    const PluginDesc* desc;
+    AttrValues values;
+};
+
+const char* plugin_namespace() {
+    const char* ns = library().plugin_namespace;
+    return ns ? ns : "";
+}
+
+void write_err(char* err, size_t capacity, const std::string& message) {
+    if (err && capacity > 0) std::snprintf(err, capacity, "%s", message.c_str());
+}
+
+// Reports a failure: fills the caller's buffer and logs one line.
+int32_t report(const PluginDesc* desc, const Error& e, char* err, size_t capacity) {
+    write_err(err, capacity, e.message);
+    log_line(Severity::kError, plugin_namespace(), desc ? desc->name : library().name, e.message.c_str());
+    return static_cast<int32_t>(e.status);
+}
+
+int32_t report(const PluginDesc* desc, Status s, const char* message, char* err, size_t capacity) {
+    Error e;
+    e.status = s;
+    try {
+        e.message = message;
+    } catch (...) {
+    }
+    return report(desc, e, err, capacity);
+}
+
+// Wraps a C entry point: no exception crosses the C ABI.
+template <class Body>
+int32_t c_guard(const PluginDesc* desc, char* err, size_t capacity, Body&& body) noexcept {
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        return report(desc, Status::kInternal, "out of memory", err, capacity);
+    } catch (...) {
+        return report(desc, Status::kInternal, "unexpected internal error", err, capacity);
+    }
+}
+
+bool to_shapes(const PluginDesc& desc, int32_t n, const int32_t* ranks, const int64_t* dims, std::vector<Shape>* out,
+               Error* e, const char* what) {
+    if (n < 0 || (n > 0 && (!ranks || !dims))) {
+        detail::fail(e, Status::kBadArgument, detail::strf("%s: null ranks or dims", what));
+        return false;
+    }
+    out->assign(static_cast<size_t>(n), Shape{});
+    for (int32_t i = 0; i < n; ++i) {
+        Shape& s = (*out)[static_cast<size_t>(i)];
+        s.rank = ranks[i];
+        if (s.rank < 0 || s.rank > kMaxRank) {
+            detail::fail(e, Status::kBadArgument,
+                         detail::strf("%s %d of plugin '%s' has rank %d (allowed 0..%d)", what, i, desc.name, s.rank, kMaxRank));
+            return false;
+        }
+        for (int32_t a = 0; a < s.rank; ++a) s.dims[a] = dims[static_cast<size_t>(i) * kMaxRank + static_cast<size_t>(a)];
+    }
+    return true;
+}
+
+}  // namespace
+}  // namespace trtplug
+
+using namespace trtplug;
+
+TRTPLUG_EXPORT int32_t trtplug_abi_version(void) { return kTrtplugAbiVersion; }
+
+TRTPLUG_EXPORT const char* trtplug_library_info(void) {
+    const char* info = library().info_json;
+    return info ? info : "{}";
+}
+
+TRTPLUG_EXPORT int32_t trtplug_plugin_count(void) { return library().n_plugins; }
+
+TRTPLUG_EXPORT int32_t trtplug_plugin_index(const char* name, const char* version) {
+    if (!name) return -1;
+    const LibraryDesc& lib = library();
+    for (int32_t i = 0; i < lib.n_plugins; ++i) {
+        const PluginDesc* p = lib.plugins[i];
+        if (std::strcmp(p->name, name) == 0 && (!version || std::strcmp(p->version, version) == 0)) return i;
+    }
+    return -1;
+}
+
+TRTPLUG_EXPORT void* trtplug_instance_create(int32_t plugin_index, const void* serialized, size_t length, char* err,
+                                             size_t err_capacity) {
+    const LibraryDesc& lib = library();
+    if (plugin_index < 0 || plugin_index >= lib.n_plugins) {
+        report(nullptr, Status::kBadArgument,
+               detail::strf("plugin index %d out of range (%d plugins)", plugin_index, lib.n_plugins).c_str(), err,
+               err_capacity);
+        return nullptr;
+    }
+    const PluginDesc* desc = lib.plugins[plugin_index];
+    Instance* instance = nullptr;
+    c_guard(desc, err, err_capacity, [&]() -> int32_t {
+        auto* created = new Instance{desc, {}};
+        Error e;
+        if (serialized) {
+            if (deserialize(*desc, serialized, length, &created->values, &e) != Status::kOk) {
+                delete created;
+                return report(desc, e, err, err_capacity);
+            }
+        } else {
+            attrs_default(*desc, &created->values);
+        }
+        instance = created;
+        return 0;
+    });
+    return instance;
+}
+
+TRTPLUG_EXPORT void trtplug_instance_destroy(void* instance) { delete static_cast<Instance*>(instance); }
+
+TRTPLUG_EXPORT int32_t trtplug_instance_set_field(void* instance, const char* name, int32_t field_type, const void* data,
+                                                  int32_t length, char* err, size_t err_capacity) {
+    if (!instance) return report(nullptr, Status::kBadArgument, "null instance", err, err_capacity);
+    Instance* in = static_cast<Instance*>(instance);
+    return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
+        Error e;
+        if (attrs_set_field(*in->desc, &in->values, name, static_cast<FieldType>(field_type), data, length, &e) !=
+            Status::kOk) {
+            return report(in->desc, e, err, err_capacity);
+        }
+        return 0;
+    });
+}
+
+TRTPLUG_EXPORT int32_t trtplug_instance_serialize(void* instance, void* buffer, size_t capacity, size_t* length, char* err,
+                                                  size_t err_capacity) {
+    if (!instance) return report(nullptr, Status::kBadArgument, "null instance", err, err_capacity);
+    Instance* in = static_cast<Instance*>(instance);
+    return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
+        Error e;
+        if (attrs_validate(*in->desc, in->values, &e) != Status::kOk) return report(in->desc, e, err, err_capacity);
+        const size_t size = serialized_size(*in->desc, in->values);
+        if (length) *length = size;
+        if (!buffer) return 0;
+        if (serialize(*in->desc, in->values, buffer, capacity, &e) != Status::kOk) return report(in->desc, e, err, err_capacity);
+        return 0;
+    });
+}
+
+TRTPLUG_EXPORT int32_t trtplug_output_shape(void* instance, int32_t n_inputs, const int32_t* input_ranks,
+                                            const int64_t* input_dims, int32_t output_index, int32_t* out_rank,
+                                            int64_t* out_dims, char* err, size_t err_capacity) {
+    if (!instance) return report(nullptr, Status::kBadArgument, "null instance", err, err_capacity);
+    Instance* in = static_cast<Instance*>(instance);
+    return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
+        Error e;
+        std::vector<Shape> shapes;
+        if (!out_rank || !out_dims) return report(in->desc, Status::kBadArgument, "null output rank or dims", err, err_capacity);
+        if (attrs_validate(*in->desc, in->values, &e) != Status::kOk ||
+            !to_shapes(*in->desc, n_inputs, input_ranks, input_dims, &shapes, &e, "input") ||
+            check_inputs(*in->desc, shapes.data(), n_inputs, &e) != Status::kOk) {
+            return report(in->desc, e, err, err_capacity);
+        }
+        Shape out;
+        if (output_shape(*in->desc, in->values, shapes.data(), output_index, &out, &e) != Status::kOk) {
+            return report(in->desc, e, err, err_capacity);
+        }
+        *out_rank = out.rank;
+        for (int32_t a = 0; a < kMaxRank; ++a) out_dims[a] = a < out.rank ? out.dims[a] : 0;
+        return 0;
+    });
+}
+
+TRTPLUG_EXPORT int32_t trtplug_find_variant(void* instance, const int32_t* io_types) {
+    if (!instance || !io_types) return -1;
+    const PluginDesc& desc = *static_cast<Instance*>(instance)->desc;
+    const int32_t n = desc.n_inputs + desc.n_outputs;
+    DType types[2 * kMaxRank * 8];
+    if (n < 0 || n > static_cast<int32_t>(sizeof types / sizeof types[0])) return -1;
+    for (int32_t i = 0; i < n; ++i) types[i] = static_cast<DType>(io_types[i]);
+    return find_variant(desc, types);
+}
+
+TRTPLUG_EXPORT int32_t trtplug_workspace_size(void* instance, int32_t variant, int32_t n_inputs, const int32_t* input_ranks,
+                                              const int64_t* input_dims, size_t* bytes, char* err, size_t err_capacity) {
+    if (!instance) return report(nullptr, Status::kBadArgument, "null instance", err, err_capacity);
+    Instance* in = static_cast<Instance*>(instance);
+    return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
+        Error e;
+        std::vector<Shape> shapes;
+        if (attrs_validate(*in->desc, in->values, &e) != Status::kOk ||
+            !to_shapes(*in->desc, n_inputs, input_ranks, input_dims, &shapes, &e, "input") ||
+            check_inputs(*in->desc, shapes.data(), n_inputs, &e) != Status::kOk ||
+            workspace_size(*in->desc, in->values, variant, shapes.data(), bytes, &e) != Status::kOk) {
+            return report(in->desc, e, err, err_capacity);
+        }
+        return 0;
+    });
+}
+
+TRTPLUG_EXPORT int32_t trtplug_enqueue(void* instance, int32_t variant, int32_t n_inputs, const int32_t* input_ranks,
+                                       const int64_t* input_dims, const void* const* inputs, int32_t n_outputs,
+                                       const int32_t* output_ranks, const int64_t* output_dims, void* const* outputs,
+                                       void* workspace, size_t workspace_bytes, void* stream, char* err,
+                                       size_t err_capacity) {
+    if (!instance) return report(nullptr, Status::kBadArgument, "null instance", err, err_capacity);
+    Instance* in = static_cast<Instance*>(instance);
+    return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
+        const PluginDesc& desc = *in->desc;
+        Error e;
+        std::vector<Shape> in_shapes, out_shapes;
+        if (n_outputs != desc.n_outputs) {
+            return report(in->desc, Status::kBadArgument,
+                          detail::strf("plugin '%s' has %d outputs, got %d", desc.name, desc.n_outputs, n_outputs).c_str(),
+                          err, err_capacity);
+        }
+        if (attrs_validate(desc, in->values, &e) != Status::kOk ||
+            !to_shapes(desc, n_inputs, input_ranks, input_dims, &in_shapes, &e, "input") ||
+            check_inputs(desc, in_shapes.data(), n_inputs, &e) != Status::kOk ||
+            !to_shapes(desc, n_outputs, output_ranks, output_dims, &out_shapes, &e, "output")) {
+            return report(in->desc, e, err, err_capacity);
+        }
+        TensorArgs t{in_shapes.data(), out_shapes.data(), inputs, outputs, workspace, workspace_bytes};
+        if (enqueue(desc, in->values, variant, t, stream, &e) != Status::kOk) return report(in->desc, e, err, err_capacity);
+        return 0;
+    });
+}
+
+TRTPLUG_EXPORT int32_t trtplug_prepare(char* err, size_t err_capacity) {
+    return c_guard(nullptr, err, err_capacity, [&]() -> int32_t {
+        const LibraryDesc& lib = library();
+        for (int32_t i = 0; i < lib.n_plugins; ++i) {
+            Error e;
+            if (prepare_modules(*lib.plugins[i], &e) != Status::kOk) return report(lib.plugins[i], e, err, err_capacity);
+        }
+        return 0;
+    });
+}
+
+TRTPLUG_EXPORT int32_t trtplug_device_info(int32_t* driver_loaded, int32_t* driver_version, int32_t* sm, char* err,
+                                           size_t err_capacity) {
+    return c_guard(nullptr, err, err_capacity, [&]() -> int32_t {
+        DeviceInfo info;
+        Error e;
+        const Status s = device_info(&info, &e);
+        if (driver_loaded) *driver_loaded = info.driver_loaded ? 1 : 0;
+        if (driver_version) *driver_version = info.driver_version;
+        if (sm) *sm = info.sm;
+        if (s != Status::kOk) {
+            write_err(err, err_capacity, e.message);  // a diagnostic query: no log line
+            return static_cast<int32_t>(s);
+        }
+        return 0;
+    });
+}

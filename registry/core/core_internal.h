@@ -1,0 +1,79 @@
+// Helpers shared by the core's translation units. Not part of the public contract.
+#pragma once
+
+#include <cstdarg>
+#include <cstdio>
+#include <new>
+#include <string>
+
+#include "trtplug_core.h"
+
+namespace trtplug {
+namespace detail {
+
+std::string strf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+
+// Fills err (when not null) and returns s.
+Status fail(Error* err, Status s, std::string message);
+
+inline Status ok(Error* err) {
+    if (err) {
+        err->status = Status::kOk;
+        err->message.clear();
+    }
+    return Status::kOk;
+}
+
+// Runs body (returning Status) and turns any exception into a Status: nothing thrown by the
+// standard library (bad_alloc, length_error) leaves a core function.
+template <class Body>
+Status guarded(Error* err, const char* where, Body&& body) noexcept {
+    try {
+        return body();
+    } catch (const std::bad_alloc&) {
+        if (err) {
+            err->status = Status::kInternal;
+            try {
+                err->message = std::string(where) + ": out of memory";
+            } catch (...) {
+            }
+        }
+        return Status::kInternal;
+    } catch (...) {
+        if (err) {
+            err->status = Status::kInternal;
+            try {
+                err->message = std::string(where) + ": unexpected internal error";
+            } catch (...) {
+            }
+        }
+        return Status::kInternal;
+    }
+}
+
+int64_t dtype_size(DType t);  // 0 for an unknown value
+const char* dtype_name(DType t);
+const char* attr_type_name(AttrType t);
+
+// Product of a shape's dims; false on a negative dim or int64 overflow.
+bool checked_numel(const Shape& s, int64_t* out);
+
+constexpr size_t kWorkspaceAlignment = 256;
+
+// IEEE half <-> float (round to nearest even; NaN and infinities kept).
+uint16_t float_to_half(float f);
+float half_to_float(uint16_t h);
+
+// Checks one attribute value against its descriptor (count, element range, int32 range of ints,
+// 0/1 of bools, no NUL in strings); *why names the problem, starting with the attribute's name.
+bool check_attr_value(const AttrDesc& desc, const AttrValue& value, std::string* why);
+
+// Text safe to put in a one-line message: printable ASCII kept, the rest escaped, at most
+// `limit` bytes shown.
+std::string printable(const char* data, size_t size, size_t limit = 64);
+
+// IEEE CRC-32 (the one zlib.crc32 computes).
+uint32_t crc32(const void* data, size_t size);
+
+}  // namespace detail
+}  // namespace trtplug

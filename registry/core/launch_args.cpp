@@ -1,0 +1,284 @@
+// Launch dimensions and Numba-convention argument packing (no GPU needed).
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "core_internal.h"
+#include "launch_args.h"
+
+namespace trtplug {
+namespace detail {
+
+namespace {
+
+const char* scalar_type_name(ScalarType t) {
+    switch (t) {
+        case ScalarType::kInt32: return "int32";
+        case ScalarType::kInt64: return "int64";
+        case ScalarType::kFloat32: return "float32";
+        case ScalarType::kFloat64: return "float64";
+        case ScalarType::kFloat16: return "float16";
+        case ScalarType::kBool: return "bool";
+        case ScalarType::kUInt8: return "uint8";
+        case ScalarType::kInt8: return "int8";
+    }
+    return "unknown scalar type";
+}
+
+template <class T>
+uint64_t to_slot(T v) {
+    uint64_t slot = 0;
+    std::memcpy(&slot, &v, sizeof(T));
+    return slot;
+}
+
+bool in_range(int64_t v, int64_t lo, int64_t hi, ScalarType t, std::string* why) {
+    if (v < lo || v > hi) {
+        *why = strf("value %lld does not fit %s", static_cast<long long>(v), scalar_type_name(t));
+        return false;
+    }
+    return true;
+}
+
+}  // namespace
+
+Status scalar_from_int(ScalarType type, int64_t v, uint64_t* slot, std::string* why) {
+    switch (type) {
+        case ScalarType::kInt32:
+            if (!in_range(v, INT32_MIN, INT32_MAX, type, why)) return Status::kExprError;
+            *slot = to_slot(static_cast<int32_t>(v));
+            return Status::kOk;
+        case ScalarType::kInt64: *slot = to_slot(v); return Status::kOk;
+        case ScalarType::kFloat32: *slot = to_slot(static_cast<float>(v)); return Status::kOk;
+        case ScalarType::kFloat64: *slot = to_slot(static_cast<double>(v)); return Status::kOk;
+        case ScalarType::kFloat16: *slot = to_slot(float_to_half(static_cast<float>(v))); return Status::kOk;
+        case ScalarType::kBool: *slot = to_slot(static_cast<uint8_t>(v != 0)); return Status::kOk;
+        case ScalarType::kUInt8:
+            if (!in_range(v, 0, 255, type, why)) return Status::kExprError;
+            *slot = to_slot(static_cast<uint8_t>(v));
+            return Status::kOk;
+        case ScalarType::kInt8:
+            if (!in_range(v, -128, 127, type, why)) return Status::kExprError;
+            *slot = to_slot(static_cast<int8_t>(v));
+            return Status::kOk;
+    }
+    *why = strf("unknown scalar type %d", static_cast<int>(type));
+    return Status::kInternal;
+}
+
+Status scalar_from_double(ScalarType type, double v, uint64_t* slot, std::string* why) {
+    switch (type) {
+        case ScalarType::kFloat32: *slot = to_slot(static_cast<float>(v)); return Status::kOk;
+        case ScalarType::kFloat64: *slot = to_slot(v); return Status::kOk;
+        case ScalarType::kFloat16: *slot = to_slot(float_to_half(static_cast<float>(v))); return Status::kOk;
+        default: break;
+    }
+    // Integer and bool parameters take only integral values (2^63 is the first double past int64).
+    if (!(v == std::floor(v)) || v < -9223372036854775808.0 || v >= 9223372036854775808.0) {
+        *why = strf("value %.17g cannot be passed as %s", v, scalar_type_name(type));
+        return Status::kExprError;
+    }
+    return scalar_from_int(type, static_cast<int64_t>(v), slot, why);
+}
+
+Status launch_dims(const LaunchDesc& launch, const EvalEnv& env, LaunchDims* dims, Error* err) {
+    static const char* const axis[3] = {"x", "y", "z"};
+    static const int64_t grid_limit[3] = {2147483647, 65535, 65535};
+    dims->empty = false;
+    for (int i = 0; i < 3; ++i) {
+        int64_t g = 0, b = 0;
+        Error e;
+        if (eval_expr(launch.grid[i], env, &g, &e) != Status::kOk) {
+            return fail(err, e.status, strf("launch '%s' grid.%s: %s", launch.entry, axis[i], e.message.c_str()));
+        }
+        if (eval_expr(launch.block[i], env, &b, &e) != Status::kOk) {
+            return fail(err, e.status, strf("launch '%s' block.%s: %s", launch.entry, axis[i], e.message.c_str()));
+        }
+        if (g < 0 || g > grid_limit[i]) {
+            return fail(err, Status::kExprError,
+                        strf("launch '%s' grid.%s is %lld (allowed 0..%lld)", launch.entry, axis[i],
+                             static_cast<long long>(g), static_cast<long long>(grid_limit[i])));
+        }
+        if (b < 1 || b > 1024) {
+            return fail(err, Status::kExprError,
+                        strf("launch '%s' block.%s is %lld (allowed 1..1024)", launch.entry, axis[i],
+                             static_cast<long long>(b)));
+        }
+        if (g == 0) dims->empty = true;
+        dims->grid[i] = static_cast<uint32_t>(g);
+        dims->block[i] = static_cast<uint32_t>(b);
+    }
+    int64_t shared = 0;
+    Error e;
+    if (eval_expr(launch.shared_bytes, env, &shared, &e) != Status::kOk) {
+        return fail(err, e.status, strf("launch '%s' shared memory: %s", launch.entry, e.message.c_str()));
+    }
+    if (shared < 0 || shared > INT32_MAX) {
+        return fail(err, Status::kExprError,
+                    strf("launch '%s' dynamic shared memory is %lld bytes", launch.entry, static_cast<long long>(shared)));
+    }
+    dims->shared_bytes = static_cast<uint32_t>(shared);
+    return ok(err);
+}
+
+Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& launch, const EvalEnv& env,
+                 const TensorArgs& tensors, const WorkspaceLayout& workspace, PackedArgs* packed, Error* err) {
+    if (variant < 0 || variant >= desc.n_variants) {
+        return fail(err, Status::kBadArgument, strf("variant %d out of range (%d variants)", variant, desc.n_variants));
+    }
+    const VariantDesc& var = desc.variants[variant];
+    const int32_t n_io = desc.n_inputs + desc.n_outputs;
+    std::vector<uint64_t>& slots = packed->slots;
+    slots.clear();
+    slots.reserve(launch.n_params > 0 ? static_cast<size_t>(launch.n_params) : 0);
+    for (int32_t a = 0; a < launch.n_args; ++a) {
+        const ArgDesc& arg = launch.args[a];
+        std::string why;
+        uint64_t slot = 0;
+        switch (arg.kind) {
+            case ArgKind::kTensor:
+            case ArgKind::kWorkspace: {
+                const void* data = nullptr;
+                int64_t itemsize = 0;
+                size_t capacity = 0;
+                std::string what;
+                if (arg.kind == ArgKind::kTensor) {
+                    if (arg.index < 0 || arg.index >= n_io) {
+                        return fail(err, Status::kInternal,
+                                    strf("launch '%s' argument %d: tensor index %d out of range", launch.entry, a, arg.index));
+                    }
+                    const bool is_input = arg.index < desc.n_inputs;
+                    const Shape* shapes = is_input ? tensors.input_shapes : tensors.output_shapes;
+                    const int32_t k = is_input ? arg.index : arg.index - desc.n_inputs;
+                    if (!shapes) return fail(err, Status::kBadArgument, "tensor shapes missing (null pointer)");
+                    int64_t numel = 0;
+                    if (!checked_numel(shapes[k], &numel)) {
+                        return fail(err, Status::kBadArgument, strf("tensor %d has an invalid shape", arg.index));
+                    }
+                    const DType dt = var.io_types[arg.index];
+                    itemsize = dtype_size(dt);
+                    if (__builtin_mul_overflow(static_cast<size_t>(numel), static_cast<size_t>(itemsize), &capacity)) {
+                        return fail(err, Status::kBadArgument, strf("tensor %d: byte size overflows", arg.index));
+                    }
+                    if (is_input) {
+                        data = tensors.inputs ? tensors.inputs[k] : nullptr;
+                    } else {
+                        data = tensors.outputs ? tensors.outputs[k] : nullptr;
+                    }
+                    what = strf("%s '%s'", is_input ? "input" : "output",
+                                desc.io_names && desc.io_names[arg.index] ? desc.io_names[arg.index] : "?");
+                } else {
+                    if (arg.index < 0 || arg.index >= var.n_workspace ||
+                        static_cast<size_t>(arg.index) >= workspace.sizes.size()) {
+                        return fail(err, Status::kInternal,
+                                    strf("launch '%s' argument %d: workspace index %d out of range", launch.entry, a,
+                                         arg.index));
+                    }
+                    itemsize = dtype_size(var.workspace[arg.index].dtype);
+                    capacity = workspace.sizes[static_cast<size_t>(arg.index)];
+                    data = tensors.workspace
+                               ? static_cast<const char*>(tensors.workspace) + workspace.offsets[static_cast<size_t>(arg.index)]
+                               : nullptr;
+                    what = strf("workspace buffer %d", arg.index);
+                }
+                if (arg.view_rank < 0 || arg.view_rank > kMaxRank) {
+                    return fail(err, Status::kInternal,
+                                strf("launch '%s' argument %d: view rank %d", launch.entry, a, arg.view_rank));
+                }
+                int64_t shape[kMaxRank];
+                int64_t nitems = 1;
+                for (int32_t d = 0; d < arg.view_rank; ++d) {
+                    Error e;
+                    if (eval_expr(arg.view_shape[d], env, &shape[d], &e) != Status::kOk) {
+                        return fail(err, e.status, strf("launch '%s' argument %d (%s) dim %d: %s", launch.entry, a,
+                                                        what.c_str(), d, e.message.c_str()));
+                    }
+                    if (shape[d] < 0 || __builtin_mul_overflow(nitems, shape[d], &nitems)) {
+                        return fail(err, Status::kExprError,
+                                    strf("launch '%s' argument %d (%s): view dim %d is %lld", launch.entry, a,
+                                         what.c_str(), d, static_cast<long long>(shape[d])));
+                    }
+                }
+                int64_t view_bytes = 0;
+                if (__builtin_mul_overflow(nitems, itemsize, &view_bytes) || static_cast<uint64_t>(view_bytes) > capacity) {
+                    return fail(err, Status::kBadArgument,
+                                strf("launch '%s' argument %d: a view of %lld elements (%lld bytes each) does not fit "
+                                     "%s of %zu bytes", launch.entry, a, static_cast<long long>(nitems),
+                                     static_cast<long long>(itemsize), what.c_str(), capacity));
+                }
+                if (!data && nitems > 0) {
+                    return fail(err, Status::kBadArgument,
+                                strf("launch '%s' argument %d: %s has a null data pointer", launch.entry, a, what.c_str()));
+                }
+                slots.push_back(0);  // meminfo
+                slots.push_back(0);  // parent
+                slots.push_back(static_cast<uint64_t>(nitems));
+                slots.push_back(static_cast<uint64_t>(itemsize));
+                slots.push_back(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data)));
+                for (int32_t d = 0; d < arg.view_rank; ++d) slots.push_back(static_cast<uint64_t>(shape[d]));
+                int64_t stride = itemsize;
+                const size_t first_stride = slots.size();
+                slots.resize(first_stride + static_cast<size_t>(arg.view_rank));
+                for (int32_t d = arg.view_rank - 1; d >= 0; --d) {
+                    slots[first_stride + static_cast<size_t>(d)] = static_cast<uint64_t>(stride);
+                    __builtin_mul_overflow(stride, shape[d], &stride);  // wraps only past a zero dim
+                }
+                continue;
+            }
+            case ArgKind::kScalarExpr: {
+                int64_t v = 0;
+                Error e;
+                if (eval_expr(arg.value, env, &v, &e) != Status::kOk) {
+                    return fail(err, e.status, strf("launch '%s' argument %d: %s", launch.entry, a, e.message.c_str()));
+                }
+                Status s = scalar_from_int(arg.scalar_type, v, &slot, &why);
+                if (s != Status::kOk) return fail(err, s, strf("launch '%s' argument %d: %s", launch.entry, a, why.c_str()));
+                break;
+            }
+            case ArgKind::kScalarAttr: {
+                if (!env.attrs || arg.index < 0 || arg.index >= desc.n_attrs ||
+                    static_cast<size_t>(arg.index) >= env.attrs->size()) {
+                    return fail(err, Status::kInternal,
+                                strf("launch '%s' argument %d: attribute index %d out of range", launch.entry, a, arg.index));
+                }
+                const AttrDesc& ad = desc.attrs[arg.index];
+                const AttrValue& av = (*env.attrs)[static_cast<size_t>(arg.index)];
+                Status s;
+                if ((ad.type == AttrType::kInt || ad.type == AttrType::kBool) && av.ints.size() == 1) {
+                    s = scalar_from_int(arg.scalar_type, av.ints[0], &slot, &why);
+                } else if (ad.type == AttrType::kFloat && av.floats.size() == 1) {
+                    s = scalar_from_double(arg.scalar_type, static_cast<double>(av.floats[0]), &slot, &why);
+                } else {
+                    return fail(err, Status::kInternal,
+                                strf("launch '%s' argument %d: attribute '%s' is not a scalar with one value",
+                                     launch.entry, a, ad.name));
+                }
+                if (s != Status::kOk) {
+                    return fail(err, s, strf("launch '%s' argument %d (attribute '%s'): %s", launch.entry, a, ad.name,
+                                             why.c_str()));
+                }
+                break;
+            }
+            case ArgKind::kScalarConst: {
+                Status s = scalar_from_double(arg.scalar_type, arg.const_value, &slot, &why);
+                if (s != Status::kOk) return fail(err, s, strf("launch '%s' argument %d: %s", launch.entry, a, why.c_str()));
+                break;
+            }
+            default:
+                return fail(err, Status::kInternal,
+                            strf("launch '%s' argument %d: unknown kind %d", launch.entry, a, static_cast<int>(arg.kind)));
+        }
+        slots.push_back(slot);
+    }
+    if (slots.size() != static_cast<size_t>(launch.n_params)) {
+        return fail(err, Status::kInternal,
+                    strf("launch '%s': arguments pack into %zu parameters, the kernel declares %d", launch.entry,
+                         slots.size(), launch.n_params));
+    }
+    packed->pointers.resize(slots.size());
+    for (size_t i = 0; i < slots.size(); ++i) packed->pointers[i] = &slots[i];
+    return ok(err);
+}
+
+}  // namespace detail
+}  // namespace trtplug

@@ -1,0 +1,47 @@
+// Launch preparation that needs no GPU: workspace layout, launch dimensions and the packing of
+// kernel arguments in Numba's calling convention. Private to the core (tested directly).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "trtplug_core.h"
+
+namespace trtplug {
+namespace detail {
+
+// Workspace buffers are carved from one allocation in declaration order, each starting at a
+// multiple of kWorkspaceAlignment (256) bytes.
+struct WorkspaceLayout {
+    std::vector<size_t> offsets;
+    std::vector<size_t> sizes;  // numel * itemsize of each buffer
+    size_t total = 0;
+};
+Status workspace_layout(const PluginDesc& desc, const AttrValues& values, int32_t variant, const Shape* inputs,
+                        WorkspaceLayout* layout, Error* err);
+
+struct LaunchDims {
+    uint32_t grid[3];
+    uint32_t block[3];
+    uint32_t shared_bytes;
+    bool empty;  // some grid dimension is 0: nothing to launch
+};
+Status launch_dims(const LaunchDesc& launch, const EvalEnv& env, LaunchDims* dims, Error* err);
+
+// One 8-byte slot per kernel .param, and the slot addresses passed as kernelParams. Each array
+// argument takes 5 + 2*ndim slots: meminfo (0), parent (0), nitems, itemsize, data pointer,
+// shape[ndim], strides[ndim] (bytes, C-contiguous). A scalar takes one slot holding its exact
+// PTX type in the low bytes (little-endian), the rest zero.
+struct PackedArgs {
+    std::vector<uint64_t> slots;
+    std::vector<void*> pointers;
+};
+Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& launch, const EvalEnv& env,
+                 const TensorArgs& tensors, const WorkspaceLayout& workspace, PackedArgs* packed, Error* err);
+
+// Converts a scalar to its PTX representation in the low bytes of a slot.
+Status scalar_from_int(ScalarType type, int64_t v, uint64_t* slot, std::string* why);
+Status scalar_from_double(ScalarType type, double v, uint64_t* slot, std::string* why);
+
+}  // namespace detail
+}  // namespace trtplug

@@ -1,0 +1,144 @@
+// trtplug's built-in Gst-nvinfer output parsers.
+//
+// Each parser is a function of a constant parameter block (generated from the Python
+// declaration) and nvinfer's arguments. The generated entry points under the user's names are
+// one-line forwards to these functions. Every function here:
+//   * never throws and never aborts; a bad layer (missing, wrong rank, size or dtype), an absurd
+//     detection count or an allocation failure prints one line to stderr naming the parser
+//     function and the cause, leaves the output vector as it was, and returns false;
+//   * skips candidates whose scores or coordinates are NaN or infinite (with a rate-limited
+//     warning), so one corrupt value does not stop a pipeline;
+//   * allocates exactly the way nvinfer releases: masks with new float[] (delete[]), attribute
+//     labels with strdup (free()).
+//
+// nvinfer calls the parsers once per frame; the layer buffers point at that frame's slice and
+// inferDims exclude the batch dimension. Leading dimensions of size 1 beyond the expected rank
+// (an implicit batch of 1 kept by some exporters) are ignored.
+#pragma once
+
+#include "trtplug_nvdsinfer.h"
+
+namespace trtplug {
+namespace ds {
+
+enum class BoxFormat : int {
+    kCxCyWH = 0,  // center x, center y, width, height
+    kXYXY = 1,    // left, top, right, bottom
+    kXYWH = 2,    // left, top, width, height
+    kYXYX = 3,    // top, left, bottom, right
+};
+
+enum class Activation : int { kNone = 0, kSigmoid = 1, kSoftmax = 2 };
+
+constexpr int kBackgroundNone = -1;
+constexpr int kBackgroundLast = -2;
+
+// Dense YOLO-style head: one row of 4 box values, [objectness], class scores and [mask
+// coefficients] per candidate.
+struct DenseParams {
+    const char* func_name;
+    const char* layer;  // nullptr: the first output layer
+    int transposed;     // 0: [N, A] (a row per candidate); 1: [A, N]
+    BoxFormat box;
+    int objectness;
+    int num_classes;  // 0: inferred from the layer width
+    int normalized;   // box values are fractions of the network input size
+    Activation score_activation;  // kNone or kSigmoid
+    float min_box_size;           // pixels; smaller boxes are dropped
+    int max_candidates;           // 0: unlimited; else the best-scoring ones are kept
+    float default_threshold;      // for classes without a configured pre-cluster threshold
+};
+
+// EfficientNMS / BatchedNMS-style outputs: count, boxes [K,4], scores [K], classes [K].
+struct NmsParams {
+    const char* func_name;
+    const char* count_layer;  // nullptr: all K rows are candidates
+    const char* boxes_layer;
+    const char* scores_layer;
+    const char* classes_layer;
+    BoxFormat box;
+    int normalized;
+    float min_box_size;
+    float default_threshold;
+};
+
+// SSD/DETR-style outputs: boxes [N,4] and per-class scores [N,C].
+struct BoxesScoresParams {
+    const char* func_name;
+    const char* boxes_layer;
+    const char* scores_layer;
+    BoxFormat box;
+    int normalized;
+    Activation score_activation;
+    int background_class;  // class index to skip, kBackgroundNone or kBackgroundLast
+    int multi_label;       // one object per class above threshold instead of the best class
+    float min_box_size;
+    int max_candidates;
+    float default_threshold;
+};
+
+// Boxes with per-object masks: boxes [K,4], scores [K], classes [K], masks [K,H,W] or
+// [K,C,H,W] (a mask per class; the detected class's is taken).
+struct InstanceMaskParams {
+    const char* func_name;
+    const char* count_layer;  // nullptr: all K rows
+    const char* boxes_layer;
+    const char* scores_layer;
+    const char* classes_layer;
+    const char* masks_layer;
+    BoxFormat box;
+    int normalized;
+    Activation mask_activation;  // kNone or kSigmoid
+    float min_box_size;
+    float default_threshold;
+};
+
+// YOLO-seg: a dense head with mask coefficients plus prototypes [M, Hp, Wp].
+struct YoloSegParams {
+    DenseParams det;
+    int num_mask_coeffs;  // 0: taken from the prototypes layer
+    const char* protos_layer;
+};
+
+struct ClassifierHead {
+    const char* layer;  // nullptr: the output layer at the head's index
+    Activation activation;
+    const char* const* labels;  // nullptr: labels come from nvinfer's label file
+    int num_labels;
+    int multi_label;  // every class above threshold instead of the best one
+    float threshold;  // < 0: nvinfer's classifier-threshold
+};
+
+struct ClassifierParams {
+    const char* func_name;
+    const ClassifierHead* heads;
+    int num_heads;
+};
+
+bool parse_dense(const DenseParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+                 const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
+                 std::vector<NvDsInferObjectDetectionInfo>& out) noexcept;
+
+bool parse_nms(const NmsParams& p, const std::vector<NvDsInferLayerInfo>& layers, const NvDsInferNetworkInfo& net,
+               const NvDsInferParseDetectionParams& dp, std::vector<NvDsInferObjectDetectionInfo>& out) noexcept;
+
+bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+                        const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
+                        std::vector<NvDsInferObjectDetectionInfo>& out) noexcept;
+
+#if TRTPLUG_DS_HAS_INSTANCE_MASK
+bool parse_instance_mask(const InstanceMaskParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+                         const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
+                         std::vector<NvDsInferInstanceMaskInfo>& out) noexcept;
+
+bool parse_yolo_seg(const YoloSegParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+                    const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
+                    std::vector<NvDsInferInstanceMaskInfo>& out) noexcept;
+#endif
+
+bool parse_classifier(const ClassifierParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+                      const NvDsInferNetworkInfo& net, float classifier_threshold,
+                      std::vector<NvDsInferAttribute>& out, std::string& description) noexcept;
+
+}  // namespace ds
+}  // namespace trtplug

@@ -1,0 +1,59 @@
+// The TensorRT plugin creator every generated trtplug creator derives from.
+//
+// CreatorAdapter implements IPluginCreator once: the PluginField list comes from the plugin's
+// attribute descriptors, createPlugin checks every field through the core (type, length, range),
+// deserializePlugin checks the blob through the core. A generated creator only implements make().
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "trtplug_core.h"
+#include "trtplug_trt_compat.h"
+#include "trtplug_trt_plugin.h"
+
+namespace trtplug {
+namespace trt {
+
+TRTPLUG_TRT_V2_BEGIN
+
+class CreatorAdapter : public nvinfer1::IPluginCreator {
+public:
+    nvinfer1::AsciiChar const* getPluginName() const TRTPLUG_TRT_NOEXCEPT override;
+    nvinfer1::AsciiChar const* getPluginVersion() const TRTPLUG_TRT_NOEXCEPT override;
+    nvinfer1::PluginFieldCollection const* getFieldNames() TRTPLUG_TRT_NOEXCEPT override;
+    nvinfer1::IPluginV2* createPlugin(nvinfer1::AsciiChar const* name,
+                                      nvinfer1::PluginFieldCollection const* fields) TRTPLUG_TRT_NOEXCEPT override;
+    nvinfer1::IPluginV2* deserializePlugin(nvinfer1::AsciiChar const* name, void const* data,
+                                           size_t length) TRTPLUG_TRT_NOEXCEPT override;
+    void setPluginNamespace(nvinfer1::AsciiChar const* plugin_namespace) TRTPLUG_TRT_NOEXCEPT override;
+    nvinfer1::AsciiChar const* getPluginNamespace() const TRTPLUG_TRT_NOEXCEPT override;
+
+    const PluginDesc& desc() const { return *desc_; }
+
+    CreatorAdapter(const CreatorAdapter&) = delete;
+    CreatorAdapter& operator=(const CreatorAdapter&) = delete;
+
+protected:
+    CreatorAdapter(const PluginDesc& desc, const char* plugin_namespace) noexcept;
+    ~CreatorAdapter() override = default;
+
+    // A new plugin of the concrete (generated) class. May throw std::bad_alloc; callers catch it.
+    virtual PluginAdapter* make(AttrValues values) const = 0;
+
+private:
+    void log_error(const std::string& message) const noexcept;
+
+    const PluginDesc* desc_;
+    std::string namespace_;
+    std::vector<nvinfer1::PluginField> field_list_;
+    nvinfer1::PluginFieldCollection field_collection_{};
+};
+
+TRTPLUG_TRT_V2_END
+
+// Printable name of a TensorRT PluginFieldType value.
+const char* field_type_name(int32_t type) noexcept;
+
+}  // namespace trt
+}  // namespace trtplug

@@ -1,0 +1,444 @@
+// IPluginV2DynamicExt implemented once, by forwarding to the core runtime.
+#include "trtplug_trt_plugin.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <new>
+#include <string>
+#include <utility>
+
+#include "trtplug_expr_symbolic.h"
+
+TRTPLUG_TRT_V2_BEGIN
+
+namespace trtplug {
+namespace trt {
+
+namespace {
+
+std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string format(const char* fmt, ...) {
+    char buf[768];
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return std::string(buf);
+}
+
+Shape to_shape(const nvinfer1::Dims& dims) noexcept {
+    Shape s;
+    s.rank = dims.nbDims < 0 ? 0 : (dims.nbDims > kMaxRank ? kMaxRank : dims.nbDims);
+    for (int32_t i = 0; i < s.rank; ++i) s.dims[i] = static_cast<int64_t>(dims.d[i]);
+    return s;
+}
+
+const char* dtype_label(DType t) noexcept {
+    switch (t) {
+        case DType::kFloat32: return "float32";
+        case DType::kFloat16: return "float16";
+        case DType::kInt8: return "int8";
+        case DType::kInt32: return "int32";
+        case DType::kBool: return "bool";
+    }
+    return "?";
+}
+
+// "float32, float32 -> float16" for a list of TensorRT tensor descriptions.
+std::string describe_types(const nvinfer1::PluginTensorDesc* inputs, int32_t n_inputs,
+                           const nvinfer1::PluginTensorDesc* outputs, int32_t n_outputs) {
+    std::string text;
+    for (int32_t i = 0; i < n_inputs; ++i) text += (i ? ", " : "") + std::string(trt_dtype_name(inputs[i].type));
+    text += " -> ";
+    for (int32_t i = 0; i < n_outputs; ++i) text += (i ? ", " : "") + std::string(trt_dtype_name(outputs[i].type));
+    return text;
+}
+
+std::string supported_types(const PluginDesc& desc) {
+    std::string text;
+    for (int32_t v = 0; v < desc.n_variants; ++v) {
+        text += v ? "; " : "";
+        for (int32_t i = 0; i < desc.n_inputs + desc.n_outputs; ++i) {
+            if (i == desc.n_inputs) text += " -> ";
+            else if (i) text += ", ";
+            text += dtype_label(desc.variants[v].io_types[i]);
+        }
+    }
+    return text.empty() ? "(none)" : text;
+}
+
+// Builds IDimensionExpr trees from a traced shape expression (see trtplug_expr_symbolic.h).
+class DimsExprBuilder {
+public:
+    using Value = const nvinfer1::IDimensionExpr*;
+
+    DimsExprBuilder(const nvinfer1::DimsExprs* inputs, int32_t n_inputs, nvinfer1::IExprBuilder& builder)
+        : inputs_(inputs), n_inputs_(n_inputs), builder_(builder) {}
+
+    int32_t n_inputs() const { return n_inputs_; }
+    int32_t rank(int32_t input) const { return inputs_[input].nbDims; }
+
+    bool constant(int64_t v, Value* out, std::string* error) {
+        if (static_cast<int64_t>(static_cast<DimValue>(v)) != v) {
+            *error = format("constant %lld does not fit this TensorRT version's dimension type",
+                            static_cast<long long>(v));
+            return false;
+        }
+        *out = builder_.constant(static_cast<DimValue>(v));
+        return checked(*out, error);
+    }
+    bool dim(int32_t input, int32_t axis, Value* out, std::string* error) {
+        *out = inputs_[input].d[axis];
+        if (*out == nullptr) {
+            *error = format("TensorRT passed no expression for dimension %d of input %d", axis, input);
+            return false;
+        }
+        return true;
+    }
+    bool numel(int32_t input, Value* out, std::string* error) {
+        if (inputs_[input].nbDims == 0) return constant(1, out, error);
+        Value acc = nullptr;
+        for (int32_t a = 0; a < inputs_[input].nbDims; ++a) {
+            Value d = nullptr;
+            if (!dim(input, a, &d, error)) return false;
+            acc = acc ? builder_.operation(nvinfer1::DimensionOperation::kPROD, *acc, *d) : d;
+            if (!checked(acc, error)) return false;
+        }
+        *out = acc;
+        return true;
+    }
+    bool binary(ExprOp op, const Value& a, const Value& b, Value* out, std::string* error) {
+        nvinfer1::DimensionOperation trt_op;
+        switch (op) {
+            case kOpAdd: trt_op = nvinfer1::DimensionOperation::kSUM; break;
+            case kOpSub: trt_op = nvinfer1::DimensionOperation::kSUB; break;
+            case kOpMul: trt_op = nvinfer1::DimensionOperation::kPROD; break;
+            case kOpFloorDiv: trt_op = nvinfer1::DimensionOperation::kFLOOR_DIV; break;
+            case kOpCeilDiv: trt_op = nvinfer1::DimensionOperation::kCEIL_DIV; break;
+            case kOpMin: trt_op = nvinfer1::DimensionOperation::kMIN; break;
+            case kOpMax: trt_op = nvinfer1::DimensionOperation::kMAX; break;
+            default:
+                *error = format("operation %lld has no TensorRT dimension operation", static_cast<long long>(op));
+                return false;
+        }
+        if ((op == kOpFloorDiv || op == kOpCeilDiv) && b->isConstant() && b->getConstantValue() == 0) {
+            *error = "division by a constant zero";
+            return false;
+        }
+        *out = builder_.operation(trt_op, *a, *b);
+        return checked(*out, error);
+    }
+
+private:
+    static bool checked(Value v, std::string* error) {
+        if (v == nullptr) *error = "TensorRT's expression builder returned no expression";
+        return v != nullptr;
+    }
+
+    const nvinfer1::DimsExprs* inputs_;
+    int32_t n_inputs_;
+    nvinfer1::IExprBuilder& builder_;
+};
+
+}  // namespace
+
+bool to_dtype(nvinfer1::DataType type, DType* out) noexcept {
+    switch (type) {
+        case nvinfer1::DataType::kFLOAT: *out = DType::kFloat32; return true;
+        case nvinfer1::DataType::kHALF: *out = DType::kFloat16; return true;
+        case nvinfer1::DataType::kINT8: *out = DType::kInt8; return true;
+        case nvinfer1::DataType::kINT32: *out = DType::kInt32; return true;
+        case nvinfer1::DataType::kBOOL: *out = DType::kBool; return true;
+        default: return false;
+    }
+}
+
+const char* trt_dtype_name(nvinfer1::DataType type) noexcept {
+    switch (static_cast<int32_t>(type)) {
+        case 0: return "float32";
+        case 1: return "float16";
+        case 2: return "int8";
+        case 3: return "int32";
+        case 4: return "bool";
+        case 5: return "uint8";
+        case 6: return "fp8";
+        case 7: return "bfloat16";
+        case 8: return "int64";
+        case 9: return "int4";
+        case 10: return "fp4";
+        case 11: return "e8m0";
+    }
+    return "unknown";
+}
+
+PluginAdapter::PluginAdapter(const PluginDesc& desc, AttrValues values, const char* plugin_namespace)
+    : desc_(&desc), values_(std::move(values)), namespace_(plugin_namespace ? plugin_namespace : "") {}
+
+void PluginAdapter::log(Severity severity, const std::string& message) const noexcept {
+    log_line(severity, namespace_.c_str(), desc_->name, message.c_str());
+}
+
+nvinfer1::AsciiChar const* PluginAdapter::getPluginType() const TRTPLUG_TRT_NOEXCEPT { return desc_->name; }
+
+nvinfer1::AsciiChar const* PluginAdapter::getPluginVersion() const TRTPLUG_TRT_NOEXCEPT { return desc_->version; }
+
+int32_t PluginAdapter::getNbOutputs() const TRTPLUG_TRT_NOEXCEPT { return desc_->n_outputs; }
+
+int32_t PluginAdapter::initialize() TRTPLUG_TRT_NOEXCEPT {
+    if (desc_->n_modules == 0) return 0;
+    // Loading the kernel images now reports a missing architecture at engine creation, not at
+    // the first inference.
+    Error err;
+    if (prepare_modules(*desc_, &err) != Status::kOk) {
+        log(Severity::kError, "initialize: " + err.message);
+        return 1;
+    }
+    return 0;
+}
+
+void PluginAdapter::terminate() TRTPLUG_TRT_NOEXCEPT {}
+
+size_t PluginAdapter::getSerializationSize() const TRTPLUG_TRT_NOEXCEPT {
+    return serialized_size(*desc_, values_);
+}
+
+void PluginAdapter::serialize(void* buffer) const TRTPLUG_TRT_NOEXCEPT {
+    Error err;
+    if (trtplug::serialize(*desc_, values_, buffer, serialized_size(*desc_, values_), &err) != Status::kOk) {
+        log(Severity::kError, "serialize: " + err.message);
+    }
+}
+
+void PluginAdapter::destroy() TRTPLUG_TRT_NOEXCEPT { delete this; }
+
+nvinfer1::IPluginV2DynamicExt* PluginAdapter::clone() const TRTPLUG_TRT_NOEXCEPT {
+    try {
+        return copy();
+    } catch (...) {
+        log(Severity::kError, "clone: out of memory");
+        return nullptr;
+    }
+}
+
+void PluginAdapter::setPluginNamespace(nvinfer1::AsciiChar const* plugin_namespace) TRTPLUG_TRT_NOEXCEPT {
+    try {
+        namespace_ = plugin_namespace ? plugin_namespace : "";
+    } catch (...) {
+        log(Severity::kError, "setPluginNamespace: out of memory");
+    }
+}
+
+nvinfer1::AsciiChar const* PluginAdapter::getPluginNamespace() const TRTPLUG_TRT_NOEXCEPT {
+    return namespace_.c_str();
+}
+
+nvinfer1::DataType PluginAdapter::getOutputDataType(int32_t index, nvinfer1::DataType const* input_types,
+                                                    int32_t nb_inputs) const TRTPLUG_TRT_NOEXCEPT {
+    const int32_t n_in = desc_->n_inputs;
+    if (desc_->n_variants == 0 || index < 0 || index >= desc_->n_outputs) {
+        log(Severity::kError, format("getOutputDataType: output index %d out of range (%d outputs)", index,
+                                     desc_->n_outputs));
+        return nvinfer1::DataType::kFLOAT;
+    }
+    // The variant whose leading input types agree longest with the given ones: an exact match when
+    // there is one; otherwise supportsFormatCombination rejects the combination later.
+    int32_t best = 0;
+    int32_t best_len = -1;
+    for (int32_t v = 0; v < desc_->n_variants; ++v) {
+        int32_t len = 0;
+        for (int32_t i = 0; i < n_in && i < nb_inputs && input_types; ++i, ++len) {
+            DType t;
+            if (!to_dtype(input_types[i], &t) || t != desc_->variants[v].io_types[i]) break;
+        }
+        if (len > best_len) {
+            best = v;
+            best_len = len;
+        }
+    }
+    return static_cast<nvinfer1::DataType>(static_cast<int32_t>(desc_->variants[best].io_types[n_in + index]));
+}
+
+void PluginAdapter::attachToContext(cudnnContext*, cublasContext*, nvinfer1::IGpuAllocator*) TRTPLUG_TRT_NOEXCEPT {
+}
+
+void PluginAdapter::detachFromContext() TRTPLUG_TRT_NOEXCEPT {}
+
+nvinfer1::DimsExprs PluginAdapter::getOutputDimensions(int32_t output_index, nvinfer1::DimsExprs const* inputs,
+                                                       int32_t nb_inputs,
+                                                       nvinfer1::IExprBuilder& builder) TRTPLUG_TRT_NOEXCEPT {
+    nvinfer1::DimsExprs result{};
+    result.nbDims = -1;  // what TensorRT receives when the shape cannot be computed (the cause is logged)
+    try {
+        if (output_index < 0 || output_index >= desc_->n_outputs) {
+            log(Severity::kError, format("getOutputDimensions: output index %d out of range (%d outputs)",
+                                         output_index, desc_->n_outputs));
+            return result;
+        }
+        if (nb_inputs != desc_->n_inputs || (nb_inputs > 0 && inputs == nullptr)) {
+            log(Severity::kError, format("getOutputDimensions: got %d inputs, the plugin takes %d", nb_inputs,
+                                         desc_->n_inputs));
+            return result;
+        }
+        for (int32_t i = 0; i < nb_inputs; ++i) {
+            const int32_t want = desc_->input_ranks ? desc_->input_ranks[i] : -1;
+            if (inputs[i].nbDims < 0 || inputs[i].nbDims > kMaxRank || (want >= 0 && inputs[i].nbDims != want)) {
+                log(Severity::kError, format("getOutputDimensions: input %d ('%s') has rank %d, expected %s%d", i,
+                                             desc_->io_names[i], inputs[i].nbDims, want >= 0 ? "" : "at most ",
+                                             want >= 0 ? want : kMaxRank));
+                return result;
+            }
+        }
+        const OutputDesc& od = desc_->outputs[output_index];
+        if (od.copy_input_shape) {
+            if (od.input < 0 || od.input >= nb_inputs) {
+                log(Severity::kError, format("getOutputDimensions: output %d copies the shape of input %d, which "
+                                             "does not exist", output_index, od.input));
+                return result;
+            }
+            return inputs[od.input];
+        }
+        if (od.rank < 0 || od.rank > kMaxRank) {
+            log(Severity::kError, format("getOutputDimensions: output %d has rank %d", output_index, od.rank));
+            return result;
+        }
+        DimsExprBuilder walker(inputs, nb_inputs, builder);
+        nvinfer1::DimsExprs out{};
+        out.nbDims = od.rank;
+        for (int32_t a = 0; a < od.rank; ++a) {
+            std::string error;
+            if (!eval_symbolic(od.shape[a], walker, desc_, &values_, &out.d[a], &error)) {
+                log(Severity::kError, format("getOutputDimensions: output '%s' dimension %d: %s",
+                                             desc_->io_names[desc_->n_inputs + output_index], a, error.c_str()));
+                return result;
+            }
+        }
+        return out;
+    } catch (...) {
+        log(Severity::kError, "getOutputDimensions: out of memory");
+        return result;
+    }
+}
+
+bool PluginAdapter::supportsFormatCombination(int32_t pos, nvinfer1::PluginTensorDesc const* in_out,
+                                              int32_t nb_inputs, int32_t nb_outputs) TRTPLUG_TRT_NOEXCEPT {
+    // Called many times while TensorRT explores formats: rejections are normal and not logged.
+    if (in_out == nullptr || nb_inputs != desc_->n_inputs || nb_outputs != desc_->n_outputs || pos < 0 ||
+        pos >= nb_inputs + nb_outputs) {
+        return false;
+    }
+    if (in_out[pos].format != nvinfer1::TensorFormat::kLINEAR) return false;
+    DType types[kMaxTensors];
+    if (pos >= static_cast<int32_t>(sizeof types / sizeof types[0])) return false;
+    for (int32_t i = 0; i <= pos; ++i) {
+        if (!to_dtype(in_out[i].type, &types[i])) return false;
+    }
+    return variant_prefix_supported(*desc_, types, pos);
+}
+
+int32_t PluginAdapter::variant_for(nvinfer1::PluginTensorDesc const* inputs,
+                                   nvinfer1::PluginTensorDesc const* outputs, const char* where,
+                                   bool report) const noexcept {
+    const int32_t n_in = desc_->n_inputs;
+    const int32_t n_out = desc_->n_outputs;
+    DType types[kMaxTensors];
+    bool representable = n_in + n_out <= static_cast<int32_t>(sizeof types / sizeof types[0]);
+    for (int32_t i = 0; representable && i < n_in + n_out; ++i) {
+        representable = to_dtype(i < n_in ? inputs[i].type : outputs[i - n_in].type, &types[i]);
+    }
+    const int32_t variant = representable ? find_variant(*desc_, types) : -1;
+    if (variant < 0 && report) {
+        try {
+            log(Severity::kError, format("%s: no variant for the data types (%s); supported: %s", where,
+                                         describe_types(inputs, n_in, outputs, n_out).c_str(),
+                                         supported_types(*desc_).c_str()));
+        } catch (...) {
+            log(Severity::kError, std::string(where) + ": no variant for these data types");
+        }
+    }
+    return variant;
+}
+
+void PluginAdapter::configurePlugin(nvinfer1::DynamicPluginTensorDesc const* in, int32_t nb_inputs,
+                                    nvinfer1::DynamicPluginTensorDesc const* out,
+                                    int32_t nb_outputs) TRTPLUG_TRT_NOEXCEPT {
+    if (nb_inputs != desc_->n_inputs || nb_outputs != desc_->n_outputs || (nb_inputs && !in) ||
+        (nb_outputs && !out)) {
+        log(Severity::kError, format("configurePlugin: got %d inputs and %d outputs, the plugin has %d and %d",
+                                     nb_inputs, nb_outputs, desc_->n_inputs, desc_->n_outputs));
+        return;
+    }
+    nvinfer1::PluginTensorDesc ins[kMaxTensors];
+    nvinfer1::PluginTensorDesc outs[kMaxTensors];
+    if (nb_inputs > kMaxTensors || nb_outputs > kMaxTensors) {
+        log(Severity::kError, "configurePlugin: too many tensors");
+        return;
+    }
+    Shape shapes[kMaxTensors];
+    for (int32_t i = 0; i < nb_inputs; ++i) {
+        ins[i] = in[i].desc;
+        shapes[i] = to_shape(in[i].max);
+    }
+    for (int32_t i = 0; i < nb_outputs; ++i) outs[i] = out[i].desc;
+    variant_for(ins, outs, "configurePlugin", true);
+    Error err;
+    if (check_inputs(*desc_, shapes, nb_inputs, &err) != Status::kOk) {
+        log(Severity::kError, "configurePlugin: " + err.message);
+    }
+}
+
+size_t PluginAdapter::getWorkspaceSize(nvinfer1::PluginTensorDesc const* inputs, int32_t nb_inputs,
+                                       nvinfer1::PluginTensorDesc const* outputs,
+                                       int32_t nb_outputs) const TRTPLUG_TRT_NOEXCEPT {
+    if (nb_inputs != desc_->n_inputs || nb_outputs != desc_->n_outputs || (nb_inputs && !inputs) ||
+        (nb_outputs && !outputs)) {
+        log(Severity::kError, "getWorkspaceSize: unexpected number of tensors");
+        return 0;
+    }
+    const int32_t variant = variant_for(inputs, outputs, "getWorkspaceSize", true);
+    if (variant < 0) return 0;
+    Shape shapes[kMaxTensors];
+    if (nb_inputs > kMaxTensors) return 0;
+    for (int32_t i = 0; i < nb_inputs; ++i) shapes[i] = to_shape(inputs[i].dims);
+    size_t bytes = 0;
+    Error err;
+    if (workspace_size(*desc_, values_, variant, shapes, &bytes, &err) != Status::kOk) {
+        log(Severity::kError, "getWorkspaceSize: " + err.message);
+        return 0;
+    }
+    return bytes;
+}
+
+int32_t PluginAdapter::enqueue(nvinfer1::PluginTensorDesc const* input_desc,
+                               nvinfer1::PluginTensorDesc const* output_desc, void const* const* inputs,
+                               void* const* outputs, void* workspace, cudaStream_t stream) TRTPLUG_TRT_NOEXCEPT {
+    const int32_t n_in = desc_->n_inputs;
+    const int32_t n_out = desc_->n_outputs;
+    if ((n_in && (!input_desc || !inputs)) || (n_out && (!output_desc || !outputs)) || n_in > kMaxTensors ||
+        n_out > kMaxTensors) {
+        log(Severity::kError, "enqueue: missing tensor descriptions or pointers");
+        return 1;
+    }
+    const int32_t variant = variant_for(input_desc, output_desc, "enqueue", true);
+    if (variant < 0) return 1;
+    Shape in_shapes[kMaxTensors];
+    Shape out_shapes[kMaxTensors];
+    for (int32_t i = 0; i < n_in; ++i) in_shapes[i] = to_shape(input_desc[i].dims);
+    for (int32_t i = 0; i < n_out; ++i) out_shapes[i] = to_shape(output_desc[i].dims);
+    Error err;
+    size_t workspace_bytes = 0;
+    if (workspace_size(*desc_, values_, variant, in_shapes, &workspace_bytes, &err) != Status::kOk) {
+        log(Severity::kError, "enqueue: " + err.message);
+        return 1;
+    }
+    TensorArgs args{in_shapes, out_shapes, inputs, outputs, workspace, workspace_bytes};
+    if (trtplug::enqueue(*desc_, values_, variant, args, static_cast<void*>(stream), &err) != Status::kOk) {
+        log(Severity::kError, "enqueue: " + err.message);
+        return 1;
+    }
+    return 0;
+}
+
+}  // namespace trt
+}  // namespace trtplug
+
+TRTPLUG_TRT_V2_END

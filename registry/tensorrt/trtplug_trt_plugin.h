@@ -1,0 +1,91 @@
+// The TensorRT plugin class every generated trtplug plugin derives from.
+//
+// PluginAdapter implements IPluginV2DynamicExt once for all plugins: each method forwards to the
+// core runtime with the plugin's PluginDesc. A generated plugin class only names itself and
+// implements copy() (used by clone()).
+#pragma once
+
+#include <string>
+
+#include "trtplug_core.h"
+#include "trtplug_trt_compat.h"
+
+namespace trtplug {
+namespace trt {
+
+// Most tensors (inputs + outputs) one plugin may have.
+constexpr int32_t kMaxTensors = 64;
+
+TRTPLUG_TRT_V2_BEGIN
+
+class PluginAdapter : public nvinfer1::IPluginV2DynamicExt {
+public:
+    // IPluginV2
+    nvinfer1::AsciiChar const* getPluginType() const TRTPLUG_TRT_NOEXCEPT override;
+    nvinfer1::AsciiChar const* getPluginVersion() const TRTPLUG_TRT_NOEXCEPT override;
+    int32_t getNbOutputs() const TRTPLUG_TRT_NOEXCEPT override;
+    int32_t initialize() TRTPLUG_TRT_NOEXCEPT override;
+    void terminate() TRTPLUG_TRT_NOEXCEPT override;
+    size_t getSerializationSize() const TRTPLUG_TRT_NOEXCEPT override;
+    void serialize(void* buffer) const TRTPLUG_TRT_NOEXCEPT override;
+    void destroy() TRTPLUG_TRT_NOEXCEPT override;
+    nvinfer1::IPluginV2DynamicExt* clone() const TRTPLUG_TRT_NOEXCEPT override;
+    void setPluginNamespace(nvinfer1::AsciiChar const* plugin_namespace) TRTPLUG_TRT_NOEXCEPT override;
+    nvinfer1::AsciiChar const* getPluginNamespace() const TRTPLUG_TRT_NOEXCEPT override;
+
+    // IPluginV2Ext
+    nvinfer1::DataType getOutputDataType(int32_t index, nvinfer1::DataType const* input_types,
+                                         int32_t nb_inputs) const TRTPLUG_TRT_NOEXCEPT override;
+    void attachToContext(cudnnContext* cudnn, cublasContext* cublas,
+                         nvinfer1::IGpuAllocator* allocator) TRTPLUG_TRT_NOEXCEPT override;
+    void detachFromContext() TRTPLUG_TRT_NOEXCEPT override;
+
+    // IPluginV2DynamicExt
+    nvinfer1::DimsExprs getOutputDimensions(int32_t output_index, nvinfer1::DimsExprs const* inputs,
+                                            int32_t nb_inputs,
+                                            nvinfer1::IExprBuilder& builder) TRTPLUG_TRT_NOEXCEPT override;
+    bool supportsFormatCombination(int32_t pos, nvinfer1::PluginTensorDesc const* in_out, int32_t nb_inputs,
+                                   int32_t nb_outputs) TRTPLUG_TRT_NOEXCEPT override;
+    void configurePlugin(nvinfer1::DynamicPluginTensorDesc const* in, int32_t nb_inputs,
+                         nvinfer1::DynamicPluginTensorDesc const* out,
+                         int32_t nb_outputs) TRTPLUG_TRT_NOEXCEPT override;
+    size_t getWorkspaceSize(nvinfer1::PluginTensorDesc const* inputs, int32_t nb_inputs,
+                            nvinfer1::PluginTensorDesc const* outputs,
+                            int32_t nb_outputs) const TRTPLUG_TRT_NOEXCEPT override;
+    int32_t enqueue(nvinfer1::PluginTensorDesc const* input_desc, nvinfer1::PluginTensorDesc const* output_desc,
+                    void const* const* inputs, void* const* outputs, void* workspace,
+                    cudaStream_t stream) TRTPLUG_TRT_NOEXCEPT override;
+
+    const PluginDesc& desc() const { return *desc_; }
+    const AttrValues& attr_values() const { return values_; }
+
+protected:
+    PluginAdapter(const PluginDesc& desc, AttrValues values, const char* plugin_namespace);
+    PluginAdapter(const PluginAdapter&) = default;
+    PluginAdapter& operator=(const PluginAdapter&) = delete;
+    ~PluginAdapter() override = default;
+
+    // A heap copy of the concrete (generated) class. May throw std::bad_alloc; clone() catches it.
+    virtual PluginAdapter* copy() const = 0;
+
+    void log(Severity severity, const std::string& message) const noexcept;
+
+private:
+    // The variant (index into desc().variants) for these io types, or -1 (logged when `report`).
+    int32_t variant_for(nvinfer1::PluginTensorDesc const* inputs, nvinfer1::PluginTensorDesc const* outputs,
+                        const char* where, bool report) const noexcept;
+
+    const PluginDesc* desc_;
+    AttrValues values_;
+    std::string namespace_;
+};
+
+TRTPLUG_TRT_V2_END
+
+// Maps TensorRT's DataType to the core's DType; false for types trtplug kernels never take.
+bool to_dtype(nvinfer1::DataType type, DType* out) noexcept;
+// Short printable name of a TensorRT DataType (e.g. "float16", "bfloat16").
+const char* trt_dtype_name(nvinfer1::DataType type) noexcept;
+
+}  // namespace trt
+}  // namespace trtplug

@@ -1,0 +1,1 @@
+"""Numba kernels the ahead-of-time compile tests build (one per supported feature)."""

@@ -1,0 +1,21 @@
+"""trtplug: TensorRT custom layers as Python classes with Numba CUDA kernels.
+
+Importing trtplug never imports Numba: only compiling kernels (`trtplug compile`) needs it.
+"""
+from .declare.attrs import Attr
+from .declare.plugin import TrtPlugin
+from .declare.tensors import Input, Output
+from .errors import (BuildError, DefinitionError, HeadersNotFoundError, KernelCompileError, LoadError,
+                     NativeError, TraceError, TrtPlugError)
+from .trace.expr import cdiv, maximum as max, minimum as min
+from .trace.launch import launch
+from .trace.symbolic import Buffer, scalar
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "TrtPlugin", "Input", "Output", "Attr", "Buffer",
+    "launch", "cdiv", "min", "max", "scalar",
+    "TrtPlugError", "DefinitionError", "TraceError", "KernelCompileError", "BuildError",
+    "HeadersNotFoundError", "LoadError", "NativeError",
+]

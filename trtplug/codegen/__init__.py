@@ -1,0 +1,1 @@
+"""Generate stage: C++ sources rendered from jinja2 templates (templates/ beside the renderers)."""

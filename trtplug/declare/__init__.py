@@ -1,0 +1,1 @@
+"""Declare stage: the TrtPlugin base class and the Input/Output/Attr declarations."""

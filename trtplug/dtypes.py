@@ -1,0 +1,40 @@
+"""Tensor and scalar data types trtplug supports, with their codes in the native runtime."""
+from __future__ import annotations
+
+import numpy as np
+
+from .errors import DefinitionError
+
+# Codes equal trtplug::DType in registry/core/trtplug_core.h (and TensorRT's DataType).
+TENSOR_DTYPES = {"float32": 0, "float16": 1, "int8": 2, "int32": 3, "bool": 4}
+
+NUMPY_DTYPES = {
+    "float32": np.float32,
+    "float16": np.float16,
+    "int8": np.int8,
+    "int32": np.int32,
+    "bool": np.bool_,
+}
+
+ITEMSIZE = {"float32": 4, "float16": 2, "int8": 1, "int32": 4, "bool": 1}
+
+# Scalar kernel-argument types; codes equal trtplug::ScalarType.
+SCALAR_TYPES = {"int32": 0, "int64": 1, "float32": 2, "float64": 3, "float16": 4, "bool": 5, "uint8": 6, "int8": 7}
+
+ALIASES = {"fp32": "float32", "float": "float32", "half": "float16", "fp16": "float16", "int": "int32"}
+
+
+def tensor_dtype(name, where: str) -> str:
+    """Normalizes a tensor dtype name, raising DefinitionError that names `where` if unknown."""
+    if isinstance(name, type) and issubclass(name, np.generic):
+        name = np.dtype(name).name
+    elif isinstance(name, np.dtype):
+        name = name.name
+    if not isinstance(name, str):
+        raise DefinitionError(f"{where}: expected a dtype name such as 'float32', got {name!r}")
+    key = ALIASES.get(name, name)
+    if key not in TENSOR_DTYPES:
+        raise DefinitionError(
+            f"{where}: unsupported dtype {name!r}. Hint: supported tensor dtypes are "
+            + ", ".join(TENSOR_DTYPES))
+    return key

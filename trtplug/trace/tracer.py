@@ -1,0 +1,135 @@
+"""Runs a plugin's output_shapes/workspace/enqueue once per dtype combination with symbolic inputs."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..errors import TraceError, TrtPlugError
+from ..spec import PluginSpec
+from .expr import Const, Expr, as_expr
+from .launch import TracedLaunch, recording
+from .symbolic import Buffer, SymbolicSelf, check_buffer, make_input, make_output, make_workspace
+
+
+@dataclass(frozen=True)
+class OutputShape:
+    """An output's shape: `like_input` (same shape as that input, any rank) or explicit dims."""
+
+    like_input: int | None
+    dims: tuple[Expr, ...] | None
+
+    def rank_label(self) -> str:
+        return f"like input {self.like_input}" if self.dims is None else f"rank {len(self.dims)}"
+
+
+@dataclass(frozen=True)
+class TracedVariant:
+    io_types: tuple[str, ...]
+    launches: tuple[TracedLaunch, ...]
+    workspace: tuple[tuple[str, Buffer], ...]
+
+
+@dataclass(frozen=True)
+class TracedPlugin:
+    spec: PluginSpec
+    outputs: tuple[OutputShape, ...]
+    variants: tuple[TracedVariant, ...]
+
+
+def trace(spec: PluginSpec) -> TracedPlugin:
+    """Traces every dtype combination of `spec`. Raises TraceError naming the plugin and method."""
+    owner = spec.qualname.rsplit(".", 1)[-1]
+    variants = []
+    outputs = None
+    for combo in spec.combinations:
+        try:
+            variant_outputs, variant = _trace_combination(spec, combo, owner)
+        except TrtPlugError:
+            raise
+        except Exception as exc:  # user code failed in a way we did not anticipate
+            raise TraceError(
+                f"{owner}: tracing failed for dtypes {spec.combination_label(combo)}: "
+                f"{type(exc).__name__}: {exc}") from exc
+        if outputs is None:
+            outputs = variant_outputs
+        elif variant_outputs != outputs:
+            raise TraceError(
+                f"{owner}.output_shapes: the output shapes differ between dtype combinations "
+                f"({spec.combination_label(spec.combinations[0])} vs {spec.combination_label(combo)}); "
+                "output shapes must not depend on dtypes")
+        variants.append(variant)
+    return TracedPlugin(spec, outputs, tuple(variants))
+
+
+def _trace_combination(spec: PluginSpec, combo, owner):
+    this = SymbolicSelf(spec, owner)
+    inputs = [make_input(spec, i, combo[i], owner) for i in range(spec.n_inputs)]
+    outputs_shapes = _output_shapes(spec, this, inputs, owner)
+    outputs = []
+    for j, shape in enumerate(outputs_shapes):
+        dims = shape.dims
+        if dims is None and spec.inputs[shape.like_input].rank is not None:
+            dims = inputs[shape.like_input].shape
+        outputs.append(make_output(spec, j, combo[spec.n_inputs + j], dims, shape.like_input, owner))
+
+    workspace = _workspace(spec, this, inputs, owner)
+    buffers = [make_workspace(k, name, buf, owner) for k, (name, buf) in enumerate(workspace)]
+    with recording(owner) as recorder:
+        result = spec.enqueue(this, *inputs, *outputs, *buffers)
+    if result is not None:
+        raise TraceError(f"{owner}.enqueue: must return None (launch kernels with tp.launch), returned {result!r}")
+    if not recorder.launches:
+        raise TraceError(
+            f"{owner}.enqueue: launched no kernel. Hint: call tp.launch(kernel, grid=..., block=...)(args...)")
+    for launch in recorder.launches:
+        for arg in launch.args:
+            if arg.kind == "workspace" and arg.index >= len(buffers):
+                raise TraceError(f"{owner}.enqueue: uses workspace buffer {arg.index} that workspace() did not declare")
+    return tuple(outputs_shapes), TracedVariant(tuple(combo), tuple(recorder.launches), tuple(workspace))
+
+
+def _output_shapes(spec: PluginSpec, this, inputs, owner) -> list[OutputShape]:
+    input_index = {t.name: i for i, t in enumerate(spec.inputs)}
+    if spec.output_shapes is None:
+        return [OutputShape(input_index[o.like], None) for o in spec.outputs]
+    result = spec.output_shapes(this, *inputs)
+    where = f"{owner}.output_shapes"
+    if spec.n_outputs == 1 and isinstance(result, tuple) and all(_is_dim(d) for d in result):
+        result = [result]
+    if not isinstance(result, (list, tuple)) or len(result) != spec.n_outputs:
+        raise TraceError(f"{where}: expected a list of {spec.n_outputs} shape tuple(s) (one per output), got {result!r}")
+    shapes = []
+    for j, (out, shape) in enumerate(zip(spec.outputs, result)):
+        w = f"{where}: output '{out.name}'"
+        if shape is None and out.like is not None:
+            shapes.append(OutputShape(input_index[out.like], None))
+            continue
+        if not isinstance(shape, (tuple, list)):
+            raise TraceError(f"{w}: expected a tuple of dims, got {type(shape).__name__} {shape!r}")
+        if not 0 <= len(shape) <= 8:
+            raise TraceError(f"{w}: rank {len(shape)} exceeds TensorRT's maximum of 8")
+        dims = tuple(as_expr(d, f"{w} dim {k}") for k, d in enumerate(shape))
+        for k, d in enumerate(dims):
+            if isinstance(d, Const) and d.value < 0:
+                raise TraceError(f"{w}: dim {k} is negative ({d.value})")
+        if out.rank is not None and out.rank != len(dims):
+            raise TraceError(f"{w}: declared rank {out.rank} but output_shapes returned {len(dims)} dims")
+        shapes.append(OutputShape(None, dims))
+    return shapes
+
+
+def _is_dim(value) -> bool:
+    return isinstance(value, (int, Expr)) and not isinstance(value, bool)
+
+
+def _workspace(spec: PluginSpec, this, inputs, owner) -> list[tuple[str, Buffer]]:
+    if spec.workspace is None:
+        return []
+    result = spec.workspace(this, *inputs)
+    where = f"{owner}.workspace"
+    if isinstance(result, Buffer):
+        result = {"workspace": result}
+    if isinstance(result, (list, tuple)):
+        result = {f"buffer{k}": b for k, b in enumerate(result)}
+    if not isinstance(result, dict):
+        raise TraceError(f"{where}: expected a dict {{name: tp.Buffer(dtype, shape)}}, got {type(result).__name__}")
+    return [(str(name), check_buffer(buf, f"{where}: buffer {name!r}")) for name, buf in result.items()]
