@@ -6,7 +6,6 @@ its globals and closure cells (transitively), plus the values of referenced cons
 """
 from __future__ import annotations
 
-import dis
 import hashlib
 import inspect
 import types

@@ -65,7 +65,7 @@ class TrtPlugin:
     @classmethod
     def spec(cls) -> PluginSpec:
         if cls.__trtplug_spec__ is None:
-            raise DefinitionError(f"{cls.__qualname__} is abstract: subclass it to declare a plugin")
+            raise DefinitionError(f"{cls.__name__} is abstract: subclass it to declare a plugin")
         return cls.__trtplug_spec__
 
     def __init__(self, **attrs):
@@ -74,8 +74,8 @@ class TrtPlugin:
         for key, value in attrs.items():
             if key not in known:
                 raise DefinitionError(
-                    f"{spec.qualname}: no attribute named {key!r}. Hint: attributes are {sorted(known)}")
-            known[key].check_value(value, f"{spec.qualname}.{key}")
+                    f"{type(self).__name__}: no attribute named {key!r}. Hint: attributes are {sorted(known)}")
+            known[key].check_value(value, f"{type(self).__name__}.{key}")
         values = {a.name: a.default for a in spec.attrs}
         values.update(attrs)
         self.__dict__["_attr_values"] = values
@@ -97,7 +97,10 @@ class TrtPlugin:
 
 
 def build_spec(cls) -> PluginSpec:
-    owner = cls.__qualname__
+    owner = cls.__name__
+    for member in RESERVED:
+        if isinstance(cls.__dict__.get(member), Attr):
+            raise DefinitionError(f"{owner}.{member}: '{member}' is reserved and cannot be an attribute name")
     name = cls.__dict__.get("name") or cls.__name__
     if not isinstance(name, str) or not PLUGIN_NAME.match(name):
         raise DefinitionError(f"{owner}.name: expected a plugin name made of letters, digits and '_', got {name!r}")
@@ -159,7 +162,7 @@ def _module_label(cls) -> str:
 
 
 def _checked_list(cls, member, item_type):
-    owner = cls.__qualname__
+    owner = cls.__name__
     value = getattr(cls, member)
     if not isinstance(value, (list, tuple)):
         raise DefinitionError(f"{owner}.{member}: expected a list of tp.{item_type.__name__}, got {type(value).__name__}")

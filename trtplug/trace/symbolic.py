@@ -200,7 +200,7 @@ def make_input(spec, index: int, dtype: str, owner: str) -> SymTensor:
 def make_output(spec, index: int, dtype: str, shape: tuple[Expr, ...] | None, like_input: int | None,
                 owner: str) -> SymTensor:
     t = spec.outputs[index]
-    numel = Numel(like_input, spec.inputs[like_input].name) if shape is None else product(shape)
+    numel = Numel(like_input, spec.inputs[like_input].name) if like_input is not None else product(shape)
     return SymTensor(t.name, "tensor", spec.n_inputs + index, dtype, shape, numel, owner)
 
 

@@ -1,0 +1,162 @@
+"""Tracing: shape/launch expressions and the mistakes that cannot be traced."""
+import pytest
+
+import trtplug as tp
+from trtplug.errors import TraceError
+from trtplug.trace.expr import Const, Dim, Numel, cdiv
+from trtplug.trace.tracer import trace
+
+
+class FakeKernel:
+    """Stands in for a @cuda.jit dispatcher (tracing only looks for py_func)."""
+
+    def __init__(self, name="fake_kernel"):
+        def fn(*args):
+            pass
+        fn.__qualname__ = name
+        self.py_func = fn
+
+
+K = FakeKernel()
+
+
+def plugin(enqueue, **members):
+    body = {"inputs": [tp.Input("x", dtypes=("float32", "float16"), rank=2)],
+            "outputs": [tp.Output("y", like="x")], "enqueue": enqueue}
+    body.update(members)
+    return type("P", (tp.TrtPlugin,), body).spec()
+
+
+def test_expressions_fold_constants_and_evaluate():
+    n = Numel(0, "x")
+    assert str(cdiv(n, 256)) == "cdiv(x.numel, 256)"
+    assert (n * 1) is n and (0 + n) is n
+    assert cdiv(Const(1000), 256) == Const(4)
+    e = tp.max(Dim(0, 1) // 2, 3) + tp.min(Dim(0, 0), 7) - 1
+    assert e.evaluate([(5, 9)], {}) == max(9 // 2, 3) + min(5, 7) - 1
+    assert cdiv(n, 256).program() == (3, 0, 1, 256, 14)
+
+
+def test_trace_records_launch_expressions_per_dtype():
+    def enqueue(self, x, y):
+        rows, cols = x.shape
+        tp.launch(K, grid=(tp.cdiv(cols, 32), rows), block=(32, 4), shared=cols * 4)(
+            x, y.flat, self.alpha, tp.scalar(self.k, "int32"), 1.5, True)
+
+    spec = plugin(enqueue, alpha=tp.Attr.float(1.0), k=tp.Attr.int(3))
+    traced = trace(spec)
+    assert [v.io_types for v in traced.variants] == [("float32", "float32"), ("float16", "float16")]
+    launch = traced.variants[1].launches[0]
+    assert [str(g) for g in launch.grid] == ["cdiv(x.shape[1], 32)", "x.shape[0]", "1"]
+    assert [str(b) for b in launch.block] == ["32", "4", "1"]
+    assert str(launch.shared_bytes) == "(x.shape[1] * 4)"
+    kinds = [(a.kind, a.dtype) for a in launch.args]
+    assert kinds == [("tensor", "float16"), ("tensor", "float16"), ("scalar_attr", "float32"),
+                     ("scalar_expr", "int32"), ("scalar_const", "float32"), ("scalar_const", "bool")]
+    assert [str(d) for d in launch.args[1].view_shape] == ["x.numel"]
+    assert [str(s) for s in launch.signature] == ["float16[:, ::1]", "float16[::1]", "float32", "int32",
+                                                 "float32", "bool"]
+
+
+def test_output_shapes_with_attributes_and_workspace():
+    def output_shapes(self, x):
+        return [(x.shape[0], x.shape[1] * self.factor)]
+
+    def workspace(self, x):
+        return {"partial": tp.Buffer("float32", (x.shape[0],))}
+
+    def enqueue(self, x, y, partial):
+        tp.launch(K, grid=x.shape[0], block=128)(x, partial)
+        tp.launch(K, grid=x.shape[0], block=128)(partial, y)
+
+    spec = plugin(enqueue, outputs=[tp.Output("y", dtype_like="x", rank=2)], output_shapes=output_shapes,
+                  workspace=workspace, factor=tp.Attr.int(2, min=1))
+    traced = trace(spec)
+    assert [str(d) for d in traced.outputs[0].dims] == ["x.shape[0]", "(x.shape[1] * self.factor)"]
+    variant = traced.variants[0]
+    assert [name for name, _ in variant.workspace] == ["partial"]
+    assert [a.kind for a in variant.launches[0].args] == ["tensor", "workspace"]
+    assert len(variant.launches) == 2
+
+
+TRACE_MISTAKES = [
+    (lambda self, x, y: None, r"P\.enqueue: launched no kernel"),
+    (lambda self, x, y: tp.launch(print, grid=1, block=1)(x), r"expected a Numba CUDA kernel"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=2048)(x), r"2048 threads per block exceeds the CUDA limit of 1024"),
+    (lambda self, x, y: tp.launch(K, grid=0, block=1)(x), r"grid: dims must be positive, got 0"),
+    (lambda self, x, y: tp.launch(K, grid=(1, 1, 1, 1), block=1)(x), r"grid: expected 1 to 3 dims, got 4"),
+    (lambda self, x, y: tp.launch(K, grid=x.numel / 256, block=1)(x), r"cannot use '/' \(true division\)"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x) if x.shape[0] > 4 else None, r"cannot use '<'|cannot use"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)("text"), r"argument 0: cannot pass str 'text' to a kernel"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x=x), r"kernel arguments must be positional"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x[0]), r"indexing 'x' in enqueue is not possible"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(self.alpha * 2), r"self\.alpha is a float attribute"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(self.mode), r"self\.mode is a string attribute"),
+    (lambda self, x, y: tp.launch(K, grid=x.numel // 0, block=1)(x), r"division by zero"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1, shared=-4)(x), r"shared memory size -4 is negative"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(tp.scalar(1, "complex64")), r"unknown scalar dtype 'complex64'"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x.view()), r"view\(\) needs 1 to 8 dims"),
+    (lambda self, x, y: tp.launch(K, grid=int(x.shape[0]), block=1)(x), r"cannot use int\(\)"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(self.pads[5]), r"self\.pads\[5\] is out of range \(length 2\)"),
+    (lambda self, x, y: tp.launch(K, grid=len(self.sizes), block=1)(x), r"len\(self\.sizes\) is unknown at trace time"),
+]
+
+
+@pytest.mark.parametrize("enqueue,message", TRACE_MISTAKES, ids=[m for _, m in TRACE_MISTAKES])
+def test_trace_mistake_is_reported(enqueue, message):
+    spec = plugin(enqueue, alpha=tp.Attr.float(1.0), mode=tp.Attr.string("a"),
+                  pads=tp.Attr.int_list([0, 0], length=2), sizes=tp.Attr.int_list([1]))
+    with pytest.raises(TraceError, match=message):
+        trace(spec)
+
+
+def test_shape_of_rankless_input_is_an_error_with_a_hint():
+    def enqueue(self, x, y):
+        tp.launch(K, grid=x.shape[0], block=1)(x)
+
+    spec = plugin(enqueue, inputs=[tp.Input("x")])
+    with pytest.raises(TraceError, match=r"'x'\.shape is unknown because 'x' has no declared rank.*x'\.flat"):
+        trace(spec)
+
+
+def test_output_shapes_mistakes():
+    def enqueue(self, x, y):
+        tp.launch(K, grid=1, block=1)(x)
+
+    outputs = [tp.Output("y", dtype="float32", rank=3)]
+    cases = [
+        (lambda self, x: [(1, 2)], r"output 'y': declared rank 3 but output_shapes returned 2 dims"),
+        (lambda self, x: [(1, 2, -3)], r"output 'y': dim 2 is negative"),
+        (lambda self, x: [(1, 2, 3.5)], r"output 'y' dim 2: expected an integer or a symbolic dimension, got float"),
+        (lambda self, x: [(1, 2, 3), (4,)], r"expected a list of 1 shape tuple\(s\)"),
+        (lambda self, x: "shape", r"expected a list of 1 shape tuple"),
+    ]
+    for output_shapes, message in cases:
+        spec = plugin(enqueue, outputs=outputs, output_shapes=output_shapes)
+        with pytest.raises(TraceError, match=message):
+            trace(spec)
+
+
+def test_output_shapes_may_not_depend_on_dtype():
+    def output_shapes(self, x):
+        return [(4 if x.dtype == "float32" else 8,)]
+
+    def enqueue(self, x, y):
+        tp.launch(K, grid=1, block=1)(x)
+
+    spec = plugin(enqueue, outputs=[tp.Output("y", dtype="float32", rank=1)], output_shapes=output_shapes)
+    with pytest.raises(TraceError, match="output shapes differ between dtype combinations"):
+        trace(spec)
+
+
+def test_unexpected_user_error_is_wrapped_with_context():
+    def enqueue(self, x, y):
+        raise KeyError("oops")
+
+    with pytest.raises(TraceError, match=r"P: tracing failed for dtypes x:float32,y:float32: KeyError"):
+        trace(plugin(enqueue))
+
+
+def test_launch_outside_trace():
+    with pytest.raises(TraceError, match="only be called inside a plugin's enqueue"):
+        tp.launch(K, grid=1, block=1)

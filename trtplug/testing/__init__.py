@@ -1,0 +1,1 @@
+"""Testing support: cases and references, device memory, running plugins through a built library."""
