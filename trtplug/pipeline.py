@@ -181,7 +181,9 @@ def build_library(output: Path, generated: list[Path], headers, options: Compile
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         objects = list(pool.map(compile_one, sources))
-    link = CompileJob(objects, output, shared=True, allow_undefined=headers is not None)
+    exports = Path(__file__).resolve().parent / "build" / "exports.map"
+    link = CompileJob(objects, output, shared=True, allow_undefined=headers is not None,
+                      extra_flags=[f"-Wl,--version-script={exports}"])
     run_compile(link)
     return output
 

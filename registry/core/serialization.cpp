@@ -237,13 +237,13 @@ Status parse(const PluginDesc& desc, const unsigned char* data, size_t length, A
             const char* stored = type <= static_cast<uint8_t>(AttrType::kFloatList)
                                      ? detail::attr_type_name(static_cast<AttrType>(type))
                                      : "unknown type";
-            return fail(err, bad, strf("attribute '%s' is stored as %s (%u); the plugin declares it %s", d.name, stored,
+            return fail(err, bad, strf("serialized attribute '%s' is stored as %s (%u); the plugin declares it %s", d.name, stored,
                                        type, detail::attr_type_name(d.type)));
         }
         if (!r.u32(&n)) return truncated("an attribute element count");
         const size_t elem = element_size(d.type);
         if (n > r.remaining() / elem) {
-            return fail(err, bad, strf("attribute '%s' claims %u elements (%zu bytes each) but only %zu bytes remain",
+            return fail(err, bad, strf("serialized attribute '%s' claims %u elements (%zu bytes each) but only %zu bytes remain",
                                        d.name, n, elem, r.remaining()));
         }
         AttrValue& v = parsed[static_cast<size_t>(found)];

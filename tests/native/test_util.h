@@ -56,13 +56,13 @@ struct Register {
     } while (0)
 
 // Checks that a call failed with `status` and that its message contains `fragment`.
-#define CHECK_FAILS(call, err, status, fragment)                                                              \
+#define CHECK_FAILS(call, err, want, fragment)                                                              \
     do {                                                                                                      \
         const trtplug::Status got_ = (call);                                                                  \
-        if (got_ != (status) || (err).status != (status) ||                                                   \
+        if (got_ != (want) || (err).status != (want) ||                                                       \
             (err).message.find(fragment) == std::string::npos) {                                              \
             std::fprintf(stderr, "%s:%d: %s: expected status %d with message containing \"%s\", got %d: \"%s\"\n", \
-                         __FILE__, __LINE__, #call, static_cast<int>(status), fragment, static_cast<int>(got_), \
+                         __FILE__, __LINE__, #call, static_cast<int>(want), fragment, static_cast<int>(got_), \
                          (err).message.c_str());                                                              \
             ++testing::failures();                                                                            \
         }                                                                                                     \

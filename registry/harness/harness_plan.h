@@ -1,0 +1,79 @@
+// The harness's input (a test plan) and output (a result file): line-based text, one record a
+// line, fields separated by single spaces. Text fields are written "=" + percent-encoding (so
+// they may hold spaces or be empty); binary field data is hex. trtplug/testing/harness.py writes
+// plans and reads results; docs/tensorrt.md describes both formats.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+namespace harness {
+
+constexpr int32_t kPlanFormat = 1;
+
+struct TensorSpec {
+    int32_t dtype = 0;  // nvinfer1::DataType value
+    int32_t rank = 0;
+    int64_t dims[8] = {};
+    std::string file;  // inputs: raw data to read; outputs: where to write the result
+};
+
+struct FieldSpec {
+    std::string name;
+    int32_t type = 0;  // nvinfer1::PluginFieldType value
+    int32_t length = 0;
+    std::vector<unsigned char> data;
+};
+
+struct CaseSpec {
+    std::string id;
+    std::string library;  // id of a LibrarySpec
+    std::string plugin, version, plugin_namespace;
+    bool null_fields = false;  // createPlugin(name, nullptr)
+    std::vector<FieldSpec> fields;
+    std::vector<TensorSpec> inputs, outputs;
+    std::string deserialize_file;  // make the plugin with deserializePlugin(blob) instead of createPlugin
+    std::string save_blob;         // write the plugin's serialization here
+    // "" (every step must pass), "lookup-fail", "create-fail", "deserialize-fail", "types-rejected".
+    std::string expect;
+    std::string expect_message;  // must appear in an error line the plugin logged
+};
+
+struct LibrarySpec {
+    std::string id;
+    std::string path;
+    std::string load = "loader";  // "loader": IPluginRegistry::loadLibrary; "static": dlopen + registrars
+};
+
+struct Plan {
+    std::string dir;            // folder of the plan file; relative file names are resolved there
+    std::string mode = "auto";  // "auto", "cpu" (never enqueue), "gpu" (a GPU is required)
+    std::vector<LibrarySpec> libraries;
+    std::vector<CaseSpec> cases;
+};
+
+bool parse_plan(const std::string& path, Plan* plan, std::string* error);
+std::string resolve(const Plan& plan, const std::string& file);
+
+// Percent-encoding for text fields.
+std::string encode_text(const std::string& text);
+
+// The result file, written and flushed record by record, so a crash leaves a readable prefix.
+class ResultWriter {
+public:
+    bool open(const std::string& path, std::string* error);
+    ~ResultWriter();
+    // Writes one record: the words as they are, then the text encoded.
+    void record(const std::vector<std::string>& words, const std::string& text);
+    void record(const std::vector<std::string>& words);
+
+private:
+    std::FILE* file_ = nullptr;
+};
+
+bool read_file(const std::string& path, std::vector<unsigned char>* data, std::string* error);
+bool write_file(const std::string& path, const void* data, size_t size, std::string* error);
+
+}  // namespace harness

@@ -1,0 +1,813 @@
+// Unit tests of the trtplug core runtime on CPU: expressions, attributes, serialization,
+// variants, shapes, workspace, argument packing, image choice, logging, the C API and the
+// no-driver path of enqueue. Run: test_core [group...] (no argument: all groups).
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "blob_util.h"
+#include "core_internal.h"
+#include "fixture_plugins.h"
+#include "launch_args.h"
+#include "module_cache.h"
+#include "test_util.h"
+#include "trtplug_expr_symbolic.h"
+#include "trtplug_library.h"
+
+using namespace trtplug;
+using fixture::kNeeds;
+using fixture::kScale;
+
+namespace {
+
+Shape shape(std::initializer_list<int64_t> dims) {
+    Shape s;
+    s.rank = static_cast<int32_t>(dims.size());
+    int i = 0;
+    for (int64_t d : dims) s.dims[i++] = d;
+    return s;
+}
+
+AttrValues defaults(const PluginDesc& d) {
+    AttrValues v;
+    attrs_default(d, &v);
+    return v;
+}
+
+struct Eval {
+    std::vector<Shape> inputs{shape({3, 5}), shape({4})};
+    AttrValues attrs = defaults(kScale);
+    Error err;
+    int64_t value = 0;
+    Status operator()(std::vector<int64_t> code) {
+        EvalEnv env{static_cast<int32_t>(inputs.size()), inputs.data(), &kScale, &attrs};
+        err = Error{};
+        return eval_expr(Expr{code.data(), static_cast<int32_t>(code.size())}, env, &value, &err);
+    }
+};
+
+}  // namespace
+
+TEST_GROUP(expressions) {
+    Eval e;
+    CHECK(e({kOpConst, 42}) == Status::kOk && e.value == 42);
+    CHECK(e({kOpDim, 0, 1}) == Status::kOk && e.value == 5);
+    CHECK(e({kOpDim, 0, -2}) == Status::kOk && e.value == 3);
+    CHECK(e({kOpNumel, 0}) == Status::kOk && e.value == 15);
+    CHECK(e({kOpRank, 1}) == Status::kOk && e.value == 1);
+    CHECK(e({kOpAttr, 0}) == Status::kOk && e.value == 3);
+    CHECK(e({kOpAttr, 4}) == Status::kOk && e.value == 1);  // bool attribute
+    CHECK(e({kOpAttrItem, 2, 1}) == Status::kOk && e.value == 2);
+    CHECK(e({kOpConst, 7, kOpConst, 5, kOpSub}) == Status::kOk && e.value == 2);
+    CHECK(e({kOpConst, 7, kOpConst, 5, kOpMul}) == Status::kOk && e.value == 35);
+    CHECK(e({kOpConst, -7, kOpConst, 2, kOpFloorDiv}) == Status::kOk && e.value == -4);
+    CHECK(e({kOpConst, 7, kOpConst, -2, kOpFloorDiv}) == Status::kOk && e.value == -4);
+    CHECK(e({kOpConst, 7, kOpConst, 2, kOpFloorDiv}) == Status::kOk && e.value == 3);
+    CHECK(e({kOpConst, 7, kOpConst, 2, kOpCeilDiv}) == Status::kOk && e.value == 4);
+    CHECK(e({kOpConst, -7, kOpConst, 2, kOpCeilDiv}) == Status::kOk && e.value == -3);
+    CHECK(e({kOpConst, 8, kOpConst, 2, kOpCeilDiv}) == Status::kOk && e.value == 4);
+    CHECK(e({kOpConst, 3, kOpConst, 9, kOpMin}) == Status::kOk && e.value == 3);
+    CHECK(e({kOpConst, 3, kOpConst, 9, kOpMax}) == Status::kOk && e.value == 9);
+    // cdiv(numel(x) + dim(w, 0), 4) = cdiv(19, 4) = 5
+    CHECK(e({kOpNumel, 0, kOpDim, 1, 0, kOpAdd, kOpConst, 4, kOpCeilDiv}) == Status::kOk && e.value == 5);
+
+    CHECK_FAILS(e({}), e.err, Status::kExprError, "empty expression");
+    CHECK_FAILS(e({99, 1}), e.err, Status::kExprError, "unknown opcode 99");
+    CHECK_FAILS(e({kOpDim, 0}), e.err, Status::kExprError, "missing its operand");
+    CHECK_FAILS(e({kOpConst, 1, kOpAdd}), e.err, Status::kExprError, "needs 2 operands");
+    CHECK_FAILS(e({kOpConst, 1, kOpConst, 2}), e.err, Status::kExprError, "leaves 2 values");
+    std::vector<int64_t> deep;
+    for (int i = 0; i <= kMaxExprStack; ++i) deep.insert(deep.end(), {kOpConst, i});
+    CHECK_FAILS(e(deep), e.err, Status::kExprError, "stack overflow");
+    CHECK_FAILS(e({kOpDim, 2, 0}), e.err, Status::kExprError, "input index 2 out of range");
+    CHECK_FAILS(e({kOpNumel, -1}), e.err, Status::kExprError, "input index -1 out of range");
+    CHECK_FAILS(e({kOpDim, 0, 2}), e.err, Status::kExprError, "axis 2 out of range");
+    CHECK_FAILS(e({kOpDim, 0, -3}), e.err, Status::kExprError, "axis -3 out of range");
+    CHECK_FAILS(e({kOpAttr, 6}), e.err, Status::kExprError, "attribute index 6 out of range");
+    CHECK_FAILS(e({kOpAttr, 1}), e.err, Status::kExprError, "not an int or bool attribute");
+    CHECK_FAILS(e({kOpAttrItem, 0, 0}), e.err, Status::kExprError, "not an int list");
+    CHECK_FAILS(e({kOpAttrItem, 2, 2}), e.err, Status::kExprError, "item 2 out of range");
+    CHECK_FAILS(e({kOpConst, 1, kOpConst, 0, kOpFloorDiv}), e.err, Status::kExprError, "by zero");
+    CHECK_FAILS(e({kOpConst, 1, kOpConst, 0, kOpCeilDiv}), e.err, Status::kExprError, "by zero");
+    CHECK_FAILS(e({kOpConst, INT64_MAX, kOpConst, 1, kOpAdd}), e.err, Status::kExprError, "overflow");
+    CHECK_FAILS(e({kOpConst, INT64_MIN, kOpConst, 1, kOpSub}), e.err, Status::kExprError, "overflow");
+    CHECK_FAILS(e({kOpConst, INT64_MAX / 2 + 1, kOpConst, 2, kOpMul}), e.err, Status::kExprError, "overflow");
+    CHECK_FAILS(e({kOpConst, INT64_MIN, kOpConst, -1, kOpFloorDiv}), e.err, Status::kExprError, "overflow");
+    CHECK_FAILS(e({kOpConst, INT64_MIN, kOpConst, -1, kOpCeilDiv}), e.err, Status::kExprError, "overflow");
+    e.inputs[0] = shape({INT64_MAX, 2});
+    CHECK_FAILS(e({kOpNumel, 0}), e.err, Status::kExprError, "numel of input 0");
+    // The failing word is named.
+    e.inputs[0] = shape({3, 5});
+    CHECK_FAILS(e({kOpConst, 1, kOpConst, 0, kOpFloorDiv}), e.err, Status::kExprError, "expression word 4");
+}
+
+namespace {
+
+// Builds the text of an expression: what the TensorRT adapter does with IDimensionExpr.
+struct TextBuilder {
+    using Value = std::string;
+    int32_t n_inputs() const { return 2; }
+    int32_t rank(int32_t input) const { return input == 0 ? 2 : 1; }
+    bool constant(int64_t v, Value* out, std::string*) { *out = std::to_string(v); return true; }
+    bool dim(int32_t i, int32_t a, Value* out, std::string*) { *out = "d" + std::to_string(i) + "_" + std::to_string(a); return true; }
+    bool numel(int32_t i, Value* out, std::string*) { *out = "numel" + std::to_string(i); return true; }
+    bool binary(ExprOp op, const Value& a, const Value& b, Value* out, std::string* error) {
+        static const char* names[] = {"add", "sub", "mul", "floordiv", "cdiv", "min", "max"};
+        if (op == kOpMul && b == "0") {  // a builder may refuse an operation
+            *error = "refused";
+            return false;
+        }
+        *out = std::string(names[op - kOpAdd]) + "(" + a + "," + b + ")";
+        return true;
+    }
+};
+
+}  // namespace
+
+TEST_GROUP(symbolic) {
+    TextBuilder b;
+    AttrValues attrs = defaults(kScale);
+    std::string text, error;
+    const Expr& stats = kScale.outputs[1].shape[0];
+    CHECK(eval_symbolic(stats, b, &kScale, &attrs, &text, &error));
+    CHECK(text == "max(min(cdiv(numel0,3),1024),1)");
+    const int64_t code[] = {kOpDim, 0, -1, kOpRank, 1, kOpAdd};
+    CHECK(eval_symbolic(Expr{code, 6}, b, &kScale, &attrs, &text, &error));
+    CHECK(text == "add(d0_1,1)");
+    const int64_t refused[] = {kOpConst, 4, kOpConst, 0, kOpMul};
+    CHECK(!eval_symbolic(Expr{refused, 5}, b, &kScale, &attrs, &text, &error));
+    CHECK(error == "expression word 4: refused");
+    const int64_t bad_axis[] = {kOpDim, 1, 1};
+    CHECK(!eval_symbolic(Expr{bad_axis, 3}, b, &kScale, &attrs, &text, &error));
+    CHECK(error.find("axis 1 out of range for an input of rank 1") != std::string::npos);
+}
+
+TEST_GROUP(attributes) {
+    AttrValues v = defaults(kScale);
+    Error err;
+    CHECK(attrs_validate(kScale, v, &err) == Status::kOk);
+    CHECK(v[0].ints == std::vector<int64_t>{3});
+    CHECK(v[1].floats == std::vector<float>{0.5f});
+    CHECK((v[2].ints == std::vector<int64_t>{1, 2}));
+    CHECK(v[3].text == "fast");
+    CHECK(v[4].ints == std::vector<int64_t>{1});
+    CHECK(v[5].floats.empty());
+
+    // ints: kINT32, and kINT64/kINT16/kINT8 when the value fits 32 bits
+    const int32_t i32 = 7;
+    const int64_t i64 = 9, big = int64_t(1) << 40;
+    const int16_t i16 = 11;
+    const int8_t i8 = 13;
+    CHECK(attrs_set_field(kScale, &v, "alpha", FieldType::kInt32, &i32, 1, &err) == Status::kOk && v[0].ints[0] == 7);
+    CHECK(attrs_set_field(kScale, &v, "alpha", FieldType::kInt64, &i64, 1, &err) == Status::kOk && v[0].ints[0] == 9);
+    CHECK(attrs_set_field(kScale, &v, "alpha", FieldType::kInt16, &i16, 1, &err) == Status::kOk && v[0].ints[0] == 11);
+    CHECK(attrs_set_field(kScale, &v, "alpha", FieldType::kInt8, &i8, 1, &err) == Status::kOk && v[0].ints[0] == 13);
+    CHECK_FAILS(attrs_set_field(kScale, &v, "alpha", FieldType::kInt64, &big, 1, &err), err, Status::kBadArgument,
+                "does not fit a 32-bit int");
+    const int32_t too_big = 101, too_small = 0;
+    CHECK_FAILS(attrs_set_field(kScale, &v, "alpha", FieldType::kInt32, &too_big, 1, &err), err, Status::kBadArgument,
+                "attribute 'alpha': int value 101 is above the maximum 100");
+    CHECK_FAILS(attrs_set_field(kScale, &v, "alpha", FieldType::kInt32, &too_small, 1, &err), err, Status::kBadArgument,
+                "below the minimum 1");
+    CHECK(v[0].ints[0] == 13);  // a rejected field leaves the value alone
+    const int32_t two[] = {5, 6};
+    CHECK_FAILS(attrs_set_field(kScale, &v, "alpha", FieldType::kInt32, two, 2, &err), err, Status::kBadArgument,
+                "holds exactly 1 value, got 2");
+    const float f = 1.0f;
+    CHECK_FAILS(attrs_set_field(kScale, &v, "alpha", FieldType::kFloat32, &f, 1, &err), err, Status::kBadArgument,
+                "expects a kINT32 (or kINT64, kINT16, kINT8) field, got kFLOAT32");
+
+    // floats: kFLOAT32, kFLOAT64 and kFLOAT16 converted
+    const float f32 = -2.25f;
+    const double f64 = 3.5, f64_huge = 1e300;
+    const uint16_t f16 = 0x3E00;  // 1.5
+    CHECK(attrs_set_field(kScale, &v, "beta", FieldType::kFloat32, &f32, 1, &err) == Status::kOk && v[1].floats[0] == -2.25f);
+    CHECK(attrs_set_field(kScale, &v, "beta", FieldType::kFloat64, &f64, 1, &err) == Status::kOk && v[1].floats[0] == 3.5f);
+    CHECK(attrs_set_field(kScale, &v, "beta", FieldType::kFloat16, &f16, 1, &err) == Status::kOk && v[1].floats[0] == 1.5f);
+    CHECK_FAILS(attrs_set_field(kScale, &v, "beta", FieldType::kFloat64, &f64_huge, 1, &err), err, Status::kBadArgument,
+                "does not fit a float32");
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    CHECK_FAILS(attrs_set_field(kScale, &v, "beta", FieldType::kFloat32, &nan, 1, &err), err, Status::kBadArgument,
+                "below the minimum");
+    CHECK_FAILS(attrs_set_field(kScale, &v, "beta", FieldType::kInt32, &i32, 1, &err), err, Status::kBadArgument,
+                "expects a kFLOAT32");
+
+    // bools: kINT32 or kINT8 holding 0 or 1
+    const int32_t zero = 0, two32 = 2;
+    const int8_t one8 = 1;
+    CHECK(attrs_set_field(kScale, &v, "flag", FieldType::kInt32, &zero, 1, &err) == Status::kOk && v[4].ints[0] == 0);
+    CHECK(attrs_set_field(kScale, &v, "flag", FieldType::kInt8, &one8, 1, &err) == Status::kOk && v[4].ints[0] == 1);
+    CHECK_FAILS(attrs_set_field(kScale, &v, "flag", FieldType::kInt32, &two32, 1, &err), err, Status::kBadArgument,
+                "bool value 2 is not 0 or 1");
+
+    // strings: kCHAR, with or without the terminating NUL
+    CHECK(attrs_set_field(kScale, &v, "mode", FieldType::kChar, "slow", 4, &err) == Status::kOk && v[3].text == "slow");
+    CHECK(attrs_set_field(kScale, &v, "mode", FieldType::kChar, "exact", 6, &err) == Status::kOk && v[3].text == "exact");
+    CHECK(attrs_set_field(kScale, &v, "mode", FieldType::kChar, "", 0, &err) == Status::kOk && v[3].text.empty());
+    CHECK(attrs_set_field(kScale, &v, "mode", FieldType::kChar, nullptr, 0, &err) == Status::kOk && v[3].text.empty());
+    CHECK_FAILS(attrs_set_field(kScale, &v, "mode", FieldType::kChar, "a\0b", 3, &err), err, Status::kBadArgument,
+                "NUL byte");
+    CHECK_FAILS(attrs_set_field(kScale, &v, "mode", FieldType::kChar, "0123456789abcdefg", 17, &err), err,
+                Status::kBadArgument, "17 bytes, at most 16 allowed");
+    CHECK(attrs_set_field(kScale, &v, "mode", FieldType::kChar, "0123456789abcdef", 17, &err) == Status::kOk);
+
+    // lists: counts within min/max, each element in range
+    const int32_t dims4[] = {1, 2, 3, 4}, dims5[] = {1, 2, 3, 4, 5}, neg[] = {1, -1};
+    CHECK(attrs_set_field(kScale, &v, "dims", FieldType::kInt32, dims4, 4, &err) == Status::kOk && v[2].ints.size() == 4);
+    CHECK_FAILS(attrs_set_field(kScale, &v, "dims", FieldType::kInt32, dims5, 5, &err), err, Status::kBadArgument,
+                "5 values, at most 4 allowed");
+    CHECK_FAILS(attrs_set_field(kScale, &v, "dims", FieldType::kInt32, dims5, 0, &err), err, Status::kBadArgument,
+                "0 values, at least 1 expected");
+    CHECK_FAILS(attrs_set_field(kScale, &v, "dims", FieldType::kInt32, neg, 2, &err), err, Status::kBadArgument,
+                "value -1 is below the minimum 0");
+    const float scales[] = {0.5f, 4.0f}, bad_scales[] = {0.5f, 4.5f};
+    CHECK(attrs_set_field(kScale, &v, "scales", FieldType::kFloat32, scales, 2, &err) == Status::kOk);
+    CHECK_FAILS(attrs_set_field(kScale, &v, "scales", FieldType::kFloat32, bad_scales, 2, &err), err,
+                Status::kBadArgument, "4.5 is above the maximum 4");
+
+    // names, lengths, pointers
+    CHECK_FAILS(attrs_set_field(kScale, &v, "gamma", FieldType::kInt32, &i32, 1, &err), err, Status::kBadArgument,
+                "unknown field 'gamma'; plugin 'TestScale' has attributes: alpha, beta, dims, mode, flag, scales");
+    CHECK_FAILS(attrs_set_field(kScale, &v, "alpha", FieldType::kInt32, &i32, -1, &err), err, Status::kBadArgument,
+                "negative length");
+    CHECK_FAILS(attrs_set_field(kScale, &v, "alpha", FieldType::kInt32, nullptr, 1, &err), err, Status::kBadArgument,
+                "null data");
+    AttrValues empty;
+    CHECK_FAILS(attrs_set_field(kScale, &empty, "alpha", FieldType::kInt32, &i32, 1, &err), err, Status::kInternal,
+                "call attrs_default first");
+    CHECK(attrs_validate(kScale, v, &err) == Status::kOk);
+
+    // required attributes (no default) are reported by attrs_validate
+    AttrValues n = defaults(kNeeds);
+    CHECK_FAILS(attrs_validate(kNeeds, n, &err), err, Status::kBadArgument,
+                "attribute 'gamma' has no value (it has no default");
+    const float g = 0.25f;
+    CHECK(attrs_set_field(kNeeds, &n, "gamma", FieldType::kFloat32, &g, 1, &err) == Status::kOk);
+    CHECK_FAILS(attrs_validate(kNeeds, n, &err), err, Status::kBadArgument, "attribute 'label': 0 bytes, at least 1");
+    CHECK(attrs_set_field(kNeeds, &n, "label", FieldType::kChar, "cat", 4, &err) == Status::kOk);
+    CHECK(attrs_validate(kNeeds, n, &err) == Status::kOk);
+    n.pop_back();
+    CHECK_FAILS(attrs_validate(kNeeds, n, &err), err, Status::kBadArgument, "declares 2 attributes, the values hold 1");
+}
+
+TEST_GROUP(half_float) {
+    using detail::float_to_half;
+    using detail::half_to_float;
+    CHECK_EQ(float_to_half(1.0f), 0x3C00);
+    CHECK_EQ(float_to_half(-2.0f), 0xC000);
+    CHECK_EQ(float_to_half(65504.0f), 0x7BFF);
+    CHECK_EQ(float_to_half(65520.0f), 0x7C00);  // rounds to infinity
+    CHECK_EQ(float_to_half(1e-8f), 0x0000);
+    CHECK_EQ(float_to_half(std::ldexp(1.0f, -24)), 0x0001);
+    CHECK_EQ(float_to_half(std::ldexp(1.0f, -25)), 0x0000);  // ties to even
+    CHECK_EQ(float_to_half(std::ldexp(3.0f, -25)), 0x0002);
+    CHECK_EQ(float_to_half(0.1f), 0x2E66);
+    CHECK_EQ(float_to_half(1.0f + std::ldexp(1.0f, -11)), 0x3C00);  // halfway, even stays
+    CHECK_EQ(float_to_half(1.0f + 3 * std::ldexp(1.0f, -11)), 0x3C02);
+    CHECK(std::isnan(half_to_float(float_to_half(std::nanf("")))));
+    for (uint32_t h = 0; h < 0x10000; ++h) {
+        const float f = half_to_float(static_cast<uint16_t>(h));
+        if (std::isnan(f)) continue;
+        if (float_to_half(f) != h) {
+            CHECK_EQ(float_to_half(f), h);
+            break;
+        }
+    }
+}
+
+TEST_GROUP(serialization) {
+    AttrValues v = defaults(kScale);
+    blob::Bytes b = blob::serialize(kScale, v);
+    CHECK(!b.empty() && b.size() == serialized_size(kScale, v));
+    // header fields
+    uint32_t magic, total, crc;
+    uint16_t version, flags;
+    std::memcpy(&magic, &b[0], 4);
+    std::memcpy(&version, &b[4], 2);
+    std::memcpy(&flags, &b[6], 2);
+    std::memcpy(&total, &b[8], 4);
+    std::memcpy(&crc, &b[12], 4);
+    CHECK(magic == kSerialMagic && std::memcmp(b.data(), "TPLG", 4) == 0);
+    CHECK(version == 1 && flags == 0 && total == b.size());
+    CHECK(crc == detail::crc32(b.data() + 16, b.size() - 16));
+    CHECK(detail::crc32("123456789", 9) == 0xCBF43926u);  // the IEEE CRC-32 check value
+
+    Error err;
+    AttrValues back;
+    CHECK(deserialize(kScale, b.data(), b.size(), &back, &err) == Status::kOk);
+    CHECK(blob::serialize(kScale, back) == b);
+
+    // a modified instance round-trips
+    const int32_t alpha = 42, dims[] = {7, 0, 9};
+    const float scales[] = {0.25f, 3.0f, -0.0f};
+    CHECK(attrs_set_field(kScale, &v, "alpha", FieldType::kInt32, &alpha, 1, &err) == Status::kOk);
+    CHECK(attrs_set_field(kScale, &v, "dims", FieldType::kInt32, dims, 3, &err) == Status::kOk);
+    CHECK(attrs_set_field(kScale, &v, "scales", FieldType::kFloat32, scales, 3, &err) == Status::kOk);
+    CHECK(attrs_set_field(kScale, &v, "mode", FieldType::kChar, "", 0, &err) == Status::kOk);
+    b = blob::serialize(kScale, v);
+    CHECK(deserialize(kScale, b.data(), b.size(), &back, &err) == Status::kOk);
+    CHECK(back[0].ints[0] == 42 && back[2].ints == std::vector<int64_t>({7, 0, 9}) && back[3].text.empty());
+    CHECK(std::signbit(back[5].floats[2]));
+    CHECK(blob::serialize(kScale, back) == b);
+
+    // serialize checks capacity and values
+    std::vector<unsigned char> small(b.size() - 1);
+    CHECK_FAILS(serialize(kScale, v, small.data(), small.size(), &err), err, Status::kBadArgument, "needs");
+    AttrValues bad = v;
+    bad[0].ints[0] = 1000;
+    CHECK_FAILS(serialize(kScale, bad, small.data(), small.size(), &err), err, Status::kBadArgument,
+                "above the maximum 100");
+
+    // rejections; values stay untouched on failure
+    const AttrValues sentinel = defaults(kNeeds);
+    auto rejects = [&](const blob::Bytes& data, const char* fragment) {
+        AttrValues out = sentinel;
+        Error e;
+        const Status s = deserialize(kScale, data.data(), data.size(), &out, &e);
+        if (s != Status::kBadSerialization || e.message.find(fragment) == std::string::npos || out.size() != 2) {
+            std::fprintf(stderr, "expected rejection containing \"%s\", got %d: \"%s\"\n", fragment,
+                         static_cast<int>(s), e.message.c_str());
+            ++testing::failures();
+        }
+    };
+    const blob::Bytes good = blob::serialize(kScale, defaults(kScale));
+    rejects(blob::Bytes(good.begin(), good.begin() + 10), "10 bytes, shorter than the 16-byte header");
+    rejects(blob::Bytes(), "0 bytes");
+    blob::Bytes x = good;
+    x[0] = 'X';
+    rejects(x, "not the trtplug magic");
+    x = good;
+    blob::put_u16(x, 4, 2);
+    rejects(x, "format version 2; this library reads format version 1");
+    x = good;
+    blob::put_u16(x, 6, 1);
+    rejects(x, "unknown flags 0x0001");
+    x = good;
+    x.push_back(0);
+    rejects(x, "header says");
+    x = good;
+    x[good.size() - 1] ^= 1;
+    rejects(x, "corrupted: CRC-32");
+    for (size_t cut = 16; cut < good.size(); cut += 3) {
+        x.assign(good.begin(), good.begin() + static_cast<long>(cut));
+        blob::fix_header(x);
+        rejects(x, "serialized");
+    }
+    x = good;
+    x.push_back(0);
+    blob::fix_header(x);
+    rejects(x, "1 unexpected bytes after the last attribute");
+
+    // another plugin's blob names both plugins
+    AttrValues needs = defaults(kNeeds);
+    const float g = 0.5f;
+    attrs_set_field(kNeeds, &needs, "gamma", FieldType::kFloat32, &g, 1, &err);
+    attrs_set_field(kNeeds, &needs, "label", FieldType::kChar, "dog", 3, &err);
+    rejects(blob::serialize(kNeeds, needs), "is for plugin 'TestNeeds' version '2', not 'TestScale' version '1'");
+
+    // hand-built bodies
+    auto body = [](const char* plugin, const char* version) {
+        blob::Builder bb;
+        bb.header().text(plugin).text(version);
+        return bb;
+    };
+    auto scale_attrs = [](blob::Builder& bb, int skip, const char* extra) {
+        const char* names[] = {"alpha", "beta", "dims", "mode", "flag", "scales"};
+        for (int i = 0; i < 6; ++i) {
+            if (i == skip) continue;
+            bb.text(names[i]);
+            switch (i) {
+                case 0: bb.u8(0).u32(1).u64(3); break;
+                case 1: bb.u8(1).u32(1).f32(0.5f); break;
+                case 2: bb.u8(4).u32(1).u64(1); break;
+                case 3: bb.u8(3).u32(2).raw("ok"); break;
+                case 4: bb.u8(2).u32(1).u64(1); break;
+                case 5: bb.u8(5).u32(0); break;
+            }
+            if (extra && i == 0) bb.text(extra).u8(0).u32(1).u64(3);
+        }
+    };
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(6);
+        scale_attrs(bb, -1, nullptr);
+        AttrValues out;
+        blob::Bytes ok = bb.done();
+        CHECK(deserialize(kScale, ok.data(), ok.size(), &out, &err) == Status::kOk && out[3].text == "ok");
+    }
+    {
+        blob::Builder bb = body("TestScale", "2");
+        bb.u16(6);
+        scale_attrs(bb, -1, nullptr);
+        rejects(bb.done(), "version '2', not 'TestScale' version '1'");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(7);
+        scale_attrs(bb, -1, "zeta");
+        rejects(bb.done(), "unknown attribute 'zeta'");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(7);
+        scale_attrs(bb, -1, "alpha");
+        rejects(bb.done(), "attribute 'alpha' twice");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(6);
+        scale_attrs(bb, -1, "alpha");  // count says 6, 7 present: the 7th reads as beta's slot
+        rejects(bb.done(), "attribute 'alpha' twice");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(5);
+        scale_attrs(bb, 1, nullptr);
+        rejects(bb.done(), "lacks attribute 'beta' (found 'dims' in its place)");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(5);
+        scale_attrs(bb, 5, nullptr);
+        rejects(bb.done(), "lacks attribute 'scales' (5 of 6 attributes present)");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(1).text("alpha").u8(1).u32(1).f32(3.0f);
+        rejects(bb.done(), "attribute 'alpha' is stored as float (1); the plugin declares it int");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(1).text("alpha").u8(9).u32(1).u64(3);
+        rejects(bb.done(), "stored as unknown type (9)");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(1).text("alpha").u8(0).u32(0x40000000u).u64(3);
+        rejects(bb.done(), "claims 1073741824 elements");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(1).text("alpha").u8(0).u32(1).u64(1000);
+        rejects(bb.done(), "serialized attribute 'alpha': int value 1000 is above the maximum 100");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(1).text("alpha").u8(0).u32(2).u64(3).u64(3);
+        rejects(bb.done(), "holds exactly 1 value, got 2");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(1).text("alpha").u8(0).u32(1).u64(uint64_t(1) << 33);
+        rejects(bb.done(), "does not fit a 32-bit int");
+    }
+    {
+        blob::Builder bb = body("TestScale", "1");
+        bb.u16(6);
+        scale_attrs(bb, 3, nullptr);  // no mode: insert one with a NUL byte in its place
+        blob::Bytes raw = bb.b;
+        (void)raw;
+        blob::Builder cc = body("TestScale", "1");
+        cc.u16(4).text("alpha").u8(0).u32(1).u64(3).text("beta").u8(1).u32(1).f32(0.5f);
+        cc.text("dims").u8(4).u32(1).u64(1).text("mode").u8(3).u32(3).raw(std::string("a\0b", 3));
+        rejects(cc.done(), "string holds a NUL byte");
+    }
+    {
+        blob::Builder bb = body("TestSc\x01le", "1");
+        bb.u16(0);
+        rejects(bb.done(), "plugin 'TestSc\\x01le'");  // binary names are escaped in messages
+    }
+    CHECK_FAILS(deserialize(kScale, good.data(), good.size(), nullptr, &err), err, Status::kBadArgument, "null values");
+    CHECK_FAILS(deserialize(kScale, nullptr, 4, &back, &err), err, Status::kBadArgument, "null data");
+}
+
+TEST_GROUP(variants) {
+    const DType f32[] = {DType::kFloat32, DType::kFloat32, DType::kFloat32, DType::kFloat32};
+    const DType f16[] = {DType::kFloat16, DType::kFloat16, DType::kFloat16, DType::kFloat32};
+    const DType mixed[] = {DType::kFloat16, DType::kFloat32, DType::kFloat16, DType::kFloat32};
+    CHECK_EQ(find_variant(kScale, f32), 0);
+    CHECK_EQ(find_variant(kScale, f16), 1);
+    CHECK_EQ(find_variant(kScale, mixed), -1);
+    CHECK_EQ(find_variant(kScale, nullptr), -1);
+    CHECK(variant_prefix_supported(kScale, mixed, 0));
+    CHECK(!variant_prefix_supported(kScale, mixed, 1));
+    CHECK(variant_prefix_supported(kScale, f16, 3));
+    CHECK(!variant_prefix_supported(kScale, f16, 4));
+    CHECK(!variant_prefix_supported(kScale, f16, -1));
+}
+
+TEST_GROUP(shapes) {
+    AttrValues v = defaults(kScale);
+    Error err;
+    Shape in[] = {shape({3, 5}), shape({4})};
+    Shape out;
+    CHECK(output_shape(kScale, v, in, 0, &out, &err) == Status::kOk && out.rank == 2 && out.dims[0] == 3 && out.dims[1] == 5);
+    CHECK(output_shape(kScale, v, in, 1, &out, &err) == Status::kOk && out.rank == 1 && out.dims[0] == 5);  // cdiv(15, 3)
+    in[0] = shape({100, 100});
+    CHECK(output_shape(kScale, v, in, 1, &out, &err) == Status::kOk && out.dims[0] == 1024);  // min(3334, 1024)
+    in[0] = shape({0, 100});
+    CHECK(output_shape(kScale, v, in, 1, &out, &err) == Status::kOk && out.dims[0] == 1);  // max(0, 1)
+    CHECK_FAILS(output_shape(kScale, v, in, 2, &out, &err), err, Status::kBadArgument, "output index 2 out of range");
+    in[0] = shape({3, 5, 1});
+    CHECK_FAILS(output_shape(kScale, v, in, 0, &out, &err), err, Status::kBadArgument,
+                "input 'x' has rank 3, plugin 'TestScale' expects rank 2");
+    in[0] = shape({3, -5});
+    CHECK_FAILS(check_inputs(kScale, in, 2, &err), err, Status::kBadArgument, "input 'x' dim 1 is -5");
+    in[0] = shape({3, 5});
+    CHECK_FAILS(check_inputs(kScale, in, 1, &err), err, Status::kBadArgument, "takes 2 inputs, got 1");
+    in[0].rank = 9;
+    CHECK_FAILS(check_inputs(kScale, in, 2, &err), err, Status::kBadArgument, "rank 9");
+}
+
+TEST_GROUP(workspace) {
+    AttrValues v = defaults(kScale);
+    Error err;
+    Shape in[] = {shape({3, 5}), shape({4})};
+    size_t bytes = 0;
+    // ws0: 15 floats = 60 bytes at 0; ws1: (3 + 2*3) int32 = 36 bytes at 256
+    CHECK(workspace_size(kScale, v, 0, in, &bytes, &err) == Status::kOk && bytes == 256 + 36);
+    detail::WorkspaceLayout layout;
+    CHECK(detail::workspace_layout(kScale, v, 1, in, &layout, &err) == Status::kOk);
+    CHECK(layout.offsets == std::vector<size_t>({0, 256}) && layout.sizes == std::vector<size_t>({30, 36}));
+    in[0] = shape({100, 7});  // ws0: 2800 bytes -> ws1 at 2816
+    CHECK(detail::workspace_layout(kScale, v, 0, in, &layout, &err) == Status::kOk);
+    CHECK(layout.offsets[1] == 2816 && layout.total == 2816 + (100 + 6) * 4);
+    in[0] = shape({0, 7});
+    CHECK(workspace_size(kScale, v, 0, in, &bytes, &err) == Status::kOk && bytes == 6 * 4);  // an empty buffer takes no space
+    CHECK_FAILS(workspace_size(kScale, v, 2, in, &bytes, &err), err, Status::kBadArgument, "variant 2 out of range");
+    in[0] = shape({INT64_MAX / 2, 1});
+    CHECK_FAILS(workspace_size(kScale, v, 0, in, &bytes, &err), err, Status::kExprError, "workspace buffer 0");
+}
+
+namespace {
+
+struct PackCase {
+    AttrValues attrs = defaults(kScale);
+    Shape in[2] = {shape({3, 5}), shape({4})};
+    Shape out[2] = {shape({3, 5}), shape({5})};
+    float x[15], w[4], y[15], stats[5];
+    alignas(256) unsigned char ws[1024];
+    const void* inputs[2] = {x, w};
+    void* outputs[2] = {y, stats};
+    detail::WorkspaceLayout layout;
+    detail::PackedArgs packed;
+    Error err;
+
+    TensorArgs tensors() { return TensorArgs{in, out, inputs, outputs, ws, sizeof ws}; }
+    Status pack(const LaunchDesc& l, int32_t variant = 0) {
+        TensorArgs t = tensors();
+        EvalEnv env{2, in, &kScale, &attrs};
+        Status s = detail::workspace_layout(kScale, attrs, variant, in, &layout, &err);
+        if (s != Status::kOk) return s;
+        return detail::pack_args(kScale, variant, l, env, t, layout, &packed, &err);
+    }
+};
+
+uint64_t bits(float f) { uint32_t b; std::memcpy(&b, &f, 4); return b; }
+uint64_t bits(double f) { uint64_t b; std::memcpy(&b, &f, 8); return b; }
+uint64_t ptr(const void* p) { return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p)); }
+
+}  // namespace
+
+TEST_GROUP(packing) {
+    PackCase c;
+    const LaunchDesc& scale = kScale.variants[0].launches[0];
+    CHECK(c.pack(scale) == Status::kOk);
+    const std::vector<uint64_t> expected = {
+        0, 0, 15, 4, ptr(c.x), 15, 4,                 // x viewed flat
+        0, 0, 4, 4, ptr(c.w), 4, 4,                   // w
+        0, 0, 15, 4, ptr(c.y), 3, 5, 20, 4,           // y as 2-D: shape (3, 5), strides (20, 4)
+        0, 0, 15, 4, ptr(c.ws), 15, 4,                // workspace buffer 0 at offset 0
+        bits(0.5f),                                   // beta as .f32
+        15,                                           // numel(x) as .u64
+        1,                                            // flag as .u8
+        bits(2.0),                                    // const 2.0 as .f64
+        3,                                            // alpha as .u32
+        0xFD,                                         // -3 as an int8 bit pattern
+        0x3E00,                                       // 1.5 as .f16 bits
+    };
+    CHECK(c.packed.slots == expected);
+    CHECK(c.packed.pointers.size() == expected.size());
+    for (size_t i = 0; i < c.packed.pointers.size(); ++i) CHECK(c.packed.pointers[i] == &c.packed.slots[i]);
+
+    const LaunchDesc& reduce = kScale.variants[0].launches[1];
+    CHECK(c.pack(reduce) == Status::kOk);
+    CHECK(c.packed.slots.size() == 23);
+    CHECK(c.packed.slots[4 + 9 + 7] == ptr(c.ws + 256));  // workspace buffer 1 at its aligned offset
+    CHECK(c.packed.slots[9 + 2] == 5);                  // stats nitems
+
+    // a view larger than its buffer is rejected
+    LaunchDesc l = scale;
+    ArgDesc args[11];
+    std::copy(scale.args, scale.args + 11, args);
+    l.args = args;
+    args[1].view_shape = kScale.outputs[0].shape;  // w viewed as (3, 5)
+    args[1].view_rank = 2;
+    l.n_params = scale.n_params + 2;
+    CHECK_FAILS(c.pack(l), c.err, Status::kBadArgument,
+                "argument 1: a view of 15 elements (4 bytes each) does not fit input 'w' of 16 bytes");
+    // the param count is cross-checked
+    std::copy(scale.args, scale.args + 11, args);
+    l.n_params = scale.n_params - 1;
+    CHECK_FAILS(c.pack(l), c.err, Status::kInternal, "pack into 37 parameters, the kernel declares 36");
+    // a null pointer for a non-empty view
+    l.n_params = scale.n_params;
+    c.inputs[1] = nullptr;
+    CHECK_FAILS(c.pack(l), c.err, Status::kBadArgument, "input 'w' has a null data pointer");
+    c.inputs[1] = c.w;
+    // scalars that do not fit their PTX type
+    args[8].kind = ArgKind::kScalarConst;
+    args[8].const_value = 3e9;
+    CHECK_FAILS(c.pack(l), c.err, Status::kExprError, "value 3000000000 does not fit int32");
+    args[8].const_value = 1.5;
+    CHECK_FAILS(c.pack(l), c.err, Status::kExprError, "value 1.5 cannot be passed as int32");
+    args[9].const_value = 200;
+    args[8].const_value = 1;
+    CHECK_FAILS(c.pack(l), c.err, Status::kExprError, "value 200 does not fit int8");
+
+    uint64_t slot = 0;
+    std::string why;
+    CHECK(detail::scalar_from_int(ScalarType::kUInt8, 255, &slot, &why) == Status::kOk && slot == 255);
+    CHECK(detail::scalar_from_int(ScalarType::kUInt8, 256, &slot, &why) == Status::kExprError);
+    CHECK(detail::scalar_from_int(ScalarType::kInt32, -1, &slot, &why) == Status::kOk && slot == 0xFFFFFFFFu);
+    CHECK(detail::scalar_from_int(ScalarType::kInt64, -1, &slot, &why) == Status::kOk && slot == ~uint64_t(0));
+    CHECK(detail::scalar_from_int(ScalarType::kBool, 5, &slot, &why) == Status::kOk && slot == 1);
+    CHECK(detail::scalar_from_int(ScalarType::kFloat16, 2, &slot, &why) == Status::kOk && slot == 0x4000);
+    CHECK(detail::scalar_from_double(ScalarType::kFloat32, 0.1, &slot, &why) == Status::kOk && slot == bits(0.1f));
+    CHECK(detail::scalar_from_double(ScalarType::kInt64, 1e19, &slot, &why) == Status::kExprError);
+
+    // launch dimensions
+    detail::LaunchDims dims;
+    EvalEnv env{2, c.in, &kScale, &c.attrs};
+    CHECK(detail::launch_dims(scale, env, &dims, &c.err) == Status::kOk);
+    CHECK(dims.grid[0] == 1 && dims.block[0] == 256 && dims.shared_bytes == 0 && !dims.empty);
+    CHECK(detail::launch_dims(reduce, env, &dims, &c.err) == Status::kOk && dims.shared_bytes == 65536);
+    Shape empty_in[] = {shape({0, 5}), shape({4})};
+    EvalEnv empty_env{2, empty_in, &kScale, &c.attrs};
+    CHECK(detail::launch_dims(scale, empty_env, &dims, &c.err) == Status::kOk && dims.empty);
+    const int64_t zero[] = {kOpConst, 0};
+    LaunchDesc bad_block = scale;
+    bad_block.block[0] = Expr{zero, 2};
+    CHECK_FAILS(detail::launch_dims(bad_block, env, &dims, &c.err), c.err, Status::kExprError, "block.x is 0");
+}
+
+TEST_GROUP(image_choice) {
+    const ModuleDesc& m = kScale.modules[0];  // cubin sm_80 (0), PTX sm_75 (1, 3), cubin sm_90 (2)
+    CHECK(detail::choose_images(m, 90).cubin == 2);
+    CHECK(detail::choose_images(m, 80).cubin == 0);
+    CHECK(detail::choose_images(m, 86).cubin == 0);
+    CHECK(detail::choose_images(m, 89).cubin == 0);
+    CHECK(detail::choose_images(m, 100).cubin == -1);
+    CHECK((detail::choose_images(m, 100).ptx_parts == std::vector<int32_t>{1, 3}));
+    CHECK(detail::choose_images(m, 75).cubin == -1);
+    CHECK((detail::choose_images(m, 75).ptx_parts == std::vector<int32_t>{1, 3}));
+    CHECK(detail::choose_images(m, 70).cubin == -1 && detail::choose_images(m, 70).ptx_parts.empty());
+    CHECK(detail::describe_images(m) == "cubin sm_80, sm_90; PTX sm_75 (2 parts)");
+    const ImageDesc more[] = {
+        {ImageKind::kCubin, 86, nullptr, 0}, {ImageKind::kCubin, 80, nullptr, 0}, {ImageKind::kPtx, 70, nullptr, 0},
+        {ImageKind::kPtx, 80, nullptr, 0},
+    };
+    const ModuleDesc m2 = {"m2", more, 4};
+    CHECK(detail::choose_images(m2, 89).cubin == 0);  // newest minor <= 9
+    CHECK(detail::choose_images(m2, 85).cubin == 1);
+    CHECK((detail::choose_images(m2, 75).ptx_parts == std::vector<int32_t>{2}));
+    CHECK((detail::choose_images(m2, 90).ptx_parts == std::vector<int32_t>{3}));
+}
+
+namespace {
+std::vector<std::pair<Severity, std::string>> g_lines;
+void capture(Severity s, const char* line, void*) { g_lines.emplace_back(s, line); }
+}  // namespace
+
+TEST_GROUP(logging) {
+    set_log_sink(capture, nullptr);
+    log_line(Severity::kError, "ns", "Mish", "it broke");
+    log_line(Severity::kWarning, "", "Mish", "careful");
+    log_line(Severity::kInfo, nullptr, nullptr, "hello");
+    CHECK(g_lines.size() == 3);
+    CHECK(g_lines[0].first == Severity::kError && g_lines[0].second == "[trtplug] ns::Mish: it broke");
+    CHECK(g_lines[1].second == "[trtplug] Mish: careful");
+    CHECK(g_lines[2].second == "[trtplug] hello");
+    // the C API logs one line per failure, naming the library's namespace and the plugin
+    g_lines.clear();
+    char err[256];
+    void* in = trtplug_instance_create(0, "junk", 4, err, sizeof err);
+    CHECK(in == nullptr);
+    CHECK(g_lines.size() == 1 && g_lines[0].second.rfind("[trtplug] trtplug_test::TestScale: serialized plugin data is 4 bytes", 0) == 0);
+    set_log_sink(nullptr, nullptr);
+    CHECK(std::string(status_name(Status::kNoImage)) == "no kernel image for this device");
+}
+
+TEST_GROUP(c_api) {
+    set_log_sink(capture, nullptr);  // keep expected failures off stderr
+    char err[512] = "";
+    CHECK(trtplug_abi_version() == 1);
+    CHECK(trtplug_plugin_count() == 2);
+    CHECK(std::string(trtplug_library_info()).find("fixture_plugins") != std::string::npos);
+    CHECK(trtplug_plugin_index("TestScale", nullptr) == 0);
+    CHECK(trtplug_plugin_index("TestNeeds", "2") == 1);
+    CHECK(trtplug_plugin_index("TestNeeds", "1") == -1);
+    CHECK(trtplug_plugin_index("Nope", nullptr) == -1);
+    CHECK(trtplug_instance_create(5, nullptr, 0, err, sizeof err) == nullptr && std::string(err).find("out of range") != std::string::npos);
+
+    void* in = trtplug_instance_create(0, nullptr, 0, err, sizeof err);
+    CHECK(in != nullptr);
+    const int32_t alpha = 5;
+    CHECK(trtplug_instance_set_field(in, "alpha", static_cast<int32_t>(FieldType::kInt32), &alpha, 1, err, sizeof err) == 0);
+    CHECK(trtplug_instance_set_field(in, "alpha", static_cast<int32_t>(FieldType::kChar), "x", 1, err, sizeof err) ==
+          static_cast<int32_t>(Status::kBadArgument));
+    size_t length = 0;
+    CHECK(trtplug_instance_serialize(in, nullptr, 0, &length, err, sizeof err) == 0 && length > 16);
+    std::vector<unsigned char> buf(length);
+    CHECK(trtplug_instance_serialize(in, buf.data(), buf.size(), &length, err, sizeof err) == 0);
+    CHECK(trtplug_instance_serialize(in, buf.data(), buf.size() - 1, &length, err, sizeof err) ==
+          static_cast<int32_t>(Status::kBadArgument));
+    void* copy = trtplug_instance_create(0, buf.data(), buf.size(), err, sizeof err);
+    CHECK(copy != nullptr);
+    std::vector<unsigned char> buf2(length);
+    CHECK(trtplug_instance_serialize(copy, buf2.data(), buf2.size(), &length, err, sizeof err) == 0 && buf2 == buf);
+    CHECK(trtplug_instance_create(1, buf.data(), buf.size(), err, sizeof err) == nullptr);
+    CHECK(std::string(err).find("not 'TestNeeds' version '2'") != std::string::npos);
+
+    const int32_t ranks[] = {2, 1};
+    int64_t dims[2 * kMaxRank] = {6, 5};
+    dims[kMaxRank] = 4;
+    int32_t out_rank = 0;
+    int64_t out_dims[kMaxRank];
+    CHECK(trtplug_output_shape(copy, 2, ranks, dims, 1, &out_rank, out_dims, err, sizeof err) == 0);
+    CHECK(out_rank == 1 && out_dims[0] == 6);  // cdiv(30, 5)
+    const int32_t bad_ranks[] = {2, 9};
+    CHECK(trtplug_output_shape(copy, 2, bad_ranks, dims, 0, &out_rank, out_dims, err, sizeof err) ==
+          static_cast<int32_t>(Status::kBadArgument));
+    const int32_t types[] = {1, 1, 1, 0};
+    CHECK(trtplug_find_variant(copy, types) == 1);
+    size_t bytes = 0;
+    CHECK(trtplug_workspace_size(copy, 1, 2, ranks, dims, &bytes, err, sizeof err) == 0 && bytes == 256 + (6 + 6) * 4);
+
+    // a plugin whose required attributes are unset cannot run or serialize
+    void* needs = trtplug_instance_create(1, nullptr, 0, err, sizeof err);
+    CHECK(needs != nullptr);
+    CHECK(trtplug_instance_serialize(needs, nullptr, 0, &length, err, sizeof err) == static_cast<int32_t>(Status::kBadArgument));
+    CHECK(std::string(err).find("attribute 'gamma' has no value") != std::string::npos);
+    trtplug_instance_destroy(needs);
+    trtplug_instance_destroy(copy);
+    trtplug_instance_destroy(in);
+    trtplug_instance_destroy(nullptr);
+    CHECK(trtplug_instance_serialize(nullptr, nullptr, 0, &length, err, sizeof err) == static_cast<int32_t>(Status::kBadArgument));
+    set_log_sink(nullptr, nullptr);
+}
+
+// Runs in its own process: TRTPLUG_LIBCUDA points the loader at a file that does not exist, so
+// the driver is missing whatever the machine has.
+TEST_GROUP(no_driver) {
+    setenv("TRTPLUG_LIBCUDA", "/nonexistent/libcuda.so.1", 1);
+    set_log_sink(capture, nullptr);
+    PackCase c;
+    Error err;
+    TensorArgs t = c.tensors();
+    CHECK_FAILS(enqueue(kScale, c.attrs, 0, t, nullptr, &err), err, Status::kDriverMissing,
+                "cannot load the CUDA driver (/nonexistent/libcuda.so.1)");
+    // argument errors are reported before the driver is needed
+    t.workspace_bytes = 100;
+    CHECK_FAILS(enqueue(kScale, c.attrs, 0, t, nullptr, &err), err, Status::kBadArgument,
+                "workspace of 100 bytes");
+    t = c.tensors();
+    c.out[1] = shape({4});
+    CHECK_FAILS(enqueue(kScale, c.attrs, 0, t, nullptr, &err), err, Status::kBadArgument,
+                "output 'stats' has shape (4), the plugin computes (5) from the inputs");
+    c.out[1] = shape({5});
+    CHECK_FAILS(enqueue(kScale, c.attrs, 7, t, nullptr, &err), err, Status::kBadArgument, "variant 7 out of range");
+    CHECK_FAILS(prepare_modules(kScale, &err), err, Status::kDriverMissing, "cannot load the CUDA driver");
+    DeviceInfo info{true, 1, 1};
+    CHECK_FAILS(device_info(&info, &err), err, Status::kDriverMissing, "cannot load the CUDA driver");
+    CHECK(!info.driver_loaded && info.driver_version == 0 && info.sm == 0);
+    // through the C API
+    char msg[512];
+    CHECK(trtplug_prepare(msg, sizeof msg) == static_cast<int32_t>(Status::kDriverMissing));
+    CHECK(std::string(msg).find("cannot load the CUDA driver") != std::string::npos);
+    int32_t loaded = 1, version = 1, sm = 1;
+    CHECK(trtplug_device_info(&loaded, &version, &sm, msg, sizeof msg) == static_cast<int32_t>(Status::kDriverMissing));
+    CHECK(loaded == 0 && sm == 0);
+    set_log_sink(nullptr, nullptr);
+}
+
+// Runs in its own process with the real loader: the driver is either there or reported missing.
+TEST_GROUP(system_driver) {
+    unsetenv("TRTPLUG_LIBCUDA");
+    DeviceInfo info;
+    Error err;
+    const Status s = device_info(&info, &err);
+    if (info.driver_loaded) {
+        std::printf("libcuda loaded (driver %d); the missing-driver assertion is skipped\n", info.driver_version);
+        CHECK(info.driver_version > 0);
+    } else {
+        CHECK(s == Status::kDriverMissing && err.message.find("libcuda.so.1") != std::string::npos);
+        PackCase c;
+        TensorArgs t = c.tensors();
+        CHECK_FAILS(enqueue(kScale, c.attrs, 0, t, nullptr, &err), err, Status::kDriverMissing, "libcuda.so.1");
+    }
+}
+
+int main(int argc, char** argv) { return testing::run_main(argc, argv); }

@@ -1,0 +1,84 @@
+"""The plugins in kernels/, compiled ahead of time and launched through the native core on a GPU.
+
+No Numba runs here: the libraries come from $TRTPLUG_GPU_ARTIFACTS (or are built first where
+Numba works); plugin files are imported only for their numpy references.
+"""
+import numpy as np
+import pytest
+
+from trtplug.loader import load_specs
+from trtplug.runtime import Library
+from trtplug.testing import numba_stub
+from trtplug.testing.artifacts import PLUGIN_FILES, library_path
+from trtplug.testing.cases import input_shape_sets, make_cases
+from trtplug.testing.direct import run_case
+
+pytestmark = pytest.mark.gpu
+
+# Large cases (tens of millions of elements), on top of each plugin's own test shapes.
+LARGE_SHAPES = {
+    "Mish": [((20_000_003,),), ((4, 1234, 4321),)],
+    "ScaledAdd": [((8, 64, 160, 257), (1, 64, 1, 1)), ((3, 5, 7, 11), (3, 1, 7, 1))],
+    "UpsampleNearest": [((4, 32, 256, 255),), ((1, 1, 1, 1),), ((2, 3, 17, 9),)],
+}
+
+
+def _specs():
+    numba_stub.install_if_needed()
+    return {spec.name: (path, spec) for path in PLUGIN_FILES for spec in load_specs([str(path)])}
+
+
+SPECS = _specs()
+
+
+@pytest.fixture(scope="module")
+def stream(gpu_device):
+    handle = gpu_device.stream()
+    yield handle
+    gpu_device.destroy_stream(handle)
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_plugin_matches_reference_on_gpu(name, gpu_device, gpu_artifacts, stream):
+    path, spec = SPECS[name]
+    library = Library(library_path(gpu_artifacts, path))
+    cases = make_cases(spec, shape_sets=input_shape_sets(spec, LARGE_SHAPES.get(name)))
+    assert cases
+    failures = []
+    for case in cases:
+        result = run_case(gpu_device, library, case, stream)
+        print(f"{case.label}: {result.message} (max err {result.max_error:.3g})")
+        if not result.ok:
+            failures.append(f"{case.label}: {result.message}")
+    assert not failures, "\n".join(failures)
+
+
+def test_attribute_changes_kernel_behaviour(gpu_device, gpu_artifacts, stream):
+    """Non-default attributes travel through serialization into the launch (scale=3, alpha=-2.5)."""
+    path, spec = SPECS["UpsampleNearest"]
+    library = Library(library_path(gpu_artifacts, path))
+    (case,) = make_cases(spec, attributes={"scale": 3}, shape_sets=[((2, 3, 5, 7),)])[:1]
+    result = run_case(gpu_device, library, case, stream)
+    assert result.ok, result.message
+    assert case.references[0].shape == (2, 3, 15, 21)
+
+    path, spec = SPECS["ScaledAdd"]
+    library = Library(library_path(gpu_artifacts, path))
+    case = make_cases(spec, attributes={"alpha": -2.5}, shape_sets=[((2, 4, 6, 8), (1, 4, 1, 8))])[0]
+    result = run_case(gpu_device, library, case, stream)
+    assert result.ok, result.message
+
+
+def test_wrong_buffer_shape_is_rejected_not_launched(gpu_device, gpu_artifacts, stream):
+    path, _ = SPECS["Mish"]
+    library = Library(library_path(gpu_artifacts, path))
+    mish = library.instance("Mish")
+    variant = mish.variant(("float32", "float32"))
+    x = gpu_device.upload(np.ones(16, np.float32))
+    y = gpu_device.alloc(16 * 4)
+    from trtplug.errors import NativeError
+    with pytest.raises(NativeError, match="output"):
+        # output shape that holds fewer elements than the kernel's view of it
+        mish.enqueue(variant, [(16,)], [x], [(8,)], [y], stream=stream)
+    gpu_device.free(x)
+    gpu_device.free(y)

@@ -1,0 +1,34 @@
+"""Builds what the GPU tests need ahead of time, on a machine with Numba, for a GPU machine without it.
+
+    python -m trtplug.testing.artifacts OUT_DIR      # then on the GPU machine:
+    TRTPLUG_GPU_ARTIFACTS=OUT_DIR pytest -m gpu
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+# The ready-made plugins, and each example's plugin file (examples/<name>/<name>.py).
+PLUGIN_FILES = sorted((ROOT / "kernels").glob("*.py")) + sorted(
+    p / f"{p.name}.py" for p in (ROOT / "examples").iterdir() if (p / f"{p.name}.py").is_file())
+
+
+def library_path(artifacts: Path, plugin_file: Path) -> Path:
+    return Path(artifacts) / plugin_file.stem / f"lib{plugin_file.stem}_plugins.so"
+
+
+def build_artifacts(out: Path, files=None) -> list[Path]:
+    from ..pipeline import CompileOptions, compile_library
+
+    built = []
+    for path in files or PLUGIN_FILES:
+        result = compile_library([str(path)], CompileOptions(output_dir=Path(out) / path.stem, tensorrt=False,
+                                                             progress=None))
+        built.append(result.library)
+    return built
+
+
+if __name__ == "__main__":
+    for lib in build_artifacts(Path(sys.argv[1])):
+        print(lib)
