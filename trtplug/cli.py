@@ -122,11 +122,6 @@ def _add_optional_commands(sub):
     from . import cli_test
 
     cli_test.register(sub)
-    try:
-        from .deepstream import cli as deepstream_cli
-    except ImportError:
-        return
-    deepstream_cli.register(sub)
 
 
 def main(argv=None) -> int:

@@ -187,14 +187,15 @@ def _pack_shapes(shapes):
 
 
 def _serialize_with(library: Library, index: int, info: dict, attrs: dict) -> bytes:
-    from .serialization import encode_plugin
+    from .declare.attrs import KINDS
+    from .serialization import encode
 
     known = {a["name"]: a for a in info["attributes"]}
     unknown = set(attrs) - set(known)
     if unknown:
         raise NativeError(f"{info['name']}: unknown attribute(s) {sorted(unknown)}; it has {sorted(known)}")
     values = {name: attrs.get(name, a["default"]) for name, a in known.items()}
-    return encode_plugin(info["name"], info["version"], [(n, known[n]["kind"], v) for n, v in values.items()])
+    return encode(info["name"], info["version"], [(n, KINDS[known[n]["kind"]], v) for n, v in values.items()])
 
 
 def _declare(lib):

@@ -97,6 +97,7 @@ struct ModuleEntry {
     cu::Module module = nullptr;
     Status status = Status::kOk;
     std::string error;
+    std::string origin;
     std::unordered_map<std::string, FunctionEntry> functions;
 };
 
@@ -163,7 +164,9 @@ Status load_ptx(const cu::Api* api, const ModuleDesc& desc, const std::vector<in
     return Status::kOk;
 }
 
-Status load_module(const cu::Api* api, const ModuleDesc& desc, cu::Module* out, std::string* error, bool* transient) {
+// On success *origin says which image was loaded (and why a cubin was passed over), for messages.
+Status load_module(const cu::Api* api, const ModuleDesc& desc, cu::Module* out, std::string* error, bool* transient,
+                   std::string* origin) {
     cu::Device device = 0;
     int major = 0, minor = 0;
     cu::Result r = api->cuCtxGetDevice(&device);
@@ -185,7 +188,10 @@ Status load_module(const cu::Api* api, const ModuleDesc& desc, cu::Module* out, 
     if (choice.cubin >= 0) {
         JitLogs logs;
         r = api->cuModuleLoadDataEx(out, desc.images[choice.cubin].data, 4, logs.options, logs.values);
-        if (r == cu::kSuccess) return Status::kOk;
+        if (r == cu::kSuccess) {
+            *origin = strf("loaded from its sm_%d cubin", desc.images[choice.cubin].sm);
+            return Status::kOk;
+        }
         if (is_transient(r)) *transient = true;
         cubin_error = strf("loading the sm_%d cubin of module '%s' on this sm_%d device failed: %s%s",
                            desc.images[choice.cubin].sm, desc.name, sm, cu::result_text(api, r).c_str(),
@@ -197,6 +203,9 @@ Status load_module(const cu::Api* api, const ModuleDesc& desc, cu::Module* out, 
     }
     Status s = load_ptx(api, desc, choice.ptx_parts, sm, out, error, transient);
     if (s != Status::kOk && !cubin_error.empty()) *error = cubin_error + "; then " + *error;
+    *origin = strf("JIT-compiled from its sm_%d PTX (%zu part%s)", desc.images[choice.ptx_parts[0]].sm,
+                   choice.ptx_parts.size(), choice.ptx_parts.size() > 1 ? "s" : "");
+    if (!cubin_error.empty()) *origin += " after " + cubin_error;
     return s;
 }
 
@@ -283,12 +292,14 @@ Status get_function(const cu::Api* api, const ModuleDesc& module, const char* en
         std::string error;
         bool transient = false;
         cu::Module loaded = nullptr;
-        Status s = load_module(api, module, &loaded, &error, &transient);
+        std::string origin;
+        Status s = load_module(api, module, &loaded, &error, &transient, &origin);
         if (s != Status::kOk && transient) return fail(err, s, std::move(error));  // try again next time
         e->attempted = true;
         e->status = s;
         e->module = s == Status::kOk ? loaded : nullptr;
         e->error = std::move(error);
+        e->origin = std::move(origin);
     }
     if (e->status != Status::kOk) return fail(err, e->status, e->error);
     auto it = e->functions.find(entry);
@@ -297,7 +308,8 @@ Status get_function(const cu::Api* api, const ModuleDesc& module, const char* en
         r = api->cuModuleGetFunction(&f.function, e->module, entry);
         if (r != cu::kSuccess) {
             return fail(err, Status::kCudaError,
-                        strf("kernel '%s' not found in module '%s': %s", entry, module.name, cu::result_text(api, r).c_str()));
+                        strf("kernel '%s' not found in module '%s' (%s): %s", entry, module.name, e->origin.c_str(),
+                             cu::result_text(api, r).c_str()));
         }
         it = e->functions.emplace(entry, f).first;
     }

@@ -66,6 +66,14 @@ Status output_shape(const PluginDesc& desc, const AttrValues& values, const Shap
         }
         const OutputDesc& o = desc.outputs[output_index];
         const char* name = io_name(desc, desc.n_inputs + output_index);
+        if (o.copy_input_shape) {
+            if (o.input < 0 || o.input >= desc.n_inputs) {
+                return fail(err, Status::kInternal, strf("output '%s' copies the shape of input %d, which does not exist",
+                                                         name, o.input));
+            }
+            *out = inputs[o.input];
+            return detail::ok(err);
+        }
         if (o.rank < 0 || o.rank > kMaxRank) {
             return fail(err, Status::kInternal, strf("output '%s' declares rank %d", name, o.rank));
         }

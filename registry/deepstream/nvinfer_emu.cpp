@@ -2,7 +2,9 @@
 // with output layers read from files, then releases what the parser allocated the way nvinfer
 // does (masks with delete[], attribute labels with free()). CPU only.
 //
-//   nvinfer_emu MANIFEST     prints one JSON object on stdout
+//   nvinfer_emu MANIFEST                  prints one JSON object on stdout
+//   nvinfer_emu --probe LIBRARY NAME...   opens LIBRARY as nvinfer does, looks up each NAME and
+//                                         reports trtplug_library_info / trtplug_deepstream_info
 //
 // The manifest (written by trtplug.deepstream.emulate) has one directive per line:
 //   library PATH                    custom-lib-path, opened with dlopen(RTLD_LAZY)
@@ -213,10 +215,35 @@ struct Lib {
     }
 };
 
+// What `trtplug deepstream check` needs to know about a custom library.
+int probe(int argc, char** argv) {
+    Lib lib;
+    lib.handle = dlopen(argv[2], RTLD_LAZY);
+    if (!lib.handle) {
+        const char* e = dlerror();
+        std::printf("{\"loaded\": false, \"error\": %s}\n", json_str(e ? e : "unknown error").c_str());
+        return 0;
+    }
+    std::string out = "{\"loaded\": true, \"symbols\": {";
+    for (int i = 3; i < argc; ++i) {
+        dlerror();
+        const bool found = dlsym(lib.handle, argv[i]) != nullptr;
+        out += std::string(i > 3 ? ", " : "") + json_str(argv[i]) + ": " + (found ? "true" : "false");
+    }
+    out += "}";
+    for (const char* name : {"trtplug_library_info", "trtplug_deepstream_info"}) {
+        auto fn = reinterpret_cast<const char* (*)()>(dlsym(lib.handle, name));
+        out += std::string(", ") + json_str(name) + ": " + (fn ? json_str(fn()) : "null");
+    }
+    std::printf("%s}\n", out.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-    if (argc != 2) return fail(2, "usage", "usage: nvinfer_emu MANIFEST");
+    if (argc >= 3 && std::strcmp(argv[1], "--probe") == 0) return probe(argc, argv);
+    if (argc != 2) return fail(2, "usage", "usage: nvinfer_emu MANIFEST | nvinfer_emu --probe LIBRARY NAME...");
     Manifest m;
     std::string err;
     if (!parse_manifest(argv[1], m, err)) return fail(2, "manifest", err);

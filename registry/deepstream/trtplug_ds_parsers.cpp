@@ -251,12 +251,39 @@ bool decode_box(BoxFormat f, int normalized, float a, float b, float c, float d,
     return true;
 }
 
-// Keeps the `max` best-scoring candidates (all when max <= 0), best first, ties by row.
-void rank_candidates(std::vector<Candidate>& c, int max) {
+float iou(const Candidate& a, const Candidate& b) {
+    const float iw = std::min(a.x2, b.x2) - std::max(a.x1, b.x1);
+    const float ih = std::min(a.y2, b.y2) - std::max(a.y1, b.y1);
+    if (iw <= 0.0f || ih <= 0.0f) return 0.0f;
+    const float inter = iw * ih;
+    const float uni = (a.x2 - a.x1) * (a.y2 - a.y1) + (b.x2 - b.x1) * (b.y2 - b.y1) - inter;
+    return uni > 0.0f ? inter / uni : 0.0f;
+}
+
+// Orders candidates best first (ties by row), optionally suppresses same-class overlaps above
+// `nms_iou`, and keeps the `max` best (all when max <= 0).
+void rank_candidates(std::vector<Candidate>& c, int max, float nms_iou = 0.0f) {
     auto better = [](const Candidate& a, const Candidate& b) {
         return a.score > b.score || (a.score == b.score && a.row < b.row);
     };
-    if (max > 0 && c.size() > static_cast<size_t>(max)) {
+    if (nms_iou > 0.0f) {
+        std::sort(c.begin(), c.end(), better);
+        std::vector<Candidate> kept;
+        kept.reserve(c.size());
+        for (const auto& cand : c) {
+            bool suppressed = false;
+            for (const auto& k : kept)
+                if (k.cls == cand.cls && iou(k, cand) > nms_iou) {
+                    suppressed = true;
+                    break;
+                }
+            if (!suppressed) {
+                kept.push_back(cand);
+                if (max > 0 && kept.size() == static_cast<size_t>(max)) break;
+            }
+        }
+        c.swap(kept);
+    } else if (max > 0 && c.size() > static_cast<size_t>(max)) {
         std::partial_sort(c.begin(), c.begin() + max, c.end(), better);
         c.resize(static_cast<size_t>(max));
     } else {
@@ -379,7 +406,7 @@ bool dense_candidates(const DenseParams& p, const DenseLayout& L, const NvDsInfe
         cands.push_back(c);
     }
     report_nonfinite(p.func_name, nonfinite, "candidates");
-    rank_candidates(cands, p.max_candidates);
+    rank_candidates(cands, p.max_candidates, p.nms_iou);
     return true;
 }
 

@@ -47,6 +47,7 @@ struct DenseParams {
     float min_box_size;           // pixels; smaller boxes are dropped
     int max_candidates;           // 0: unlimited; else the best-scoring ones are kept
     float default_threshold;      // for classes without a configured pre-cluster threshold
+    float nms_iou;                // > 0: per-class greedy NMS in the parser at this IoU
 };
 
 // EfficientNMS / BatchedNMS-style outputs: count, boxes [K,4], scores [K], classes [K].

@@ -1,10 +1,11 @@
 // trtplug's own declarations of the DeepStream Gst-nvinfer custom-library interface.
 //
-// Written field by field from trtplug's DeepStream ABI notes (docs/deepstream.md); no DeepStream
-// header is needed to build a parser library. The layout follows the DeepStream version chosen
+// Written field by field from recorded facts about each DeepStream version's interface; no
+// DeepStream header is needed to build a parser library (docs/deepstream.md says what was
+// verified against which version's headers). The layout follows the DeepStream version chosen
 // at compile time:
 //
-//   TRTPLUG_DS_VERSION = major * 100 + minor   (500 = 5.0, 630 = 6.3, 910 = 9.1, ...)
+//   TRTPLUG_DS_VERSION = major * 100 + minor * 10   (500 = 5.0, 630 = 6.3, 910 = 9.1, ...)
 //
 // Layout differences that matter to a custom library:
 //   * NvDsInferObjectDetectionInfo gained `rotation_angle` in 9.0 (24 -> 28 bytes, so every
@@ -25,7 +26,7 @@
 #include <vector>
 
 #ifndef TRTPLUG_DS_VERSION
-#error "TRTPLUG_DS_VERSION is not defined: set it to the DeepStream version as major*100+minor (e.g. 910 for 9.1)"
+#error "TRTPLUG_DS_VERSION is not defined: set it to the DeepStream version as major*100+minor*10 (e.g. 910 for 9.1)"
 #endif
 #if TRTPLUG_DS_VERSION < 500 || TRTPLUG_DS_VERSION >= 1000
 #error "TRTPLUG_DS_VERSION: trtplug supports DeepStream 5.0 to 9.x"

@@ -51,5 +51,45 @@ using CreatorEntry = nvinfer1::IPluginCreatorInterface;
 using CreatorEntry = nvinfer1::IPluginCreator;
 #endif
 
+// Printable name of a TensorRT DataType (e.g. "float16", "bfloat16"), for messages.
+inline const char* trt_dtype_name(nvinfer1::DataType type) noexcept {
+    switch (static_cast<int32_t>(type)) {
+        case 0: return "float32";
+        case 1: return "float16";
+        case 2: return "int8";
+        case 3: return "int32";
+        case 4: return "bool";
+        case 5: return "uint8";
+        case 6: return "fp8";
+        case 7: return "bfloat16";
+        case 8: return "int64";
+        case 9: return "int4";
+        case 10: return "fp4";
+        case 11: return "e8m0";
+    }
+    return "unknown";
+}
+
+// Printable name of a TensorRT PluginFieldType value, for messages.
+inline const char* field_type_name(int32_t type) noexcept {
+    switch (type) {
+        case 0: return "kFLOAT16";
+        case 1: return "kFLOAT32";
+        case 2: return "kFLOAT64";
+        case 3: return "kINT8";
+        case 4: return "kINT16";
+        case 5: return "kINT32";
+        case 6: return "kCHAR";
+        case 7: return "kDIMS";
+        case 8: return "kUNKNOWN";
+        case 9: return "kBF16";
+        case 10: return "kINT64";
+        case 11: return "kFP8";
+        case 12: return "kINT4";
+        case 13: return "kFP4";
+    }
+    return "an unknown type";
+}
+
 }  // namespace trt
 }  // namespace trtplug

@@ -41,26 +41,6 @@ bool to_field_type(nvinfer1::PluginFieldType type, FieldType* out) {
 
 }  // namespace
 
-const char* field_type_name(int32_t type) noexcept {
-    switch (type) {
-        case 0: return "kFLOAT16";
-        case 1: return "kFLOAT32";
-        case 2: return "kFLOAT64";
-        case 3: return "kINT8";
-        case 4: return "kINT16";
-        case 5: return "kINT32";
-        case 6: return "kCHAR";
-        case 7: return "kDIMS";
-        case 8: return "kUNKNOWN";
-        case 9: return "kBF16";
-        case 10: return "kINT64";
-        case 11: return "kFP8";
-        case 12: return "kINT4";
-        case 13: return "kFP4";
-    }
-    return "an unknown type";
-}
-
 CreatorAdapter::CreatorAdapter(const PluginDesc& desc, const char* plugin_namespace) noexcept : desc_(&desc) {
     try {
         namespace_ = plugin_namespace ? plugin_namespace : "";

@@ -52,8 +52,5 @@ private:
 
 TRTPLUG_TRT_V2_END
 
-// Printable name of a TensorRT PluginFieldType value.
-const char* field_type_name(int32_t type) noexcept;
-
 }  // namespace trt
 }  // namespace trtplug

@@ -145,6 +145,16 @@ void tensorrt_log_sink(Severity severity, const char* line, void*) {
     }
 }
 
+#define TRTPLUG_STR_(x) #x
+#define TRTPLUG_STR(x) TRTPLUG_STR_(x)
+
+// The TensorRT version this library was built against, readable without loading it: a loader for
+// another major (the lifecycle harness, `trtplug test`) refuses the file before its static
+// registrars could call a registry with a different vtable layout.
+__attribute__((used)) const char kVersionMarker[] =
+    "TRTPLUG_TENSORRT_VERSION=" TRTPLUG_STR(NV_TENSORRT_MAJOR) "." TRTPLUG_STR(NV_TENSORRT_MINOR) "." TRTPLUG_STR(
+        NV_TENSORRT_PATCH);
+
 }  // namespace
 }  // namespace trt
 }  // namespace trtplug

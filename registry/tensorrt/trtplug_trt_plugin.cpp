@@ -153,24 +153,6 @@ bool to_dtype(nvinfer1::DataType type, DType* out) noexcept {
     }
 }
 
-const char* trt_dtype_name(nvinfer1::DataType type) noexcept {
-    switch (static_cast<int32_t>(type)) {
-        case 0: return "float32";
-        case 1: return "float16";
-        case 2: return "int8";
-        case 3: return "int32";
-        case 4: return "bool";
-        case 5: return "uint8";
-        case 6: return "fp8";
-        case 7: return "bfloat16";
-        case 8: return "int64";
-        case 9: return "int4";
-        case 10: return "fp4";
-        case 11: return "e8m0";
-    }
-    return "unknown";
-}
-
 PluginAdapter::PluginAdapter(const PluginDesc& desc, AttrValues values, const char* plugin_namespace)
     : desc_(&desc), values_(std::move(values)), namespace_(plugin_namespace ? plugin_namespace : "") {}
 

@@ -84,8 +84,6 @@ TRTPLUG_TRT_V2_END
 
 // Maps TensorRT's DataType to the core's DType; false for types trtplug kernels never take.
 bool to_dtype(nvinfer1::DataType type, DType* out) noexcept;
-// Short printable name of a TensorRT DataType (e.g. "float16", "bfloat16").
-const char* trt_dtype_name(nvinfer1::DataType type) noexcept;
 
 }  // namespace trt
 }  // namespace trtplug

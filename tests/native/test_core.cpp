@@ -5,10 +5,12 @@
 #include <cstdlib>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "blob_util.h"
 #include "core_internal.h"
+#include "cuda_driver.h"
 #include "fixture_plugins.h"
 #include "launch_args.h"
 #include "module_cache.h"
@@ -808,6 +810,51 @@ TEST_GROUP(system_driver) {
         TensorArgs t = c.tensors();
         CHECK_FAILS(enqueue(kScale, c.attrs, 0, t, nullptr, &err), err, Status::kDriverMissing, "libcuda.so.1");
     }
+}
+
+// Needs a GPU (run by the gpu-marked pytest): the fixture's placeholder images must fail to load
+// with a clear message naming both the cubin and the PTX fallback, never a crash.
+TEST_GROUP(gpu_module_errors) {
+    unsetenv("TRTPLUG_LIBCUDA");
+    Error err;
+    const cu::Api* api = cu::driver(&err);
+    if (!api) {
+        std::printf("SKIP: %s\n", err.message.c_str());
+        return;
+    }
+    set_log_sink(capture, nullptr);
+    std::thread([&] {  // a thread with no current context
+        Error e;
+        CHECK_FAILS(prepare_modules(kScale, &e), e, Status::kCudaError, "no CUDA context is current");
+    }).join();
+    cu::Device dev = 0;
+    cu::Context ctx = nullptr;
+    CHECK(api->cuDeviceGet(&dev, 0) == cu::kSuccess);
+    CHECK(api->cuDevicePrimaryCtxRetain(&ctx, dev) == cu::kSuccess);
+    CHECK(api->cuCtxSetCurrent(ctx) == cu::kSuccess);
+    DeviceInfo info;
+    CHECK(device_info(&info, &err) == Status::kOk && info.driver_loaded && info.sm >= 70);
+    std::printf("device sm_%d, driver %d\n", info.sm, info.driver_version);
+    const Status s = prepare_modules(kScale, &err);
+    std::printf("prepare_modules: %s\n", err.message.c_str());
+    if (info.sm >= 75) {
+        // The placeholder cubin fails to load; the placeholder PTX parts link into a module
+        // without the kernel. Both facts are in the message.
+        CHECK_FAILS(Status(s), err, Status::kCudaError,
+                    "kernel 'scale_f32' not found in module 'scale_kernels' (JIT-compiled from its sm_75 PTX (2 parts)");
+        if (info.sm / 10 == 8 || info.sm / 10 == 9) {
+            CHECK(err.message.find("cubin of module 'scale_kernels' on this sm_") != std::string::npos);
+        }
+    } else {
+        CHECK_FAILS(Status(s), err, Status::kNoImage, "no kernel image of module 'scale_kernels'");
+    }
+    Error again;  // the failure is cached: same answer, no second JIT attempt
+    CHECK(prepare_modules(kScale, &again) == s && again.message == err.message);
+    PackCase c;
+    TensorArgs t = c.tensors();
+    CHECK(enqueue(kScale, c.attrs, 0, t, nullptr, &again) == s);
+    api->cuDevicePrimaryCtxRelease(dev);
+    set_log_sink(nullptr, nullptr);
 }
 
 int main(int argc, char** argv) { return testing::run_main(argc, argv); }

@@ -24,7 +24,7 @@ from ..errors import HeadersNotFoundError
 SUPPORTED_MAJORS = (8, 10, 11)
 MINIMUM_VERSION = (8, 6, 0)
 
-_DEFINE = re.compile(r"^\s*#\s*define\s+([A-Za-z_][A-Za-z0-9_]*)\s+(\S+)", re.MULTILINE)
+_DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+([^\s/]+)", re.MULTILINE)
 
 
 @dataclass(frozen=True)

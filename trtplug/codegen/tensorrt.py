@@ -81,8 +81,8 @@ def _check(plugins: Sequence[TensorRTPluginRef], library_name: str, plugin_names
                 raise DefinitionError(f"{where}: {field_name} {value!r} is not a C++ identifier")
         if not p.name or not p.version:
             raise DefinitionError(f"{where}: the plugin name and version must not be empty")
-        if "\0" in p.name + p.version:
-            raise DefinitionError(f"{where}: the plugin name and version must not contain NUL")
+        if not (p.name + p.version + p.source).isprintable():
+            raise DefinitionError(f"{where}: the plugin name, version and source must be printable text")
         if p.cxx_ident in seen_idents:
             raise DefinitionError(f"{where}: cxx_ident {p.cxx_ident!r} is also used by plugin "
                                   f"{seen_idents[p.cxx_ident].name!r}")
@@ -93,6 +93,8 @@ def _check(plugins: Sequence[TensorRTPluginRef], library_name: str, plugin_names
         seen_names[(p.name, p.version)] = p
     if "\0" in plugin_namespace:
         raise DefinitionError(f"library {library_name!r}: the plugin namespace must not contain NUL")
+    if not library_name.isprintable():
+        raise DefinitionError(f"library {library_name!r}: the library name must be printable text")
 
 
 def _trtplug_version() -> str:

@@ -1,0 +1,28 @@
+"""DeepStream Gst-nvinfer support: built-in output parsers generated into a trtplug library,
+nvinfer config writing and checking, and a CPU emulation of how nvinfer calls a custom library.
+
+    import trtplug.deepstream as tds
+
+    parsers = [tds.YoloDetector("NvDsInferParseYolo", layout="CxN", num_classes=80)]
+    srcs = tds.render_deepstream_sources(parsers, deepstream_version="9.1", out_dir="build/ds")
+    # compile srcs.sources with srcs.include_dirs and srcs.defines into the library, then:
+    tds.write_config("build/config_infer.txt", library="build/libmodel.so", onnx_file="model.onnx")
+    problems = tds.check_config("build/config_infer.txt", "9.1")
+"""
+from .checker import Problem, check_config, is_usable
+from .cli import deepstream_check_main, deepstream_config_main
+from .config_writer import ConfigError, build_config, write_config
+from .library import build_parser_library
+from .emulate import EmulationResult, build_emulator, emulate_config, emulate_parser, sanitizer_flags
+from .parsers import (BoxesScoresDetector, Classifier, ClassifierHead, CustomSource, InstanceMask, NmsDetector,
+                      YoloDetector, YoloSeg)
+from .render import DeepStreamSources, render_deepstream_sources
+from .versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, DsVersion, parse_version
+
+__all__ = [
+    "BoxesScoresDetector", "Classifier", "ClassifierHead", "ConfigError", "CustomSource", "DEFAULT_VERSION",
+    "DeepStreamSources", "DsVersion", "EmulationResult", "InstanceMask", "NmsDetector", "Problem",
+    "SUPPORTED_VERSIONS", "YoloDetector", "YoloSeg", "build_config", "build_emulator", "build_parser_library", "check_config",
+    "deepstream_check_main", "deepstream_config_main", "emulate_config", "emulate_parser", "is_usable",
+    "parse_version", "render_deepstream_sources", "sanitizer_flags", "write_config",
+]

@@ -26,7 +26,7 @@ from ..build.compiler import CompileJob, run_compile
 from ..errors import LoadError, NativeError, TrtPlugError
 from .parsers import KIND_BBOX, KIND_CLASSIFIER, KIND_INSTANCE_MASK
 from .render import DEEPSTREAM_DIR
-from .versions import DsVersion, parse_version
+from .versions import parse_version
 
 EMULATOR_CPP = DEEPSTREAM_DIR / "nvinfer_emu.cpp"
 SANITIZE_FLAGS = ("-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g")

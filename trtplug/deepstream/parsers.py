@@ -127,7 +127,12 @@ class Parser:
         """What the library reports about this parser (`trtplug_deepstream_info`)."""
         return {"function": self.func_name, "kind": self.kind, "num_classes": getattr(self, "num_classes", None),
                 "output_layers": self.output_layers(), "labels": list(getattr(self, "labels", None) or []) or None,
-                "declaration": type(self).__name__}
+                "declaration": type(self).__name__, "clustered": self.clustered}
+
+    @property
+    def clustered(self) -> bool:
+        """True when the parser's objects need no clustering by nvinfer (cluster-mode=4)."""
+        return isinstance(self, (NmsDetector, InstanceMask)) or bool(getattr(self, "nms_iou", None))
 
 
 def _labels_vs_classes(owner, labels, num_classes):
@@ -144,7 +149,8 @@ class YoloDetector(Parser):
     "CxN": [4+C, N] (e.g. YOLOv8 [84, 8400]). box: "cxcywh", "xyxy", "xywh" or "yxyx", in
     network-input pixels (or fractions of it with normalized=True). The score is
     objectness * best class score; candidates below the class's pre-cluster-threshold are
-    dropped, the rest go to nvinfer's clustering (use cluster-mode=2, NMS).
+    dropped, the rest go to nvinfer's clustering (use cluster-mode=2, NMS) unless nms_iou is
+    set: then the parser keeps the best box of each same-class overlap itself.
     """
 
     func_name: str
@@ -159,12 +165,14 @@ class YoloDetector(Parser):
     min_box_size: float = 0.0
     max_candidates: Optional[int] = None
     default_threshold: float = 0.25
+    nms_iou: Optional[float] = None
     kind = KIND_BBOX
 
     def __post_init__(self):
         o = self.owner
         check_func_name(o, self.func_name)
         _layer(o, "layer", self.layer, optional=True)
+        _num(o, "nms_iou", self.nms_iou, lo=0, hi=1, optional=True)
         _choice(o, "layout", self.layout, LAYOUTS)
         _choice(o, "box", self.box, BOX_FORMATS)
         _bool(o, "objectness", self.objectness)
@@ -382,7 +390,8 @@ class InstanceMask(Parser):
 class YoloSeg(Parser):
     """YOLO-seg: a dense head whose candidates end with M mask coefficients, plus prototypes
     [M, Hp, Wp]. Each kept object's mask is sigmoid(coefficients . prototypes) over the box's
-    region of the prototype grid."""
+    region of the prototype grid. The parser does per-class NMS (nms_iou) and keeps at most
+    max_candidates objects before computing masks."""
 
     func_name: str
     layer: Optional[str] = None
@@ -396,13 +405,15 @@ class YoloSeg(Parser):
     normalized: bool = False
     score_activation: str = "none"
     min_box_size: float = 0.0
-    max_candidates: Optional[int] = 300
+    max_candidates: Optional[int] = 100
     default_threshold: float = 0.25
+    nms_iou: Optional[float] = 0.45
     kind = KIND_INSTANCE_MASK
 
     def __post_init__(self):
         o = self.owner
         check_func_name(o, self.func_name)
+        _num(o, "nms_iou", self.nms_iou, lo=0, hi=1, optional=True)
         _layer(o, "layer", self.layer, optional=True)
         _layer(o, "protos", self.protos)
         if self.layer == self.protos:

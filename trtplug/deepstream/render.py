@@ -110,6 +110,7 @@ def _dense_fields(p, func):
         _f("min_box_size", _c_float(p.min_box_size)),
         _f("max_candidates", str(p.max_candidates or 0)),
         _f("default_threshold", _c_float(p.default_threshold)),
+        _f("nms_iou", _c_float(p.nms_iou or 0.0)),
     ]
 
 

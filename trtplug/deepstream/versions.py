@@ -20,8 +20,8 @@ class DsVersion:
 
     @property
     def code(self) -> int:
-        """The value of TRTPLUG_DS_VERSION in the generated code (major*100 + minor)."""
-        return self.major * 100 + self.minor
+        """The value of TRTPLUG_DS_VERSION in the generated code: major*100 + minor*10 (630 = 6.3)."""
+        return self.major * 100 + self.minor * 10
 
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}"

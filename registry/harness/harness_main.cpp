@@ -1,0 +1,825 @@
+// trtplug lifecycle harness: drives every plugin of a trtplug library the way TensorRT does,
+// without TensorRT.
+//
+//   trtplug_harness PLAN RESULT
+//
+// For each library of the plan: refuse it when it was built for another TensorRT major, load it
+// (IPluginRegistry::loadLibrary or plain dlopen + static registration). For each case: creator
+// lookup by name/version/namespace -> createPlugin(fields) or deserializePlugin(blob) -> clone ->
+// output dimensions (static, and with a symbolic batch dimension) -> output types -> format
+// combinations -> configurePlugin -> getWorkspaceSize -> enqueue (only with a GPU) -> serialize ->
+// deserializePlugin -> compare -> destroy. Results go to RESULT record by record (see
+// harness_plan.h); the exit status is 0 when every case passed, 1 when one failed, 2 when the
+// plan could not be run at all.
+#include <dlfcn.h>
+
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "harness_driver.h"
+#include "harness_nvinfer.h"
+#include "harness_plan.h"
+
+TRTPLUG_TRT_V2_BEGIN
+
+namespace harness {
+namespace {
+
+constexpr int32_t kHarnessTensorRTVersion = trtplug::trt::kBuiltTensorRTVersion;
+constexpr const char* kVersionMarker = "TRTPLUG_TENSORRT_VERSION=";
+
+std::string version_text(int32_t v) {
+    return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
+}
+
+size_t dtype_size(int32_t dtype) {
+    switch (dtype) {
+        case 0: return 4;  // float32
+        case 1: return 2;  // float16
+        case 2: return 1;  // int8
+        case 3: return 4;  // int32
+        case 4: return 1;  // bool
+        case 5: return 1;  // uint8
+        case 6: return 1;  // fp8
+        case 7: return 2;  // bfloat16
+        case 8: return 8;  // int64
+    }
+    return 0;
+}
+
+const char* dtype_label(int32_t dtype) { return trtplug::trt::trt_dtype_name(static_cast<nvinfer1::DataType>(dtype)); }
+
+std::string dims_text(int32_t rank, const int64_t* dims) {
+    std::string s = "(";
+    for (int32_t i = 0; i < rank; ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
+    return s + (rank == 1 ? ",)" : ")");
+}
+
+// The TensorRT version recorded in a library file, read without loading it: a library built for
+// another major must be refused before its static registrars call into this registry.
+bool library_version(const std::string& path, int32_t* version, std::string* why) {
+    std::vector<unsigned char> data;
+    if (!read_file(path, &data, why)) return false;
+    const size_t n = std::strlen(kVersionMarker);
+    for (size_t i = 0; i + n < data.size(); ++i) {
+        if (data[i] != static_cast<unsigned char>(kVersionMarker[0]) || std::memcmp(&data[i], kVersionMarker, n) != 0) {
+            continue;
+        }
+        // "<major>.<minor>.<patch>"
+        int32_t parts[3] = {0, 0, 0};
+        size_t j = i + n;
+        int32_t part = 0;
+        size_t digits = 0;
+        for (; j < data.size() && part < 3; ++j) {
+            const unsigned char ch = data[j];
+            if (ch >= '0' && ch <= '9' && digits < 4) {
+                parts[part] = parts[part] * 10 + (ch - '0');
+                ++digits;
+            } else if (ch == '.' && digits > 0) {
+                ++part;
+                digits = 0;
+            } else {
+                break;
+            }
+        }
+        if (part != 2 || digits == 0) continue;
+        const int32_t v = parts[0] * 10000 + parts[1] * 100 + parts[2];
+        *version = v;
+        return true;
+    }
+    *why = path + " is not a trtplug TensorRT plugin library (it records no TensorRT version)";
+    return false;
+}
+
+struct LoadedLibrary {
+    const LibrarySpec* spec = nullptr;
+    void* handle = nullptr;
+    bool ok = false;
+    std::string error;
+    std::vector<CreatorEntry*> static_creators;  // registered by the library's static registrars
+};
+
+enum class Outcome { kOk, kFail, kSkip };
+
+struct Context {
+    Plan plan;
+    ResultWriter out;
+    Driver driver;
+    bool gpu = false;
+    std::string no_gpu_reason;
+    std::map<std::string, LoadedLibrary> libraries;
+};
+
+// ------------------------------------------------------------------------------------------
+// One case: the plugin objects it made and the steps that use them.
+class CaseRun {
+public:
+    CaseRun(Context& ctx, const CaseSpec& spec) : ctx_(ctx), c_(spec) {}
+    ~CaseRun() {
+        for (nvinfer1::IPluginV2* p : {restored_, clone_, plugin_}) {
+            if (p) p->destroy();
+        }
+    }
+
+    bool run();
+
+private:
+    // Runs one step: records its start, its outcome and the lines the plugin logged meanwhile.
+    // A step fails when it says so or when the plugin logged an error it was not expected to.
+    bool step(const char* name, const std::function<Outcome(std::string*)>& body, bool errors_expected = false);
+    bool errors_logged(size_t mark, std::string* first) const;
+    bool message_logged(size_t mark, const std::string& text) const;
+
+    Outcome lookup(std::string* msg);
+    Outcome create(std::string* msg);
+    Outcome clone(std::string* msg);
+    Outcome output_dims(bool symbolic_batch, std::string* msg);
+    Outcome output_types(std::string* msg);
+    Outcome formats(std::string* msg);
+    Outcome configure(std::string* msg);
+    Outcome workspace(std::string* msg);
+    Outcome enqueue(std::string* msg);
+    Outcome serialize(std::string* msg);
+    Outcome deserialize(std::string* msg);
+    Outcome compare(std::string* msg);
+    Outcome destroy(std::string* msg);
+
+    void tensor_descs();
+    bool serialized(nvinfer1::IPluginV2* p, std::vector<unsigned char>* bytes, std::string* msg) const;
+    bool static_dims(nvinfer1::IPluginV2DynamicExt* p, std::vector<nvinfer1::Dims>* out, std::string* msg) const;
+
+    Context& ctx_;
+    const CaseSpec& c_;
+    std::string layer_ = "layer";
+    CreatorV2* creator_ = nullptr;
+    nvinfer1::IPluginV2DynamicExt* plugin_ = nullptr;
+    nvinfer1::IPluginV2DynamicExt* clone_ = nullptr;
+    nvinfer1::IPluginV2DynamicExt* restored_ = nullptr;
+    std::vector<nvinfer1::PluginTensorDesc> io_;
+    std::vector<unsigned char> blob_;
+    bool expected_failure_seen_ = false;
+    size_t case_mark_ = 0;
+};
+
+bool CaseRun::errors_logged(size_t mark, std::string* first) const {
+    for (const LogLine& l : logger_finder().logger.since(mark)) {
+        if (l.severity <= static_cast<int32_t>(nvinfer1::ILogger::Severity::kERROR)) {
+            if (first) *first = l.text;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool CaseRun::message_logged(size_t mark, const std::string& text) const {
+    for (const LogLine& l : logger_finder().logger.since(mark)) {
+        if (l.severity <= static_cast<int32_t>(nvinfer1::ILogger::Severity::kERROR) &&
+            l.text.find(text) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+bool CaseRun::step(const char* name, const std::function<Outcome(std::string*)>& body, bool errors_expected) {
+    ctx_.out.record({"begin", c_.id, name});
+    const size_t mark = logger_finder().logger.mark();
+    std::string msg;
+    Outcome outcome = body(&msg);
+    std::string logged;
+    if (outcome == Outcome::kOk && !errors_expected && errors_logged(mark, &logged)) {
+        outcome = Outcome::kFail;
+        msg = "the plugin logged an error: " + logged;
+    }
+    for (const LogLine& l : logger_finder().logger.since(mark)) {
+        ctx_.out.record({"log", c_.id, std::to_string(l.severity)}, l.text);
+    }
+    const char* word = outcome == Outcome::kOk ? "ok" : outcome == Outcome::kSkip ? "skip" : "fail";
+    ctx_.out.record({"step", c_.id, name, word}, msg);
+    return outcome != Outcome::kFail;
+}
+
+void CaseRun::tensor_descs() {
+    io_.clear();
+    for (const std::vector<TensorSpec>* list : {&c_.inputs, &c_.outputs}) {
+        for (const TensorSpec& t : *list) {
+            nvinfer1::PluginTensorDesc d{};
+            d.dims.nbDims = t.rank;
+            for (int32_t i = 0; i < t.rank; ++i) d.dims.d[i] = static_cast<trtplug::trt::DimValue>(t.dims[i]);
+            d.type = static_cast<nvinfer1::DataType>(t.dtype);
+            d.format = nvinfer1::TensorFormat::kLINEAR;
+            d.scale = 1.0f;
+            io_.push_back(d);
+        }
+    }
+}
+
+bool CaseRun::serialized(nvinfer1::IPluginV2* p, std::vector<unsigned char>* bytes, std::string* msg) const {
+    const size_t size = p->getSerializationSize();
+    constexpr size_t kCanary = 64;
+    bytes->assign(size + kCanary, 0xA5);
+    p->serialize(bytes->data());
+    for (size_t i = size; i < size + kCanary; ++i) {
+        if ((*bytes)[i] != 0xA5) {
+            *msg = "serialize() wrote past the " + std::to_string(size) + " bytes getSerializationSize() reported";
+            return false;
+        }
+    }
+    bytes->resize(size);
+    return true;
+}
+
+Outcome CaseRun::lookup(std::string* msg) {
+    auto lib = ctx_.libraries.find(c_.library);
+    if (lib == ctx_.libraries.end() || !lib->second.ok) {
+        *msg = "library " + c_.library + " did not load: " + (lib == ctx_.libraries.end() ? "" : lib->second.error);
+        return Outcome::kFail;
+    }
+    creator_ = registry().find(c_.plugin, c_.version, c_.plugin_namespace);
+    const std::string wanted = "plugin '" + c_.plugin + "' version '" + c_.version + "' in namespace '" +
+                               c_.plugin_namespace + "'";
+    if (creator_ == nullptr) {
+        *msg = "no creator for " + wanted + "; the registry holds: " + registry().describe();
+        if (c_.expect == "lookup-fail") {
+            expected_failure_seen_ = true;
+            return Outcome::kOk;
+        }
+        return Outcome::kFail;
+    }
+    if (c_.expect == "lookup-fail") {
+        *msg = "found a creator for " + wanted + ", expected none";
+        return Outcome::kFail;
+    }
+    if (c_.plugin != creator_->getPluginName() || c_.version != creator_->getPluginVersion() ||
+        c_.plugin_namespace != creator_->getPluginNamespace()) {
+        *msg = std::string("the creator found reports '") + creator_->getPluginName() + "' version '" +
+               creator_->getPluginVersion() + "' namespace '" + creator_->getPluginNamespace() + "'";
+        return Outcome::kFail;
+    }
+    const nvinfer1::PluginFieldCollection* fields = creator_->getFieldNames();
+    if (fields == nullptr || fields->nbFields < 0 || (fields->nbFields > 0 && fields->fields == nullptr)) {
+        *msg = "getFieldNames() returned no valid field list";
+        return Outcome::kFail;
+    }
+    *msg = "fields:";
+    for (int32_t i = 0; i < fields->nbFields; ++i) {
+        const nvinfer1::PluginField& f = fields->fields[i];
+        *msg += std::string(" ") + (f.name ? f.name : "?") + "(" +
+                trtplug::trt::field_type_name(static_cast<int32_t>(f.type)) + " x" + std::to_string(f.length) + ")";
+    }
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::create(std::string* msg) {
+    const size_t mark = logger_finder().logger.mark();
+    nvinfer1::IPluginV2* made = nullptr;
+    const bool from_blob = !c_.deserialize_file.empty();
+    if (from_blob) {
+        std::vector<unsigned char> blob;
+        if (!read_file(resolve(ctx_.plan, c_.deserialize_file), &blob, msg)) return Outcome::kFail;
+        made = creator_->deserializePlugin(layer_.c_str(), blob.data(), blob.size());
+    } else {
+        std::vector<nvinfer1::PluginField> fields;
+        for (const FieldSpec& f : c_.fields) {
+            fields.emplace_back(f.name.c_str(), f.data.empty() ? nullptr : f.data.data(),
+                                static_cast<nvinfer1::PluginFieldType>(f.type), f.length);
+        }
+        nvinfer1::PluginFieldCollection fc{};
+        fc.nbFields = static_cast<int32_t>(fields.size());
+        fc.fields = fields.empty() ? nullptr : fields.data();
+        made = creator_->createPlugin(layer_.c_str(), c_.null_fields ? nullptr : &fc);
+    }
+    const char* what = from_blob ? "deserializePlugin" : "createPlugin";
+    const std::string expected = from_blob ? "deserialize-fail" : "create-fail";
+    if (c_.expect == expected) {
+        if (made != nullptr) {
+            made->destroy();
+            *msg = std::string(what) + " accepted what it should have rejected";
+            return Outcome::kFail;
+        }
+        if (!message_logged(mark, c_.expect_message)) {
+            *msg = std::string(what) + " returned null, but logged no error containing '" + c_.expect_message + "'";
+            return Outcome::kFail;
+        }
+        *msg = std::string(what) + " rejected it as expected";
+        expected_failure_seen_ = true;
+        return Outcome::kOk;
+    }
+    if (made == nullptr) {
+        std::string first;
+        errors_logged(mark, &first);
+        *msg = std::string(what) + " returned null" + (first.empty() ? " and logged nothing" : ": " + first);
+        return Outcome::kFail;
+    }
+    const int32_t kind = (made->getTensorRTVersion() >> 24) & 0xFF;
+    if (kind != 3) {  // PluginVersion::kV2_DYNAMICEXT
+        made->destroy();
+        *msg = "the plugin is not an IPluginV2DynamicExt (version byte " + std::to_string(kind) + ")";
+        return Outcome::kFail;
+    }
+    plugin_ = static_cast<nvinfer1::IPluginV2DynamicExt*>(made);
+    plugin_->setPluginNamespace(creator_->getPluginNamespace());  // as TensorRT does after creation
+    if (c_.plugin != plugin_->getPluginType() || c_.version != plugin_->getPluginVersion()) {
+        *msg = std::string("the plugin reports type '") + plugin_->getPluginType() + "' version '" +
+               plugin_->getPluginVersion() + "'";
+        return Outcome::kFail;
+    }
+    *msg = std::string(what) + " made the plugin";
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::clone(std::string* msg) {
+    nvinfer1::IPluginV2* copy = plugin_->clone();
+    if (copy == nullptr) {
+        *msg = "clone() returned null";
+        return Outcome::kFail;
+    }
+    clone_ = static_cast<nvinfer1::IPluginV2DynamicExt*>(copy);
+    std::vector<unsigned char> a, b;
+    if (!serialized(plugin_, &a, msg) || !serialized(clone_, &b, msg)) return Outcome::kFail;
+    if (a != b) {
+        *msg = "the clone serializes differently from the original";
+        return Outcome::kFail;
+    }
+    if (std::strcmp(clone_->getPluginNamespace(), plugin_->getPluginNamespace()) != 0) {
+        *msg = "the clone lost the plugin namespace";
+        return Outcome::kFail;
+    }
+    return Outcome::kOk;
+}
+
+bool CaseRun::static_dims(nvinfer1::IPluginV2DynamicExt* p, std::vector<nvinfer1::Dims>* out, std::string* msg) const {
+    ExprBuilder builder;
+    std::vector<nvinfer1::DimsExprs> ins(c_.inputs.size());
+    for (size_t i = 0; i < c_.inputs.size(); ++i) {
+        ins[i].nbDims = c_.inputs[i].rank;
+        for (int32_t a = 0; a < c_.inputs[i].rank; ++a) ins[i].d[a] = builder.make(true, c_.inputs[i].dims[a]);
+    }
+    out->clear();
+    for (int32_t k = 0; k < p->getNbOutputs(); ++k) {
+        nvinfer1::DimsExprs e = p->getOutputDimensions(k, ins.data(), static_cast<int32_t>(ins.size()), builder);
+        nvinfer1::Dims d{};
+        if (e.nbDims < 0 || e.nbDims > nvinfer1::Dims::MAX_DIMS) {
+            *msg = "getOutputDimensions(" + std::to_string(k) + ") returned no shape (nbDims " +
+                   std::to_string(e.nbDims) + ")" + (builder.error().empty() ? "" : ": " + builder.error());
+            return false;
+        }
+        d.nbDims = e.nbDims;
+        for (int32_t a = 0; a < e.nbDims; ++a) {
+            if (e.d[a] == nullptr || !e.d[a]->isConstant()) {
+                *msg = "output " + std::to_string(k) + " dimension " + std::to_string(a) +
+                       (e.d[a] ? " is not constant although every input dimension is" : " is null");
+                return false;
+            }
+            d.d[a] = e.d[a]->getConstantValue();
+        }
+        out->push_back(d);
+    }
+    return true;
+}
+
+Outcome CaseRun::output_dims(bool symbolic_batch, std::string* msg) {
+    const int32_t n_out = clone_->getNbOutputs();
+    if (n_out != static_cast<int32_t>(c_.outputs.size())) {
+        *msg = "getNbOutputs() is " + std::to_string(n_out) + ", the plan expects " + std::to_string(c_.outputs.size());
+        return Outcome::kFail;
+    }
+    if (!symbolic_batch) {
+        std::vector<nvinfer1::Dims> dims;
+        if (!static_dims(clone_, &dims, msg)) return Outcome::kFail;
+        for (int32_t k = 0; k < n_out; ++k) {
+            const TensorSpec& want = c_.outputs[static_cast<size_t>(k)];
+            int64_t got[8] = {};
+            for (int32_t a = 0; a < dims[k].nbDims; ++a) got[a] = dims[k].d[a];
+            bool same = dims[k].nbDims == want.rank;
+            for (int32_t a = 0; same && a < want.rank; ++a) same = got[a] == want.dims[a];
+            if (!same) {
+                *msg = "output " + std::to_string(k) + " has shape " + dims_text(dims[k].nbDims, got) + ", expected " +
+                       dims_text(want.rank, want.dims);
+                return Outcome::kFail;
+            }
+            *msg += (k ? " " : "") + dims_text(want.rank, want.dims);
+        }
+        return Outcome::kOk;
+    }
+    // Dynamic batch: dimension 0 of every input is symbolic, as TensorRT passes it for an
+    // optimization profile; every output dimension must evaluate to the static value.
+    ExprBuilder builder;
+    std::vector<nvinfer1::DimsExprs> ins(c_.inputs.size());
+    for (size_t i = 0; i < c_.inputs.size(); ++i) {
+        ins[i].nbDims = c_.inputs[i].rank;
+        for (int32_t a = 0; a < c_.inputs[i].rank; ++a) ins[i].d[a] = builder.make(a != 0, c_.inputs[i].dims[a]);
+    }
+    std::string symbolic;
+    for (int32_t k = 0; k < n_out; ++k) {
+        nvinfer1::DimsExprs e = clone_->getOutputDimensions(k, ins.data(), static_cast<int32_t>(ins.size()), builder);
+        const TensorSpec& want = c_.outputs[static_cast<size_t>(k)];
+        if (e.nbDims != want.rank) {
+            *msg = "with a symbolic batch, output " + std::to_string(k) + " has rank " + std::to_string(e.nbDims) +
+                   ", expected " + std::to_string(want.rank) + (builder.error().empty() ? "" : ": " + builder.error());
+            return Outcome::kFail;
+        }
+        for (int32_t a = 0; a < e.nbDims; ++a) {
+            const DimExpr* d = static_cast<const DimExpr*>(e.d[a]);
+            if (d == nullptr || d->value() != want.dims[a]) {
+                *msg = "with a symbolic batch, output " + std::to_string(k) + " dimension " + std::to_string(a) +
+                       (d ? " evaluates to " + std::to_string(d->value()) : std::string(" is null")) + ", expected " +
+                       std::to_string(want.dims[a]);
+                return Outcome::kFail;
+            }
+            if (!d->constant()) symbolic += (symbolic.empty() ? "" : ", ") + std::to_string(k) + "[" + std::to_string(a) + "]";
+        }
+    }
+    *msg = "batch-dependent output dimensions: " + (symbolic.empty() ? std::string("none") : symbolic);
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::output_types(std::string* msg) {
+    std::vector<nvinfer1::DataType> types;
+    for (const TensorSpec& t : c_.inputs) types.push_back(static_cast<nvinfer1::DataType>(t.dtype));
+    for (size_t k = 0; k < c_.outputs.size(); ++k) {
+        const int32_t got = static_cast<int32_t>(
+            clone_->getOutputDataType(static_cast<int32_t>(k), types.data(), static_cast<int32_t>(types.size())));
+        if (got != c_.outputs[k].dtype) {
+            *msg = "output " + std::to_string(k) + " has data type " + dtype_label(got) + ", expected " +
+                   dtype_label(c_.outputs[k].dtype);
+            return Outcome::kFail;
+        }
+    }
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::formats(std::string* msg) {
+    tensor_descs();
+    const int32_t n_in = static_cast<int32_t>(c_.inputs.size());
+    const int32_t n_out = static_cast<int32_t>(c_.outputs.size());
+    int32_t rejected_at = -1;
+    for (int32_t pos = 0; pos < n_in + n_out && rejected_at < 0; ++pos) {
+        if (!clone_->supportsFormatCombination(pos, io_.data(), n_in, n_out)) rejected_at = pos;
+    }
+    if (c_.expect == "types-rejected") {
+        if (rejected_at < 0) {
+            *msg = "supportsFormatCombination accepted a combination the plugin does not declare";
+            return Outcome::kFail;
+        }
+        *msg = "rejected at position " + std::to_string(rejected_at) + " as expected";
+        return Outcome::kOk;
+    }
+    if (rejected_at >= 0) {
+        *msg = "supportsFormatCombination rejects the declared combination at position " + std::to_string(rejected_at) +
+               " (" + dtype_label(static_cast<int32_t>(io_[static_cast<size_t>(rejected_at)].type)) + ", linear)";
+        return Outcome::kFail;
+    }
+    if (!io_.empty()) {
+        std::vector<nvinfer1::PluginTensorDesc> other = io_;
+        other[0].format = nvinfer1::TensorFormat::kCHW32;
+        if (clone_->supportsFormatCombination(0, other.data(), n_in, n_out)) {
+            *msg = "supportsFormatCombination accepts the non-linear format kCHW32";
+            return Outcome::kFail;
+        }
+        std::string accepted;
+        for (int32_t t = 0; t <= 11; ++t) {
+            other = io_;
+            other[0].type = static_cast<nvinfer1::DataType>(t);
+            if (clone_->supportsFormatCombination(0, other.data(), n_in, n_out)) {
+                accepted += (accepted.empty() ? "" : ", ") + std::string(dtype_label(t));
+            }
+        }
+        *msg = "position 0 accepts: " + (accepted.empty() ? std::string("nothing") : accepted);
+    }
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::configure(std::string* msg) {
+    const size_t mark = logger_finder().logger.mark();
+    std::vector<nvinfer1::DynamicPluginTensorDesc> descs(io_.size());
+    for (size_t i = 0; i < io_.size(); ++i) {
+        descs[i].desc = io_[i];
+        descs[i].min = io_[i].dims;
+        descs[i].max = io_[i].dims;
+#if NV_TENSORRT_MAJOR >= 10
+        descs[i].opt = io_[i].dims;
+#endif
+    }
+    const int32_t n_in = static_cast<int32_t>(c_.inputs.size());
+    clone_->configurePlugin(descs.data(), n_in, descs.data() + n_in, static_cast<int32_t>(c_.outputs.size()));
+    if (c_.expect == "types-rejected") {
+        if (!message_logged(mark, c_.expect_message)) {
+            *msg = "configurePlugin logged no error containing '" + c_.expect_message + "'";
+            return Outcome::kFail;
+        }
+        expected_failure_seen_ = true;
+        *msg = "configurePlugin reported the combination as expected";
+    }
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::workspace(std::string* msg) {
+    const int32_t n_in = static_cast<int32_t>(c_.inputs.size());
+    const size_t bytes =
+        clone_->getWorkspaceSize(io_.data(), n_in, io_.data() + n_in, static_cast<int32_t>(c_.outputs.size()));
+    *msg = std::to_string(bytes) + " bytes";
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::enqueue(std::string* msg) {
+    if (!ctx_.gpu) {
+        *msg = "no GPU: " + ctx_.no_gpu_reason;
+        return Outcome::kSkip;
+    }
+    Driver& drv = ctx_.driver;
+    if (clone_->initialize() != 0) {
+        *msg = "initialize() failed";
+        return Outcome::kFail;
+    }
+    std::vector<Driver::DevicePtr> buffers;
+    struct Release {
+        Driver& d;
+        std::vector<Driver::DevicePtr>& b;
+        nvinfer1::IPluginV2DynamicExt* p;
+        ~Release() {
+            for (auto ptr : b) d.release(ptr);
+            p->terminate();
+        }
+    } release{drv, buffers, clone_};
+    auto bytes_of = [](const TensorSpec& t) {
+        size_t n = dtype_size(t.dtype);
+        for (int32_t a = 0; a < t.rank; ++a) n *= static_cast<size_t>(t.dims[a]);
+        return n;
+    };
+    std::vector<const void*> in_ptrs;
+    std::vector<void*> out_ptrs;
+    for (const TensorSpec& t : c_.inputs) {
+        std::vector<unsigned char> host;
+        if (!read_file(resolve(ctx_.plan, t.file), &host, msg)) return Outcome::kFail;
+        if (host.size() != bytes_of(t)) {
+            *msg = t.file + " holds " + std::to_string(host.size()) + " bytes, the input needs " +
+                   std::to_string(bytes_of(t));
+            return Outcome::kFail;
+        }
+        Driver::DevicePtr p = 0;
+        if (!drv.alloc(&p, host.size(), msg)) return Outcome::kFail;
+        buffers.push_back(p);
+        if (!drv.upload(p, host.data(), host.size(), msg)) return Outcome::kFail;
+        in_ptrs.push_back(reinterpret_cast<const void*>(static_cast<uintptr_t>(p)));
+    }
+    for (const TensorSpec& t : c_.outputs) {
+        Driver::DevicePtr p = 0;
+        if (!drv.alloc(&p, bytes_of(t), msg)) return Outcome::kFail;
+        buffers.push_back(p);
+        // A pattern no kernel writes by chance (NaN for floats): unwritten outputs are visible.
+        if (!drv.fill(p, 0xFF, bytes_of(t), msg)) return Outcome::kFail;
+        out_ptrs.push_back(reinterpret_cast<void*>(static_cast<uintptr_t>(p)));
+    }
+    const int32_t n_in = static_cast<int32_t>(c_.inputs.size());
+    const size_t ws_bytes =
+        clone_->getWorkspaceSize(io_.data(), n_in, io_.data() + n_in, static_cast<int32_t>(c_.outputs.size()));
+    Driver::DevicePtr ws = 0;
+    if (ws_bytes > 0) {
+        if (!drv.alloc(&ws, ws_bytes, msg)) return Outcome::kFail;
+        buffers.push_back(ws);
+    }
+    const int32_t rc = clone_->enqueue(io_.data(), io_.data() + n_in, in_ptrs.data(), out_ptrs.data(),
+                                       ws ? reinterpret_cast<void*>(static_cast<uintptr_t>(ws)) : nullptr,
+                                       static_cast<cudaStream_t>(drv.stream()));
+    if (rc != 0) {
+        *msg = "enqueue() returned " + std::to_string(rc);
+        return Outcome::kFail;
+    }
+    if (!drv.sync(msg)) return Outcome::kFail;
+    for (size_t k = 0; k < c_.outputs.size(); ++k) {
+        std::vector<unsigned char> host(bytes_of(c_.outputs[k]));
+        if (!drv.download(host.data(), reinterpret_cast<uintptr_t>(out_ptrs[k]), host.size(), msg)) {
+            return Outcome::kFail;
+        }
+        if (!write_file(resolve(ctx_.plan, c_.outputs[k].file), host.data(), host.size(), msg)) return Outcome::kFail;
+    }
+    *msg = "ran on " + ctx_.driver.describe();
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::serialize(std::string* msg) {
+    if (!serialized(clone_, &blob_, msg)) return Outcome::kFail;
+    if (!c_.save_blob.empty() && !write_file(resolve(ctx_.plan, c_.save_blob), blob_.data(), blob_.size(), msg)) {
+        return Outcome::kFail;
+    }
+    *msg = std::to_string(blob_.size()) + " bytes";
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::deserialize(std::string* msg) {
+    nvinfer1::IPluginV2* made = creator_->deserializePlugin(layer_.c_str(), blob_.data(), blob_.size());
+    if (made == nullptr) {
+        *msg = "deserializePlugin rejected the plugin's own serialization";
+        return Outcome::kFail;
+    }
+    restored_ = static_cast<nvinfer1::IPluginV2DynamicExt*>(made);
+    restored_->setPluginNamespace(creator_->getPluginNamespace());
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::compare(std::string* msg) {
+    if (std::strcmp(restored_->getPluginType(), clone_->getPluginType()) != 0 ||
+        std::strcmp(restored_->getPluginVersion(), clone_->getPluginVersion()) != 0 ||
+        restored_->getNbOutputs() != clone_->getNbOutputs()) {
+        *msg = "the deserialized plugin differs in type, version or number of outputs";
+        return Outcome::kFail;
+    }
+    std::vector<unsigned char> again;
+    if (!serialized(restored_, &again, msg)) return Outcome::kFail;
+    if (again != blob_) {
+        *msg = "the deserialized plugin serializes to different bytes";
+        return Outcome::kFail;
+    }
+    std::vector<nvinfer1::Dims> a, b;
+    if (!static_dims(clone_, &a, msg) || !static_dims(restored_, &b, msg)) return Outcome::kFail;
+    for (size_t k = 0; k < a.size(); ++k) {
+        bool same = a[k].nbDims == b[k].nbDims;
+        for (int32_t i = 0; same && i < a[k].nbDims; ++i) same = a[k].d[i] == b[k].d[i];
+        if (!same) {
+            *msg = "the deserialized plugin computes a different shape for output " + std::to_string(k);
+            return Outcome::kFail;
+        }
+    }
+    return Outcome::kOk;
+}
+
+Outcome CaseRun::destroy(std::string*) {
+    for (nvinfer1::IPluginV2DynamicExt** p : {&restored_, &clone_, &plugin_}) {
+        if (*p) (*p)->destroy();
+        *p = nullptr;
+    }
+    return Outcome::kOk;
+}
+
+bool CaseRun::run() {
+    layer_ = "layer_" + c_.id;
+    case_mark_ = logger_finder().logger.mark();
+    bool ok = step("lookup", [&](std::string* m) { return lookup(m); }, c_.expect == "lookup-fail");
+    const bool expects_create_failure = c_.expect == "create-fail" || c_.expect == "deserialize-fail";
+    if (ok && !expected_failure_seen_) {
+        ok = step("create", [&](std::string* m) { return create(m); }, expects_create_failure);
+    }
+    if (ok && !expected_failure_seen_) {
+        using Body = std::function<Outcome(std::string*)>;
+        const bool types_rejected = c_.expect == "types-rejected";
+        const std::vector<std::pair<const char*, Body>> steps = {
+            {"clone", [&](std::string* m) { return clone(m); }},
+            {"output-dims", [&](std::string* m) { return output_dims(false, m); }},
+            {"output-dims-dynamic", [&](std::string* m) { return output_dims(true, m); }},
+            {"output-types", [&](std::string* m) { return output_types(m); }},
+            {"formats", [&](std::string* m) { return formats(m); }},
+            {"configure", [&](std::string* m) { return configure(m); }},
+        };
+        for (const auto& s : steps) {
+            const bool is_configure = std::strcmp(s.first, "configure") == 0;
+            if (!ok || expected_failure_seen_) break;
+            if (types_rejected && (std::strcmp(s.first, "output-types") == 0)) continue;
+            ok = step(s.first, s.second, types_rejected && is_configure);
+        }
+    }
+    if (ok && !expected_failure_seen_ && !c_.expect.empty()) {
+        ctx_.out.record({"step", c_.id, "expectation", "fail"},
+                        "the plan expects '" + c_.expect + "', but every step succeeded");
+        ok = false;
+    }
+    if (ok && !expected_failure_seen_) {
+        ok = step("workspace", [&](std::string* m) { return workspace(m); }) &&
+             step("enqueue", [&](std::string* m) { return enqueue(m); }) &&
+             step("serialize", [&](std::string* m) { return serialize(m); }) &&
+             step("deserialize", [&](std::string* m) { return deserialize(m); }) &&
+             step("compare", [&](std::string* m) { return compare(m); });
+    }
+    if (plugin_ || clone_ || restored_) {
+        ok = step("destroy", [&](std::string* m) { return destroy(m); }) && ok;
+    }
+    ctx_.out.record({"case", c_.id, ok ? "pass" : "fail"});
+    return ok;
+}
+
+// ------------------------------------------------------------------------------------------
+void load_library(Context& ctx, const LibrarySpec& spec) {
+    LoadedLibrary& lib = ctx.libraries[spec.id];
+    lib.spec = &spec;
+    int32_t built = 0;
+    if (!library_version(spec.path, &built, &lib.error)) {
+        ctx.out.record({"library", spec.id, "fail"}, lib.error);
+        return;
+    }
+    if (built / 10000 != kHarnessTensorRTVersion / 10000) {
+        lib.error = spec.path + " was built for TensorRT " + version_text(built) + ", but this harness runs TensorRT " +
+                    version_text(kHarnessTensorRTVersion) + ": build the library against TensorRT " +
+                    std::to_string(kHarnessTensorRTVersion / 10000) + " headers (trtplug compile --tensorrt-include DIR)";
+        ctx.out.record({"library", spec.id, "fail"}, lib.error);
+        return;
+    }
+    std::vector<Registry::Entry> before = registry().entries();
+    std::string detail;
+    if (spec.load == "loader") {
+        lib.handle = registry().loadLibrary(spec.path.c_str());
+        if (lib.handle == nullptr) {
+            lib.error = "IPluginRegistry::loadLibrary failed: " + registry().last_error();
+            ctx.out.record({"library", spec.id, "fail"}, lib.error);
+            return;
+        }
+        int32_t n = 0;
+        for (const Registry::Entry& e : registry().entries()) n += e.library == lib.handle;
+        detail = "loadLibrary registered " + std::to_string(n) + " creator(s)";
+    } else {
+        lib.handle = dlopen(spec.path.c_str(), RTLD_NOW | RTLD_LOCAL);
+        if (lib.handle == nullptr) {
+            const char* why = dlerror();
+            lib.error = std::string("dlopen failed: ") + (why ? why : "unknown reason");
+            ctx.out.record({"library", spec.id, "fail"}, lib.error);
+            return;
+        }
+        for (const Registry::Entry& e : registry().entries()) {
+            bool old = false;
+            for (const Registry::Entry& b : before) old = old || b.creator == e.creator;
+            if (!old) lib.static_creators.push_back(e.creator);
+        }
+        detail = "static registration at load registered " + std::to_string(lib.static_creators.size()) + " creator(s)";
+    }
+    lib.ok = true;
+    ctx.out.record({"library", spec.id, "ok"}, "TensorRT " + version_text(built) + " library; " + detail);
+}
+
+void unload_library(Context& ctx, LoadedLibrary& lib) {
+    if (!lib.ok) return;
+    const std::string& path = lib.spec->path;
+    std::string problem;
+    if (lib.spec->load == "loader") {
+        registry().deregisterLibrary(lib.handle);
+        for (const Registry::Entry& e : registry().entries()) {
+            if (e.library == lib.handle) problem = "creators remain registered after deregisterLibrary";
+        }
+    } else {
+        dlclose(lib.handle);
+        if (void* still = dlopen(path.c_str(), RTLD_NOW | RTLD_NOLOAD)) {
+            dlclose(still);
+            problem = "the library stayed loaded after dlclose";
+        } else {
+            for (const Registry::Entry& e : registry().entries()) {
+                for (CreatorEntry* c : lib.static_creators) {
+                    if (e.creator == c) problem = "the library was unloaded, but its creators are still registered";
+                }
+            }
+        }
+    }
+    ctx.out.record({"unload", lib.spec->id, problem.empty() ? "ok" : "fail"}, problem);
+}
+
+int run(int argc, char** argv) {
+    if (argc != 3) {
+        std::fprintf(stderr, "usage: %s PLAN RESULT\n", argc > 0 ? argv[0] : "trtplug_harness");
+        return 2;
+    }
+    Context ctx;
+    std::string error;
+    if (!ctx.out.open(argv[2], &error)) {
+        std::fprintf(stderr, "trtplug harness: %s\n", error.c_str());
+        return 2;
+    }
+    ctx.out.record({"trtplug-result", std::to_string(kPlanFormat)});
+    ctx.out.record({"harness", "tensorrt"}, version_text(kHarnessTensorRTVersion));
+    if (!parse_plan(argv[1], &ctx.plan, &error)) {
+        ctx.out.record({"error"}, error);
+        std::fprintf(stderr, "trtplug harness: %s\n", error.c_str());
+        return 2;
+    }
+    if (ctx.plan.mode == "cpu") {
+        ctx.no_gpu_reason = "the plan asks for the CPU lifecycle only";
+    } else {
+        ctx.gpu = ctx.driver.open(&ctx.no_gpu_reason);
+        if (!ctx.gpu && ctx.plan.mode == "gpu") {
+            ctx.out.record({"error"}, "the plan requires a GPU: " + ctx.no_gpu_reason);
+            return 2;
+        }
+    }
+    ctx.out.record({"device", ctx.gpu ? "gpu" : "cpu"}, ctx.gpu ? ctx.driver.describe() : ctx.no_gpu_reason);
+    bool all_ok = true;
+    for (const LibrarySpec& spec : ctx.plan.libraries) {
+        load_library(ctx, spec);
+        all_ok = ctx.libraries[spec.id].ok && all_ok;
+    }
+    for (const CaseSpec& c : ctx.plan.cases) {
+        CaseRun run(ctx, c);
+        all_ok = run.run() && all_ok;
+    }
+    for (auto it = ctx.plan.libraries.rbegin(); it != ctx.plan.libraries.rend(); ++it) {
+        unload_library(ctx, ctx.libraries[it->id]);
+    }
+    ctx.out.record({"end"});
+    return all_ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace harness
+
+TRTPLUG_TRT_V2_END
+
+int main(int argc, char** argv) { return harness::run(argc, argv); }

@@ -1,0 +1,69 @@
+"""Builds the hand-written fixture plugins (fixture_plugins.cpp) into TensorRT plugin libraries.
+
+The core runtime is compiled once per output folder and shared by every library; the TensorRT
+adapter, the generated sources and the fixture are compiled per TensorRT version with -Werror,
+so a warning in trtplug's TensorRT code fails the build.
+"""
+from __future__ import annotations
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from trtplug.build.compiler import CORE_DIR, CompileJob, run_compile
+from trtplug.build.tensorrt_headers import TensorRTHeaders, find_cuda_include
+from trtplug.codegen.tensorrt import (TensorRTPluginRef, adapter_include_dir, adapter_sources, cxx_string_literal,
+                                      render_tensorrt_sources)
+
+HERE = Path(__file__).resolve().parent
+FIXTURE = HERE / "fixture_plugins.cpp"
+EXPORTS_MAP = Path(__file__).resolve().parents[2] / "trtplug" / "build" / "exports.map"
+PLUGINS = [
+    TensorRTPluginRef("TpScale", "1", "fixture_scale_desc", "TpScale_1", source="tests/native_trt/fixture_plugins.cpp"),
+    TensorRTPluginRef("TpPair", "2", "fixture_pair_desc", "TpPair_2", source="tests/native_trt/fixture_plugins.cpp"),
+]
+
+
+_lock = threading.Lock()
+_core_objects: dict[Path, list[Path]] = {}
+
+
+def _compile(sources_and_objects, include_dirs, system_dirs, strict: bool) -> list[Path]:
+    def one(pair):
+        src, obj = pair
+        flags = ["-c", "-Werror"] if strict else ["-c"]
+        job = CompileJob([src], obj, shared=False, include_dirs=include_dirs, system_include_dirs=system_dirs,
+                         extra_flags=flags, libs=(), optimize="-O1")
+        return run_compile(job)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(one, sources_and_objects))
+
+
+def core_objects(work: Path) -> list[Path]:
+    """The core runtime compiled once into work/core (no TensorRT headers involved)."""
+    with _lock:
+        if work not in _core_objects:
+            pairs = [(src, work / "core" / (src.stem + ".o")) for src in sorted(CORE_DIR.glob("*.cpp"))]
+            _core_objects[work] = _compile(pairs, [CORE_DIR], [], strict=False)
+        return _core_objects[work]
+
+
+def build_fixture_library(headers: TensorRTHeaders, work: Path, *, namespace: str = "", tag: str = "") -> Path:
+    """libtrtplug_fixture_<tag>.so built against `headers`, with plugin namespace `namespace`."""
+    tag = tag or f"trt{headers.major}"
+    out = work / tag
+    src_dir = out / "src"
+    generated = render_tensorrt_sources(PLUGINS, library_name=f"trtplug_fixture_{tag}", plugin_namespace=namespace,
+                                        out_dir=src_dir)
+    wrapper = src_dir / "fixture.cpp"
+    wrapper.write_text(f"#define TRTPLUG_FIXTURE_NAMESPACE {cxx_string_literal(namespace)}\n"
+                       f"#include \"{FIXTURE}\"\n")
+    sources = [*adapter_sources(), *generated, wrapper]
+    pairs = [(src, out / "obj" / f"{src.parent.name}_{src.stem}.o") for src in sources]
+    system_dirs = [headers.include_dir, find_cuda_include()]
+    objects = _compile(pairs, [CORE_DIR, adapter_include_dir()], system_dirs, strict=True)
+    library = out / f"libtrtplug_fixture_{tag}.so"
+    link = CompileJob([*objects, *core_objects(work)], library, shared=True, allow_undefined=True,
+                      extra_flags=[f"-Wl,--version-script={EXPORTS_MAP}"])
+    return run_compile(link)

@@ -1,0 +1,356 @@
+"""Built-in nvinfer parsers, driven through the nvinfer emulation (dlopen + dlsym + call, with
+nvinfer's release of masks and labels). A focused set runs under AddressSanitizer/UBSan."""
+import numpy as np
+import pytest
+
+import trtplug.deepstream as tds
+from trtplug.errors import BuildError, LoadError, NativeError
+from trtplug.deepstream.emulate import EmulationError
+
+NET = (640, 480, 3)
+
+
+def yolo_name(layout, box, obj):
+    return f"Yolo_{layout}_{box}_{'obj' if obj else 'noobj'}"
+
+
+YOLO_COMBOS = [(layout, box, obj) for layout in ("NxC", "CxN") for box in ("cxcywh", "xyxy") for obj in (True, False)]
+
+PARSERS = [
+    *[tds.YoloDetector(yolo_name(l, b, o), layout=l, box=b, objectness=o, num_classes=3) for l, b, o in YOLO_COMBOS],
+    tds.YoloDetector("YoloNormSigmoid", box="xyxy", normalized=True, score_activation="sigmoid", layer="head"),
+    tds.YoloDetector("YoloTop2", box="xyxy", max_candidates=2),
+    tds.YoloDetector("YoloNms", box="xyxy", nms_iou=0.5),
+    tds.NmsDetector("EffNms"),
+    tds.NmsDetector("BatchedNms", count=None, boxes="nmsed_boxes", scores="nmsed_scores", classes="nmsed_classes",
+                    normalized=True),
+    tds.BoxesScoresDetector("Detr", box="cxcywh", normalized=True, score_activation="softmax",
+                            background_class="last", boxes="pred_boxes", scores="pred_logits"),
+    tds.BoxesScoresDetector("SsdMulti", background_class=0, multi_label=True),
+    tds.Classifier("Cls", heads=[tds.ClassifierHead(layer="color", labels=["red", "green", "blue"]),
+                                 tds.ClassifierHead(layer="make", labels=["audi", "bmw"], threshold=0.9)]),
+    tds.Classifier("ClsMulti", heads=[tds.ClassifierHead(activation="sigmoid", multi_label=True,
+                                                          labels=["hat", "bag", "coat"])]),
+    tds.Classifier("ClsNoLabels", heads=[tds.ClassifierHead()]),
+    tds.InstanceMask("Mrcnn", count="num", mask_activation="sigmoid"),
+    tds.YoloSeg("YoloSeg", layer="output0", protos="proto", layout="CxN", num_classes=2),
+]
+
+
+@pytest.fixture(scope="module")
+def lib():
+    return tds.build_parser_library(PARSERS, name="test_parsers")
+
+
+@pytest.fixture(scope="module")
+def asan_lib():
+    return tds.build_parser_library(PARSERS, name="test_parsers_asan", sanitize=True)
+
+
+def yolo_rows(obj, box):
+    """Candidates as rows: [b0..b3, (obj), s0, s1, s2]."""
+    rows = [
+        ((100, 120, 40, 60), 0.9, (0.1, 0.1, 0.95)),   # class 2, score .855 / .95
+        ((300, 200, 20, 20), 0.9, (0.1, 0.15, 0.1)),   # below threshold
+        ((630, 470, 40, 40), 1.0, (0.8, 0.1, 0.1)),    # class 0, clipped to the input
+        ((50, 50, 10, 10), np.nan, (0.9, 0.1, 0.1)),   # NaN objectness / score: skipped
+    ]
+    out = []
+    for (cx, cy, w, h), o, scores in rows:
+        b = (cx, cy, w, h) if box == "cxcywh" else (cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2)
+        s = list(scores)
+        if not obj:
+            s = [x * o for x in s]  # fold objectness in (NaN propagates)
+        out.append([*b, *([o] if obj else []), *s])
+    return np.array(out, np.float32)
+
+
+@pytest.mark.parametrize("layout,box,obj", YOLO_COMBOS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float16])
+def test_yolo_layouts(lib, layout, box, obj, dtype):
+    rows = yolo_rows(obj, box).astype(dtype)
+    layer = rows if layout == "NxC" else rows.T.copy()
+    res = tds.emulate_parser(lib, yolo_name(layout, box, obj), "bbox", {"output": layer}, network=NET,
+                             num_classes=3, pre_cluster_thresholds=0.3)
+    assert res.ok, res.stderr
+    objs = res.objects
+    assert [o["classId"] for o in objs] == [2, 0]  # best first
+    first, clipped = objs
+    tol = 0.5 if dtype == np.float16 else 1e-3
+    assert first["left"] == pytest.approx(80, abs=tol) and first["top"] == pytest.approx(90, abs=tol)
+    assert first["width"] == pytest.approx(40, abs=tol) and first["height"] == pytest.approx(60, abs=tol)
+    assert first["confidence"] == pytest.approx(0.855, abs=2e-3)
+    # [610, 450, 650, 490] clipped to the 640x480 input
+    assert clipped["left"] == pytest.approx(610, abs=tol) and clipped["width"] == pytest.approx(30, abs=tol)
+    assert clipped["top"] == pytest.approx(450, abs=tol) and clipped["height"] == pytest.approx(30, abs=tol)
+    assert first["rotation_angle"] == 0  # DeepStream 9.x layout
+    assert "NaN or infinite" in res.stderr
+
+
+def test_yolo_per_class_thresholds_and_batch_dim(lib):
+    rows = yolo_rows(True, "cxcywh")[None]  # [1, N, A]: an explicit batch of one is accepted
+    res = tds.emulate_parser(lib, yolo_name("NxC", "cxcywh", True), "bbox", {"output": rows}, network=NET,
+                             num_classes=3, pre_cluster_thresholds=[0.3, 0.3, 0.9])
+    assert [o["classId"] for o in res.objects] == [0]
+
+
+def test_yolo_normalized_sigmoid_named_layer(lib):
+    logit = lambda p: float(np.log(p / (1 - p)))
+    head = np.array([[0.1, 0.1, 0.2, 0.3, logit(0.2), logit(0.7)],
+                     [0.5, 0.5, 0.6, 0.6, logit(0.1), logit(0.2)]], np.float32)
+    other = np.zeros((5,), np.float32)
+    res = tds.emulate_parser(lib, "YoloNormSigmoid", "bbox", {"other": other, "head": head}, network=NET,
+                             num_classes=2, pre_cluster_thresholds=0.5)
+    assert res.ok
+    (o,) = res.objects
+    assert o["classId"] == 1 and o["confidence"] == pytest.approx(0.7, abs=1e-4)
+    assert (o["left"], o["top"]) == (pytest.approx(64), pytest.approx(48))
+    assert (o["width"], o["height"]) == (pytest.approx(64), pytest.approx(96))
+
+
+def test_yolo_max_candidates_and_parser_nms(lib):
+    rows = np.array([[10, 10, 110, 110, 0.9], [12, 12, 112, 112, 0.8], [300, 300, 400, 400, 0.7]], np.float32)
+    top2 = tds.emulate_parser(lib, "YoloTop2", "bbox", {"output": rows}, network=NET, num_classes=1)
+    assert [o["confidence"] for o in top2.objects] == pytest.approx([0.9, 0.8])
+    nms = tds.emulate_parser(lib, "YoloNms", "bbox", {"output": rows}, network=NET, num_classes=1)
+    assert [o["confidence"] for o in nms.objects] == pytest.approx([0.9, 0.7])
+
+
+def test_yolo_class_count_beyond_config_is_an_error(lib):
+    rows = yolo_rows(True, "cxcywh")
+    res = tds.emulate_parser(lib, yolo_name("NxC", "cxcywh", True), "bbox", {"output": rows}, network=NET,
+                             num_classes=2)
+    assert not res.ok and res.objects == []
+    assert "num-detected-classes=3" in res.stderr
+
+
+def efficient_nms_outputs(count=2, classes_dtype=np.int32):
+    boxes = np.zeros((10, 4), np.float32)
+    boxes[0] = [10, 20, 110, 220]
+    boxes[1] = [-20, 300, 50, 600]
+    boxes[2] = [5, 5, 6, 6]
+    scores = np.zeros((10,), np.float32)
+    scores[:3] = [0.9, 0.6, 0.95]
+    classes = np.zeros((10,), classes_dtype)
+    classes[:3] = [1, 0, 1]
+    return {"num_detections": np.array([count], np.int32), "detection_boxes": boxes,
+            "detection_scores": scores, "detection_classes": classes}
+
+
+def test_nms_outputs(lib):
+    res = tds.emulate_parser(lib, "EffNms", "bbox", efficient_nms_outputs(), network=NET, num_classes=2,
+                             pre_cluster_thresholds=0.5)
+    assert res.ok
+    a, b = res.objects  # row 2 is beyond num_detections
+    assert (a["classId"], a["left"], a["top"], a["width"], a["height"]) == (1, 10, 20, 100, 200)
+    assert (b["classId"], b["left"], b["top"], b["width"], b["height"]) == (0, 0, 300, 50, 180)
+
+
+def test_batched_nms_float_classes_normalized(lib):
+    outs = efficient_nms_outputs(classes_dtype=np.float32)
+    outs = {"nmsed_boxes": outs["detection_boxes"] / np.array([640, 480, 640, 480], np.float32),
+            "nmsed_scores": outs["detection_scores"], "nmsed_classes": outs["detection_classes"]}
+    res = tds.emulate_parser(lib, "BatchedNms", "bbox", outs, network=NET, num_classes=2,
+                             pre_cluster_thresholds=[0.5, 0.92])
+    assert [(o["classId"], round(o["confidence"], 2)) for o in res.objects] == [(0, 0.6), (1, 0.95)]
+    assert res.objects[1]["left"] == pytest.approx(5, abs=1e-3)
+
+
+def test_detr_boxes_scores(lib):
+    boxes = np.array([[0.5, 0.5, 0.25, 0.5], [0.1, 0.1, 0.1, 0.1]], np.float32)
+    logits = np.array([[0.0, 4.0, 0.0], [0.0, 0.0, 5.0]], np.float32)  # last column: no object
+    res = tds.emulate_parser(lib, "Detr", "bbox", {"pred_logits": logits, "pred_boxes": boxes}, network=NET,
+                             num_classes=2, pre_cluster_thresholds=0.5)
+    (o,) = res.objects
+    assert o["classId"] == 1 and o["confidence"] == pytest.approx(np.exp(4) / (np.exp(4) + 2), abs=1e-5)
+    assert (o["left"], o["top"], o["width"], o["height"]) == (pytest.approx(240), pytest.approx(120),
+                                                              pytest.approx(160), pytest.approx(240))
+
+
+def test_ssd_multi_label_skips_background(lib):
+    boxes = np.array([[10, 10, 50, 50]], np.float32)
+    scores = np.array([[0.99, 0.6, 0.7, 0.1]], np.float32)
+    res = tds.emulate_parser(lib, "SsdMulti", "bbox", {"boxes": boxes, "scores": scores}, network=NET,
+                             num_classes=4, pre_cluster_thresholds=0.5)
+    assert [o["classId"] for o in res.objects] == [2, 1]
+
+
+def test_classifier_heads_labels_description(lib):
+    color = np.array([0.1, 3.0, 0.2], np.float16)
+    make = np.array([1.0, 1.2], np.float32)  # softmax 0.55 < the head's own 0.9 threshold
+    res = tds.emulate_parser(lib, "Cls", "classifier", {"make": make, "color": color}, classifier_threshold=0.5)
+    assert res.ok
+    (a,) = res.attributes
+    assert (a["index"], a["value"], a["label"]) == (0, 1, "green")
+    assert res.description == "green"
+
+
+def test_classifier_multi_label_and_no_labels(lib):
+    logits = np.array([2.0, -3.0, 1.0], np.float32)
+    res = tds.emulate_parser(lib, "ClsMulti", "classifier", {"attrs": logits}, classifier_threshold=0.6)
+    assert [(a["value"], a["label"]) for a in res.attributes] == [(0, "hat"), (2, "coat")]
+    assert res.description == "hat coat"
+    res = tds.emulate_parser(lib, "ClsNoLabels", "classifier", {"out": np.array([[0.0], [5.0]], np.float32).ravel()},
+                             classifier_threshold=0.5)
+    assert res.attributes[0]["label"] is None and res.attributes[0]["value"] == 1 and res.description == ""
+
+
+def mrcnn_outputs(per_class):
+    k, c, h, w = 3, 2, 4, 5
+    boxes = np.array([[10, 10, 60, 110], [0, 0, 5, 5], [20, 20, 30, 30]], np.float32)
+    masks = np.random.default_rng(0).normal(size=(k, c, h, w) if per_class else (k, h, w)).astype(np.float32)
+    return {"num": np.array([2], np.int32), "boxes": boxes, "scores": np.array([0.9, 0.1, 0.9], np.float32),
+            "classes": np.array([1, 0, 0], np.float32), "masks": masks}
+
+
+@pytest.mark.parametrize("per_class", [False, True])
+def test_instance_masks(lib, per_class):
+    outs = mrcnn_outputs(per_class)
+    res = tds.emulate_parser(lib, "Mrcnn", "instance_mask", outs, network=NET, num_classes=2,
+                             pre_cluster_thresholds=0.5)
+    assert res.ok and not res.problems
+    (o,) = res.objects
+    assert (o["classId"], o["width"], o["height"]) == (1, 50, 100)
+    assert (o["mask_width"], o["mask_height"], o["mask_size"]) == (5, 4, 5 * 4 * 4)
+    src = outs["masks"][0, 1] if per_class else outs["masks"][0]
+    np.testing.assert_allclose(o["mask"], 1 / (1 + np.exp(-src)), rtol=1e-5)
+
+
+def yolo_seg_outputs():
+    m, ph, pw = 2, 12, 16  # prototypes at 1/40 of the 640x480 input
+    protos = np.zeros((m, ph, pw), np.float32)
+    protos[0] = 1.0
+    protos[1, :6, :] = 2.0
+    rows = np.array([
+        [200, 120, 160, 80, 0.9, 0.05, 1.0, 1.0],   # class 0
+        [205, 121, 160, 80, 0.8, 0.05, 1.0, 1.0],   # overlaps the first: removed by the parser's NMS
+        [500, 360, 80, 80, 0.1, 0.7, -1.0, 0.0],    # class 1
+    ], np.float32)
+    return {"output0": rows.T.copy(), "proto": protos}
+
+
+def test_yolo_seg_masks(lib):
+    res = tds.emulate_parser(lib, "YoloSeg", "instance_mask", yolo_seg_outputs(), network=NET, num_classes=2,
+                             pre_cluster_thresholds=0.5)
+    assert res.ok and not res.problems
+    a, b = res.objects
+    assert (a["classId"], a["left"], a["top"], a["width"], a["height"]) == (0, 120, 80, 160, 80)
+    # box [120,80]-[280,160] covers prototype cells x 3..7, y 2..4
+    assert (a["mask_width"], a["mask_height"]) == (4, 2)
+    sig = lambda x: 1 / (1 + np.exp(-x))
+    np.testing.assert_allclose(a["mask"], np.full((2, 4), sig(3.0)), rtol=1e-5)  # rows 2..3 < 6: 1 + 2
+    assert b["classId"] == 1 and (b["mask_width"], b["mask_height"]) == (3, 2)  # x 11.5..13.5 -> 11..14
+    np.testing.assert_allclose(b["mask"], np.full((2, 3), sig(-1.0)), rtol=1e-5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bad input, under AddressSanitizer + UBSan: a message and false, never a crash or a leak.
+
+BAD_CASES = [
+    ("missing layer", "YoloNormSigmoid", "bbox", {"wrong": np.zeros((4, 6), np.float32)},
+     "no output layer named 'head'", True),
+    ("wrong rank", "YoloNormSigmoid", "bbox", {"head": np.zeros((2, 3, 6), np.float32)}, "expected rank 2", False),
+    ("wrong width", yolo_name("NxC", "cxcywh", True), "bbox", {"output": np.zeros((4, 7), np.float32)},
+     "values per candidate", False),
+    ("absurd count", "EffNms", "bbox", {**efficient_nms_outputs(), "num_detections": np.array([10 ** 9], np.int32)},
+     "expected an integer from 0 to 10", False),
+    ("negative count", "EffNms", "bbox", {**efficient_nms_outputs(), "num_detections": np.array([-1], np.int32)},
+     "expected an integer", False),
+    ("class out of range", "EffNms", "bbox",
+     {**efficient_nms_outputs(), "detection_classes": np.array([7] * 10, np.int32)}, "out of range", False),
+    ("scores size", "EffNms", "bbox", {**efficient_nms_outputs(), "detection_scores": np.zeros(9, np.float32)},
+     "has 9 elements", False),
+    ("label count", "Cls", "classifier", {"color": np.zeros(4, np.float32), "make": np.zeros(2, np.float32)},
+     "4 scores but 3 labels", False),
+    ("second head fails after the first succeeded", "Cls", "classifier",
+     {"color": np.array([0, 9, 0], np.float32), "make": np.zeros(3, np.float32)}, "3 scores but 2 labels", False),
+    ("masks rows", "Mrcnn", "instance_mask", {**mrcnn_outputs(False), "masks": np.zeros((2, 4, 5), np.float32)},
+     "masks layer 'masks' has 2 rows", False),
+    ("mask class beyond masks", "Mrcnn", "instance_mask",
+     {**mrcnn_outputs(True), "classes": np.array([1, 0, 0], np.float32), "masks": np.zeros((3, 1, 4, 5), np.float32)},
+     "has no mask", False),
+    ("protos size", "YoloSeg", "instance_mask", {**yolo_seg_outputs(), "proto": np.zeros((3, 12, 16), np.float32)},
+     "values per candidate", False),
+]
+
+
+@pytest.mark.parametrize("case", BAD_CASES, ids=[c[0] for c in BAD_CASES])
+def test_bad_layers_under_asan(asan_lib, case):
+    _, func, kind, outs, message, _ = case
+    res = tds.emulate_parser(asan_lib, func, kind, outs, network=NET, num_classes=2, sanitize=True)
+    assert not res.ok
+    assert message in res.stderr
+    assert res.objects == [] and res.attributes == [] and not res.problems
+
+
+def test_nonfinite_values_are_skipped_under_asan(asan_lib):
+    outs = efficient_nms_outputs()
+    outs["detection_scores"][0] = np.inf
+    outs["detection_boxes"][1, 2] = np.nan
+    res = tds.emulate_parser(asan_lib, "EffNms", "bbox", outs, network=NET, num_classes=2, sanitize=True)
+    assert res.ok and res.objects == []
+    assert "skipped 2 detections with NaN or infinite values" in res.stderr
+
+
+def test_valid_masks_and_labels_released_as_nvinfer_does_under_asan(asan_lib):
+    res = tds.emulate_parser(asan_lib, "YoloSeg", "instance_mask", yolo_seg_outputs(), network=NET, num_classes=2,
+                             pre_cluster_thresholds=0.5, sanitize=True, calls=3)
+    assert res.ok and len(res.objects) == 2
+    res = tds.emulate_parser(asan_lib, "Mrcnn", "instance_mask", mrcnn_outputs(True), network=NET, num_classes=2,
+                             pre_cluster_thresholds=0.5, sanitize=True, calls=2)
+    assert res.ok and len(res.objects) == 1
+    res = tds.emulate_parser(asan_lib, "ClsMulti", "classifier", {"a": np.array([5.0, 5.0, 5.0], np.float32)},
+                             classifier_threshold=0.5, sanitize=True, calls=2)
+    assert [a["label"] for a in res.attributes] == ["hat", "bag", "coat"]
+
+
+WRONG_FREE = r"""
+#include "nvdsinfer_custom_impl.h"
+#include <cstdlib>
+extern "C" __attribute__((visibility("default")))
+bool WrongAlloc(std::vector<NvDsInferLayerInfo> const&, NvDsInferNetworkInfo const&,
+                NvDsInferParseDetectionParams const&, std::vector<NvDsInferInstanceMaskInfo>& out) {
+    NvDsInferInstanceMaskInfo o{};
+    o.mask = static_cast<float*>(std::malloc(16));  // nvinfer releases masks with delete[]
+    o.mask_width = 2; o.mask_height = 2; o.mask_size = 16;
+    out.push_back(o);
+    return true;
+}
+CHECK_CUSTOM_INSTANCE_MASK_PARSE_FUNC_PROTOTYPE(WrongAlloc)
+"""
+
+
+def test_custom_source_and_wrong_release_caught(tmp_path):
+    src = tmp_path / "wrong.cpp"
+    src.write_text(WRONG_FREE)
+    lib = tds.build_parser_library([tds.CustomSource(src, functions={"WrongAlloc": "instance_mask"})],
+                                   output=tmp_path / "libwrong.so", sanitize=True)
+    with pytest.raises(NativeError, match="sanitizer"):
+        tds.emulate_parser(lib, "WrongAlloc", "instance_mask", {}, sanitize=True)
+
+
+def test_signature_mismatch_fails_the_build(tmp_path):
+    src = tmp_path / "bad_sig.cpp"
+    src.write_text(WRONG_FREE.replace("NvDsInferNetworkInfo const&,", "NvDsInferNetworkInfo&,"))
+    with pytest.raises(BuildError, match="WrongAlloc"):
+        tds.build_parser_library([tds.CustomSource(src)], output=tmp_path / "libbad.so")
+
+
+def test_missing_function_and_library(lib, tmp_path):
+    with pytest.raises(LoadError, match="dlsym failed to get func NoSuchParser"):
+        tds.emulate_parser(lib, "NoSuchParser", "bbox", {})
+    with pytest.raises(LoadError, match="Could not open custom lib"):
+        tds.emulate_parser(tmp_path / "libnothing.so", "X", "bbox", {})
+
+
+def test_deepstream8_layout_has_no_rotation_angle():
+    lib8 = tds.build_parser_library([tds.NmsDetector("EffNms")], deepstream_version="8.0", name="ds80")
+    res = tds.emulate_parser(lib8, "EffNms", "bbox", efficient_nms_outputs(), network=NET, num_classes=2,
+                             pre_cluster_thresholds=0.5, deepstream_version="8.0")
+    assert [o["classId"] for o in res.objects] == [1, 0]
+    assert "rotation_angle" not in res.objects[0]
+
+
+def test_dtype_not_in_older_deepstream():
+    with pytest.raises(EmulationError, match="DeepStream 6.3 has no int64"):
+        tds.emulate_parser("unused.so", "X", "bbox", {"a": np.zeros(2, np.int64)}, deepstream_version="6.3")

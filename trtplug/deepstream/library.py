@@ -1,0 +1,51 @@
+"""Builds a library holding only DeepStream parsers (no TensorRT plugins), e.g. for a model
+whose layers TensorRT supports natively::
+
+    lib = build_parser_library([YoloDetector("NvDsInferParseYolo")], output="build/libparsers.so")
+
+With output=None the library is cached by content in the trtplug cache directory.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Optional, Sequence
+
+from ..build.compiler import CompileJob, run_compile
+from .emulate import cache_dir, sanitizer_flags
+from .render import render_deepstream_sources
+
+
+def build_parser_library(parsers: Sequence, *, output: Optional[Path] = None, deepstream_version=None,
+                         sanitize: bool = False, deepstream_include: Optional[Path] = None,
+                         extra_include_dirs: Sequence[Path] = (), name: str = "trtplug_parsers") -> Path:
+    """Renders and compiles the parsers into one shared library and returns its path.
+    sanitize=True builds with AddressSanitizer and UBSan (load it with the sanitized emulator)."""
+    with tempfile.TemporaryDirectory(prefix="trtplug-ds-") as tmp:
+        srcs = render_deepstream_sources(parsers, deepstream_version=deepstream_version, out_dir=Path(tmp),
+                                         deepstream_include=deepstream_include,
+                                         check_custom_impl=bool(extra_include_dirs) and deepstream_include is not None)
+        include_dirs = [*srcs.include_dirs, *extra_include_dirs]
+        flags = sanitizer_flags(sanitize)
+        if output is None:
+            h = hashlib.sha256()
+            for f in srcs.sources + sorted((srcs.include_dirs[0]).glob("*.h")):
+                h.update(str(f.name).encode() + Path(f).read_bytes())
+            h.update(repr((sorted(srcs.defines.items()), flags, [str(d) for d in include_dirs])).encode())
+            out_dir = cache_dir() / "deepstream-lib" / h.hexdigest()[:16]
+            output = out_dir / f"lib{name}.so"
+            if output.is_file():
+                return output
+        output = Path(output)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp_out = Path(tmp) / output.name
+        job = CompileJob(sources=srcs.sources, output=tmp_out, include_dirs=include_dirs, defines=srcs.defines,
+                         extra_flags=flags, optimize="-O1" if sanitize else "-O2")
+        run_compile(job)
+        partial = output.with_name(f".{output.name}.{os.getpid()}")
+        shutil.copyfile(tmp_out, partial)
+        os.replace(partial, output)
+    return output
