@@ -12,7 +12,7 @@ from trtplug.build import tensorrt_headers as th
 from trtplug.codegen.tensorrt import TensorRTPluginRef, cxx_string_literal, render_tensorrt_sources
 from trtplug.errors import DefinitionError, HeadersNotFoundError
 from trtplug.testing.harness import (FieldType, PlanCase, PluginField, format_table, library_tensorrt_version,
-                                     parse_results, write_plan)
+                                     parse_results, plan_cases, write_plan)
 
 
 def ref(name="Mish", version="1", ident="Mish_1", symbol="mish_desc"):
@@ -184,3 +184,29 @@ def test_library_version_marker_is_read_without_loading(tmp_path):
     lib = tmp_path / "lib.so"
     lib.write_bytes(b"\x7fELF....TRTPLUG_TENSORRT_VERSION=\x00...TRTPLUG_TENSORRT_VERSION=10.16.0\x00tail")
     assert library_tensorrt_version(lib) == (10, 16, 0)
+
+
+def test_plan_cases_turn_attributes_into_typed_fields(tmp_path):
+    class Attr:
+        def __init__(self, kind):
+            self.kind = kind
+
+    class Spec:
+        name, version = "Mish", "1"
+
+        def attr(self, name):
+            return Attr({"beta": "float", "axes": "int_list", "mode": "string"}[name])
+
+    class Case:
+        attributes = {"beta": 2, "axes": [1, 2], "mode": "fast"}
+        inputs = [np.ones(3, np.float32)]
+        references = [np.ones(3, np.float32)]
+        tolerance = [(1e-3, 1e-4)]
+        label = "Mish [float32,float32] 3"
+
+    [case] = plan_cases(Spec(), [Case()])
+    assert case.case_id == "Mish_0" and case.atol == [1e-3] and case.rtol == [1e-4]
+    assert [(f.name, FieldType(f.type).name, f.length) for f in case.fields] == [
+        ("beta", "FLOAT32", 1), ("axes", "INT32", 2), ("mode", "CHAR", 4)]
+    with pytest.raises(ValueError, match="give the expected outputs"):
+        write_plan(tmp_path, [PlanCase("c", "Mish", "1", inputs=[np.ones(3, np.float32)])])

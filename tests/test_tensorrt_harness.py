@@ -15,7 +15,8 @@ import pytest
 from trtplug.build.tensorrt_headers import find_all_tensorrt_includes
 from trtplug.errors import LoadError
 from trtplug.testing.harness import (PlanCase, PluginField, build_harness, check_library_for, format_table,
-                                     library_tensorrt_version, run_plan, write_plan)
+                                     library_tensorrt_version, read_results, run_plan, write_harness_plan,
+                                     write_plan)
 
 from native_trt.build_fixture import build_fixture_library
 
@@ -257,6 +258,21 @@ def test_library_for_another_major_is_refused(built, library_major, harness_majo
     assert f"built for TensorRT {lib_headers.version}, but this harness runs TensorRT {headers.version}" in message
     assert not report[0].passed and "did not load" in report[0].message
     assert report.returncode == 1 and not report.problem  # refused cleanly, no crash
+
+
+def test_plan_prepared_beforehand_runs_with_the_bare_harness(built, tmp_path):
+    """The flow for a target machine without trtplug: plan + harness binary + library, then read the results."""
+    _, library, harness = built(11)
+    x = np.ones((2, 3), np.float32)
+    write_plan(tmp_path / "plan", [PlanCase("bare", "TpScale", "1", inputs=[x], outputs=[("float32", (2, 3))])],
+               mode="cpu")
+    (tmp_path / "lib.so").write_bytes(library.read_bytes())
+    plan = write_harness_plan(tmp_path / "plan", {"lib": "lib.so"})  # relative to where the harness runs
+    proc = subprocess.run([str(harness), str(plan), str(tmp_path / "plan" / "result.txt")], cwd=tmp_path,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    report = read_results(tmp_path / "plan")
+    assert report.passed and report[0].step("enqueue").status == "skip", format_table(report)
 
 
 def test_not_a_trtplug_library_is_refused(built, tmp_path):

@@ -342,6 +342,8 @@ def write_plan(plan_dir: str | Path, cases: Sequence[PlanCase], *, libraries: Ma
             outs = [(np.asarray(r).dtype.name, tuple(np.asarray(r).shape)) for r in refs]
         else:
             outs = []
+        if not outs and case.expect is None:
+            raise ValueError(f"case {cid}: give the expected outputs (references, or outputs as (dtype, shape))")
         if refs is not None and len(refs) != len(outs):
             raise ValueError(f"case {cid}: {len(refs)} references for {len(outs)} outputs")
         outputs = []
@@ -408,6 +410,41 @@ def _harness_plan_text(manifest: dict, libraries: Mapping[str, Path], mode: str,
     return "\n".join(lines) + "\n"
 
 
+def write_harness_plan(plan_dir: str | Path, libraries: Mapping[str, str | Path], *, mode: str | None = None,
+                       load: str | None = None) -> Path:
+    """Writes the harness's own plan.txt for the manifest in `plan_dir`, with these library paths
+    (relative paths are taken as they are: from the folder the harness is started in). For running
+    the harness binary directly on a machine without trtplug: ``trtplug_harness plan.txt result.txt``,
+    then :func:`read_results` where trtplug is installed."""
+    plan_dir = Path(plan_dir)
+    manifest = _read_manifest(plan_dir)
+    path = plan_dir / HARNESS_PLAN
+    path.write_text(_harness_plan_text(manifest, {k: Path(v) for k, v in libraries.items()},
+                                       mode or manifest["mode"], load or manifest["load"]))
+    return path
+
+
+def read_results(plan_dir: str | Path, returncode: int | None = 0, stderr: str = "") -> HarnessReport:
+    """Reads result.txt of a harness run in `plan_dir` and compares the outputs it left with the references."""
+    plan_dir = Path(plan_dir)
+    manifest = _read_manifest(plan_dir)
+    result_file = plan_dir / HARNESS_RESULT
+    text = result_file.read_text(errors="replace") if result_file.is_file() else ""
+    report = parse_results(text, manifest, returncode, stderr)
+    _compare_outputs(report, manifest, plan_dir)
+    return report
+
+
+def _read_manifest(plan_dir: Path) -> dict:
+    try:
+        manifest = json.loads((plan_dir / MANIFEST).read_text())
+    except (OSError, ValueError) as exc:
+        raise TrtPlugError(f"cannot read the test plan {plan_dir / MANIFEST}: {exc}") from exc
+    if manifest.get("format") != PLAN_FORMAT:
+        raise TrtPlugError(f"{plan_dir / MANIFEST}: plan format {manifest.get('format')}, expected {PLAN_FORMAT}")
+    return manifest
+
+
 # --------------------------------------------------------------------------------------- running
 def run_plan(library: str | Path | Mapping[str, str | Path] | None, plan_dir: str | Path, tensorrt_headers=None, *,
              harness: str | Path | None = None, mode: str | None = None, load: str | None = None,
@@ -423,12 +460,7 @@ def run_plan(library: str | Path | Mapping[str, str | Path] | None, plan_dir: st
     cannot be started.
     """
     plan_dir = Path(plan_dir)
-    try:
-        manifest = json.loads((plan_dir / MANIFEST).read_text())
-    except (OSError, ValueError) as exc:
-        raise TrtPlugError(f"cannot read the test plan {plan_dir / MANIFEST}: {exc}") from exc
-    if manifest.get("format") != PLAN_FORMAT:
-        raise TrtPlugError(f"{plan_dir / MANIFEST}: plan format {manifest.get('format')}, expected {PLAN_FORMAT}")
+    manifest = _read_manifest(plan_dir)
     if library is None:
         libraries = {k: Path(v) for k, v in manifest["libraries"].items()}
     elif isinstance(library, Mapping):
@@ -464,6 +496,19 @@ def run_plan(library: str | Path | Mapping[str, str | Path] | None, plan_dir: st
     report = parse_results(text, manifest, returncode, stderr, timeout)
     _compare_outputs(report, manifest, plan_dir)
     return report
+
+
+def plan_cases(spec, cases, *, prefix: str | None = None) -> list[PlanCase]:
+    """PlanCases for a plugin's test cases (trtplug.testing.cases.Case: inputs, references, attributes,
+    tolerance per output), with every attribute passed as the PluginField its kind calls for."""
+    result = []
+    for i, case in enumerate(cases):
+        fields = [PluginField.from_value(name, value, spec.attr(name).kind) for name, value in case.attributes.items()]
+        result.append(PlanCase(f"{prefix or spec.name}_{i}", spec.name, spec.version, fields=fields,
+                               inputs=case.inputs, references=case.references,
+                               atol=[t[0] for t in case.tolerance], rtol=[t[1] for t in case.tolerance],
+                               label=case.label))
+    return result
 
 
 def _crash_reason(returncode: int | None, timeout: float) -> str:
@@ -636,5 +681,5 @@ def results_to_json(report: Sequence[CaseResult]) -> list[dict]:
 
 
 __all__ = ["FieldType", "PluginField", "PlanCase", "StepResult", "CaseResult", "HarnessReport", "build_harness",
-           "library_tensorrt_version", "check_library_for", "write_plan", "run_plan", "parse_results",
-           "format_table", "results_to_json"]
+           "library_tensorrt_version", "check_library_for", "write_plan", "write_harness_plan", "run_plan",
+           "read_results", "plan_cases", "parse_results", "format_table", "results_to_json"]
