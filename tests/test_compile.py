@@ -162,3 +162,18 @@ def test_inspect_rejects_a_library_that_is_not_trtplug(tmp_path, capsys):
     subprocess.run(["gcc", "-shared", "-fPIC", str(src), "-o", str(lib)], check=True)
     assert cli_main(["inspect", str(lib)]) == 1
     assert "not a trtplug library" in capsys.readouterr().err
+
+
+def test_using_a_built_library_never_imports_numba(kernels_library):
+    script = textwrap.dedent(f"""
+        import sys; sys.path.insert(0, {str(ROOT)!r})
+        import trtplug
+        from trtplug.runtime import Library
+        from trtplug.testing import cases, direct, device
+        lib = Library({str(kernels_library)!r})
+        lib.instance("UpsampleNearest", scale=4).output_shapes([(1, 1, 2, 2)])
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("numba", "llvmlite")))
+    """)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"

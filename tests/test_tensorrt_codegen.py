@@ -152,9 +152,10 @@ def test_write_plan_stores_inputs_references_and_labels(tmp_path):
     assert np.array_equal(np.load(tmp_path / "c0.ref0.npy"), x * 2)
     assert case["atol"] == [0.1]
     with pytest.raises(ValueError, match="used twice"):
-        write_plan(tmp_path, [PlanCase("c0", "A", "1"), PlanCase("c0", "B", "1")])
+        write_plan(tmp_path, [PlanCase("c0", "A", "1", expect="lookup-fail"),
+                              PlanCase("c0", "B", "1", expect="lookup-fail")])
     with pytest.raises(ValueError, match="float64, which has no TensorRT DataType"):
-        write_plan(tmp_path, [PlanCase("c1", "A", "1", inputs=[np.zeros(2)])])
+        write_plan(tmp_path, [PlanCase("c1", "A", "1", inputs=[np.zeros(2)], outputs=[("float32", (2,))])])
 
 
 def manifest_for(*ids):

@@ -28,6 +28,13 @@ GPU architectures and the toolchain that built it. Needs neither Numba nor Tenso
 """
 
 
+DEEPSTREAM_HELP = """\
+example:
+  trtplug deepstream config --lib build/libyolo_plugins.so --onnx model.onnx -o config_infer.txt
+  trtplug deepstream check config_infer.txt
+"""
+
+
 def _parse_archs(text: str | None):
     if not text:
         return None
@@ -47,6 +54,7 @@ def cmd_compile(args) -> int:
         output_dir=args.output, library_name=args.name, plugin_namespace=args.namespace, archs=args.arch,
         tensorrt_include=args.tensorrt_include, tensorrt=not args.no_tensorrt, emit_project=args.emit_project,
         jobs=args.jobs, extra_sources=args.source or (), extra_include_dirs=args.include or (),
+        deepstream_version=args.deepstream_version, deepstream_include=args.deepstream_include,
         progress=None if args.quiet else print)
     result = compile_library(args.targets, options)
     if result.library and not args.quiet:
@@ -103,6 +111,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--emit-project", action="store_true", help="also write a CMake project to build on a target")
     p.add_argument("--source", action="append", help="add a C++ source of your own to the library")
     p.add_argument("--include", action="append", help="include directory for --source files")
+    p.add_argument("--deepstream-version", help="DeepStream layout for parsers in FILES (default: newest)")
+    p.add_argument("--deepstream-include", help="real DeepStream includes: check our declarations against them")
     p.add_argument("-j", "--jobs", type=int, help="parallel compile jobs")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_compile)
@@ -119,9 +129,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_optional_commands(sub):
     """Commands whose modules register their own arguments."""
-    from . import cli_test
+    from . import bench, cli_test
 
     cli_test.register(sub)
+    bench.register(sub)
+    p = sub.add_parser("deepstream", help="write or check a Gst-nvinfer config for a built library",
+                       epilog=DEEPSTREAM_HELP, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("action", choices=("config", "check"))
+    p.add_argument("arguments", nargs=argparse.REMAINDER, help="see `trtplug deepstream config|check --help`")
+    p.set_defaults(func=cmd_deepstream)
+
+
+def cmd_deepstream(args) -> int:
+    from .deepstream.cli import deepstream_check_main, deepstream_config_main
+
+    main_fn = deepstream_config_main if args.action == "config" else deepstream_check_main
+    return main_fn(args.arguments)
 
 
 def main(argv=None) -> int:

@@ -56,15 +56,26 @@ def plugin_classes(module) -> list[type]:
     return found
 
 
-def load_specs(targets: list[str]) -> list[PluginSpec]:
-    """Every plugin declared in `targets`; raises DefinitionError if a target declares none or two
-    plugins share a name and version."""
+def deepstream_parsers(module) -> list:
+    """DeepStream parser declarations (trtplug.deepstream) assigned to module-level names."""
+    from .deepstream.parsers import CustomSource, Parser
+
+    return [v for v in vars(module).values() if isinstance(v, (Parser, CustomSource))]
+
+
+def load_targets(targets: list[str]) -> tuple[list[PluginSpec], list]:
+    """The plugins and DeepStream parsers declared in `targets`. Raises DefinitionError if a target
+    declares neither, or two plugins share a name and version."""
     specs: list[PluginSpec] = []
+    parsers: list = []
     seen: dict[tuple[str, str], str] = {}
     for target in targets:
-        classes = plugin_classes(load_module(target))
-        if not classes:
-            raise DefinitionError(f"{target}: declares no TrtPlugin subclass")
+        module = load_module(target)
+        classes = plugin_classes(module)
+        found_parsers = deepstream_parsers(module)
+        if not classes and not found_parsers:
+            raise DefinitionError(f"{target}: declares no TrtPlugin subclass (and no DeepStream parser)")
+        parsers += found_parsers
         for cls in classes:
             spec = cls.spec()
             key = (spec.name, spec.version)
@@ -74,4 +85,10 @@ def load_specs(targets: list[str]) -> list[PluginSpec]:
                     f"{seen[key]}; a library can hold each name/version once")
             seen[key] = spec.qualname
             specs.append(spec)
+    return specs, parsers
+
+
+def load_specs(targets: list[str]) -> list[PluginSpec]:
+    """Every plugin declared in `targets` (see load_targets)."""
+    specs, _ = load_targets(targets)
     return specs

@@ -702,7 +702,9 @@ bool CaseRun::run() {
 }
 
 // ------------------------------------------------------------------------------------------
-void load_library(Context& ctx, const LibrarySpec& spec) {
+void load_library(Context& ctx, LibrarySpec& spec) {
+    // dlopen searches the library path for a name without '/': a plan means a file.
+    if (spec.path.find('/') == std::string::npos) spec.path = "./" + spec.path;
     LoadedLibrary& lib = ctx.libraries[spec.id];
     lib.spec = &spec;
     int32_t built = 0;
@@ -802,7 +804,7 @@ int run(int argc, char** argv) {
     }
     ctx.out.record({"device", ctx.gpu ? "gpu" : "cpu"}, ctx.gpu ? ctx.driver.describe() : ctx.no_gpu_reason);
     bool all_ok = true;
-    for (const LibrarySpec& spec : ctx.plan.libraries) {
+    for (LibrarySpec& spec : ctx.plan.libraries) {
         load_library(ctx, spec);
         all_ok = ctx.libraries[spec.id].ok && all_ok;
     }

@@ -506,7 +506,7 @@ def plan_cases(spec, cases, *, prefix: str | None = None) -> list[PlanCase]:
         fields = [PluginField.from_value(name, value, spec.attr(name).kind) for name, value in case.attributes.items()]
         result.append(PlanCase(f"{prefix or spec.name}_{i}", spec.name, spec.version, fields=fields,
                                inputs=case.inputs, references=case.references,
-                               atol=[t[0] for t in case.tolerance], rtol=[t[1] for t in case.tolerance],
+                               rtol=[t[0] for t in case.tolerance], atol=[t[1] for t in case.tolerance],
                                label=case.label))
     return result
 

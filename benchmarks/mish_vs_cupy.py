@@ -1,0 +1,104 @@
+"""Mish through trtplug (Numba kernel compiled ahead of time, launched by the native core) side by
+side with the same math as a CuPy ElementwiseKernel (CUDA C++ compiled by NVRTC) and, where Numba
+imports, the same Numba kernel launched from Python.
+
+    python benchmarks/mish_vs_cupy.py LIBDIR     # LIBDIR holds mish/libmish_plugins.so
+
+Prints one table; ratios are trtplug time / other time (below 1: trtplug is faster).
+"""
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from trtplug.bench import time_plugin  # noqa: E402
+from trtplug.runtime import Library  # noqa: E402
+from trtplug.testing.device import Device  # noqa: E402
+
+SIZES = [4096, 1 << 20, 64 << 20]
+ITERATIONS = {4096: 2000, 1 << 20: 500, 64 << 20: 50}
+
+CUPY_MISH = r"""
+    float v = (float)x;
+    float sp = v > 20.0f ? v + log1pf(expf(-v)) : log1pf(expf(v));
+    y = (T)(v * tanhf(sp));
+"""
+
+
+def time_cupy(n, dtype, iterations):
+    import cupy as cp
+
+    kernel = cp.ElementwiseKernel("T x", "T y", CUPY_MISH, "mish_cupy")
+    x = cp.asarray(np.random.default_rng(0).standard_normal(n, dtype=np.float32).astype(dtype))
+    y = cp.empty_like(x)
+    for _ in range(10):
+        kernel(x, y)
+    cp.cuda.Device().synchronize()
+    start, stop = cp.cuda.Event(), cp.cuda.Event()
+    start.record()
+    host = time.perf_counter()
+    for _ in range(iterations):
+        kernel(x, y)
+    host = time.perf_counter() - host
+    stop.record()
+    stop.synchronize()
+    return cp.cuda.get_elapsed_time(start, stop) * 1e3 / iterations, host * 1e6 / iterations
+
+
+def time_numba(n, dtype, iterations):
+    if not hasattr(np, "row_stack"):  # numba-cuda 0.30 still refers to it; removed in numpy 2.5
+        np.row_stack = np.vstack
+    from numba import cuda
+    sys.path.insert(0, str(ROOT / "kernels"))
+    import mish
+
+    x = cuda.to_device(np.random.default_rng(0).standard_normal(n, dtype=np.float32).astype(dtype))
+    y = cuda.device_array_like(x)
+    blocks = (n + 255) // 256
+    for _ in range(10):
+        mish.mish_kernel[blocks, 256](x, y, n)
+    cuda.synchronize()
+    start, stop = cuda.event(), cuda.event()
+    start.record()
+    host = time.perf_counter()
+    for _ in range(iterations):
+        mish.mish_kernel[blocks, 256](x, y, n)
+    host = time.perf_counter() - host
+    stop.record()
+    stop.synchronize()
+    return cuda.event_elapsed_time(start, stop) * 1e3 / iterations, host * 1e6 / iterations
+
+
+def main(libdir):
+    device = Device()
+    library = Library(Path(libdir) / "mish" / "libmish_plugins.so")
+    import cupy
+    print(f"device: {device.name} (sm_{device.sm}), CUDA driver {device.driver_version}; "
+          f"python {platform.python_version()}, numpy {np.__version__}, cupy {cupy.__version__}")
+    print("| dtype | elements | trtplug us (GPU) | trtplug us (host) | trtplug GB/s | CuPy us (GPU) | CuPy us (host)"
+          " | trtplug/CuPy (GPU) | Numba-from-Python us (host) | trtplug/Numba (host) |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for dtype in ("float32", "float16"):
+        for n in SIZES:
+            it = ITERATIONS[n]
+            device.make_current()
+            r = time_plugin(device, library, "Mish", [(n,)], (dtype, dtype), iterations=it)
+            cupy_gpu, cupy_host = time_cupy(n, np.dtype(dtype), it)
+            try:
+                device.make_current()
+                numba_gpu, numba_host = time_numba(n, np.dtype(dtype), it)
+                numba_cells = f"{numba_host:.2f} | {r.host_microseconds_per_launch / numba_host:.2f}"
+            except Exception as exc:  # Numba may not import on the GPU machine
+                numba_cells = f"n/a ({type(exc).__name__}) | n/a"
+            print(f"| {dtype} | {n} | {r.microseconds_per_launch:.2f} | {r.host_microseconds_per_launch:.2f} | "
+                  f"{r.gb_per_s:.0f} | {cupy_gpu:.2f} | {cupy_host:.2f} | {r.microseconds_per_launch / cupy_gpu:.3f} | "
+                  f"{numba_cells} |")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
