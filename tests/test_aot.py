@@ -66,7 +66,7 @@ def test_importing_signature_and_package_does_not_import_numba():
     code = ("import sys, trtplug.aot, trtplug.aot.signature; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('numba', 'numba_cuda')]; "
             "print(bad); sys.exit(1 if bad else 0)")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, encoding="utf-8", errors="replace")
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 

@@ -57,10 +57,10 @@ def test_serialized_attributes_round_trip_and_foreign_blobs_are_rejected(kernels
 
 
 def test_library_exports_only_the_c_api(kernels_library):
-    out = subprocess.run(["nm", "-D", "--defined-only", str(kernels_library)], capture_output=True, text=True).stdout
+    out = subprocess.run(["nm", "-D", "--defined-only", str(kernels_library)], capture_output=True, text=True, encoding="utf-8", errors="replace").stdout
     names = [line.split()[-1] for line in out.splitlines() if line.strip()]
     assert names and all(n.startswith("trtplug_") for n in names), names
-    deps = subprocess.run(["readelf", "-d", str(kernels_library)], capture_output=True, text=True).stdout
+    deps = subprocess.run(["readelf", "-d", str(kernels_library)], capture_output=True, text=True, encoding="utf-8", errors="replace").stdout
     assert "libcuda" not in deps
 
 
@@ -76,7 +76,7 @@ def test_enqueue_without_a_driver_is_an_error_not_a_crash(kernels_library, monke
             print("ERROR", e)
     """)
     env = {"TRTPLUG_LIBCUDA": "/nonexistent/libcuda.so.1", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", errors="replace", env=env)
     assert proc.returncode == 0, proc.stderr
     assert "ERROR" in proc.stdout and "libcuda" in proc.stdout
 
@@ -174,6 +174,6 @@ def test_using_a_built_library_never_imports_numba(kernels_library):
         lib.instance("UpsampleNearest", scale=4).output_shapes([(1, 1, 2, 2)])
         print(sorted(m for m in sys.modules if m.split(".")[0] in ("numba", "llvmlite")))
     """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", errors="replace")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"

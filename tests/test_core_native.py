@@ -21,7 +21,7 @@ GPU_GROUPS = ["gpu_module_errors"]
 
 
 def _run(cmd, timeout):
-    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout)
+    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout)
     return proc, f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
 
 

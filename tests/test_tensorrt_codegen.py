@@ -202,11 +202,11 @@ def test_plan_cases_turn_attributes_into_typed_fields(tmp_path):
         attributes = {"beta": 2, "axes": [1, 2], "mode": "fast"}
         inputs = [np.ones(3, np.float32)]
         references = [np.ones(3, np.float32)]
-        tolerance = [(1e-3, 1e-4)]
+        tolerance = [(1e-3, 1e-4)]  # (rtol, atol), as trtplug.testing.cases.Case holds them
         label = "Mish [float32,float32] 3"
 
     [case] = plan_cases(Spec(), [Case()])
-    assert case.case_id == "Mish_0" and case.atol == [1e-3] and case.rtol == [1e-4]
+    assert case.case_id == "Mish_0" and case.rtol == [1e-3] and case.atol == [1e-4]
     assert [(f.name, FieldType(f.type).name, f.length) for f in case.fields] == [
         ("beta", "FLOAT32", 1), ("axes", "INT32", 2), ("mode", "CHAR", 4)]
     with pytest.raises(ValueError, match="give the expected outputs"):

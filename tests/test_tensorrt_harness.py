@@ -116,16 +116,16 @@ def test_cpu_lifecycle_every_plugin_dtype_and_shape(built, major, tmp_path):
 @pytest.mark.parametrize("major", MAJORS)
 def test_exported_symbols_are_entry_points_only(built, major):
     _, library, _ = built(major)
-    out = subprocess.run(["nm", "-D", "--defined-only", str(library)], capture_output=True, text=True, check=True)
+    out = subprocess.run(["nm", "-D", "--defined-only", str(library)], capture_output=True, text=True, encoding="utf-8", errors="replace", check=True)
     names = {line.split()[-1] for line in out.stdout.splitlines() if line.strip()}
     tensorrt = {n for n in names if not n.startswith("trtplug_") or n == "trtplug_tensorrt_version"}
     assert tensorrt == EXPECTED_EXPORTS[major]
     assert all(n.startswith("trtplug_") for n in names - tensorrt), names
     assert not any(n.startswith("_Z") for n in names)
-    undefined = subprocess.run(["nm", "-D", "--undefined-only", str(library)], capture_output=True, text=True,
+    undefined = subprocess.run(["nm", "-D", "--undefined-only", str(library)], capture_output=True, text=True, encoding="utf-8", errors="replace",
                                check=True).stdout
     assert " w getPluginRegistry" in undefined  # weak: the library loads without libnvinfer
-    unique = subprocess.run(["readelf", "--dyn-syms", "-W", str(library)], capture_output=True, text=True).stdout
+    unique = subprocess.run(["readelf", "--dyn-syms", "-W", str(library)], capture_output=True, text=True, encoding="utf-8", errors="replace").stdout
     assert "UNIQUE" not in unique  # STB_GNU_UNIQUE symbols would make dlclose a no-op
 
 
@@ -269,7 +269,7 @@ def test_plan_prepared_beforehand_runs_with_the_bare_harness(built, tmp_path):
     (tmp_path / "lib.so").write_bytes(library.read_bytes())
     plan = write_harness_plan(tmp_path / "plan", {"lib": "lib.so"})  # relative to where the harness runs
     proc = subprocess.run([str(harness), str(plan), str(tmp_path / "plan" / "result.txt")], cwd=tmp_path,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, encoding="utf-8", errors="replace")
     assert proc.returncode == 0, proc.stderr
     report = read_results(tmp_path / "plan")
     assert report.passed and report[0].step("enqueue").status == "skip", format_table(report)

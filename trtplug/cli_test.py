@@ -89,7 +89,7 @@ def _build_and_run(args) -> int:
         "library": library.name if args.prepare else str(library),
         "harness": harness.name if args.prepare else str(harness),
         "tensorrt": f"{headers.major}.{headers.minor}.{headers.patch}",
-    }, indent=2))
+    }, indent=2), encoding="utf-8")
     if args.prepare:
         print(f"wrote {len(cases)} case(s), {library.name} (TensorRT {headers.major}.{headers.minor}) and the harness "
               f"to {plan_dir}; run them with: trtplug test --run {plan_dir}")
@@ -111,7 +111,7 @@ def _run_prepared(plan_dir: Path) -> int:
 def _run_plan_dir(plan_dir: Path) -> int:
     from .testing.harness import format_table, run_plan
 
-    suite = json.loads((plan_dir / RUN_FILE).read_text())
+    suite = json.loads((plan_dir / RUN_FILE).read_text(encoding="utf-8"))
     library = plan_dir / suite["library"] if not Path(suite["library"]).is_absolute() else Path(suite["library"])
     harness = plan_dir / suite["harness"] if not Path(suite["harness"]).is_absolute() else Path(suite["harness"])
     report = run_plan({"lib": library}, plan_dir, harness=harness)

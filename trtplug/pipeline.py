@@ -103,7 +103,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
         add_deepstream_sources(native, parsers, src_dir / "deepstream", options, info)
     native.sources += [Path(p) for p in options.extra_sources]
     native.include_dirs += [Path(p) for p in options.extra_include_dirs]
-    (out / f"{library_name}.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n")
+    (out / f"{library_name}.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     say(f"[4/5] generate {len(native.sources)} source file(s), generated ones in {src_dir}")
 
     project_dir = None

@@ -18,6 +18,11 @@
 //   data PATH                       file holding the layers' bytes
 //   layer NAME DTYPE OFFSET NBYTES NDIMS D1..DN
 //   calls N                         call the parser N times (fresh output vectors each time)
+//   kind input_layers               call NvDsInferInitializeInputLayers instead of a parser, with:
+//   batch N                         maxBatchSize
+//   input NAME DTYPE NDIMS D1..DN   a non-image input layer; its host buffer holds
+//                                   numElements * elementSize * maxBatchSize bytes, as nvinfer's
+//                                   does (printed back in hex after the call)
 //
 // Exit status: 0 the parser was called (the JSON says what it returned), 2 bad manifest or data,
 // 3 dlopen failed, 4 dlsym failed.
@@ -53,6 +58,8 @@ struct Manifest {
     float classifier_threshold = 0.0f;
     std::vector<LayerSpec> layers;
     int calls = 1;
+    unsigned batch = 1;
+    std::vector<LayerSpec> inputs;
 };
 
 std::string json_str(const char* s) {
@@ -125,7 +132,18 @@ bool parse_manifest(const char* path, Manifest& m, std::string& err) {
         else if (key == "classifier_threshold") ok = static_cast<bool>(in >> m.classifier_threshold);
         else if (key == "data") m.data = rest_of_line(in);
         else if (key == "calls") ok = static_cast<bool>(in >> m.calls) && m.calls >= 1;
-        else if (key == "layer") {
+        else if (key == "batch") ok = static_cast<bool>(in >> m.batch);
+        else if (key == "input") {
+            LayerSpec l;
+            size_t nd = 0;
+            ok = static_cast<bool>(in >> l.name >> l.dtype >> nd) && nd <= 8;
+            for (size_t i = 0; ok && i < nd; ++i) {
+                unsigned d = 0;
+                ok = static_cast<bool>(in >> d);
+                l.dims.push_back(d);
+            }
+            m.inputs.push_back(l);
+        } else if (key == "layer") {
             LayerSpec l;
             size_t nd = 0;
             ok = static_cast<bool>(in >> l.name >> l.dtype >> l.offset >> l.nbytes >> nd) && nd <= 8;
@@ -239,6 +257,53 @@ int probe(int argc, char** argv) {
     return 0;
 }
 
+// nvinfer's NvDsInferInitializeInputLayers call: one exactly-sized host buffer per non-image input
+// (bindings from 1), filled with a marker byte so unwritten bytes show.
+int initialize_input_layers(const Manifest& m, void* sym) {
+    static const size_t kSizes[] = {4, 2, 1, 4, 8, 1};
+    Buffers bufs;
+    std::vector<NvDsInferLayerInfo> infos;
+    std::vector<size_t> bytes;
+    int binding = 1;
+    for (const auto& l : m.inputs) {
+        if (l.dtype < 0 || l.dtype > 5) return fail(2, "manifest", "input " + l.name + ": bad dtype");
+        unsigned numel = 1;
+        for (unsigned d : l.dims) numel *= d;
+        const size_t n = static_cast<size_t>(numel) * kSizes[l.dtype] * m.batch;
+        void* p = std::malloc(n ? n : 1);
+        if (!p) return fail(2, "data", "out of memory");
+        std::memset(p, 0xCD, n ? n : 1);
+        bufs.ptrs.push_back(p);
+        bytes.push_back(n);
+        NvDsInferLayerInfo info{};
+        info.dataType = static_cast<NvDsInferDataType>(l.dtype);
+        info.inferDims.numDims = static_cast<unsigned>(l.dims.size());
+        for (size_t i = 0; i < l.dims.size(); ++i) info.inferDims.d[i] = l.dims[i];
+        info.inferDims.numElements = numel;
+        info.bindingIndex = binding++;
+        info.layerName = l.name.c_str();
+        info.buffer = p;
+        info.isInput = 1;
+        infos.push_back(info);
+    }
+    auto fn = reinterpret_cast<NvDsInferInitializeInputLayersFunc>(sym);
+    const bool ok = fn(infos, m.net, m.batch);
+    std::string out = "{\"stage\": \"called\", \"function\": " + json_str(m.function.c_str()) +
+                      ", \"kind\": \"input_layers\", \"ok\": " + (ok ? "true" : "false") + ", \"inputs\": [";
+    static const char* hex = "0123456789abcdef";
+    for (size_t i = 0; i < infos.size(); ++i) {
+        out += std::string(i ? ", " : "") + "{\"name\": " + json_str(infos[i].layerName) + ", \"hex\": \"";
+        const unsigned char* p = static_cast<const unsigned char*>(infos[i].buffer);
+        for (size_t k = 0; k < bytes[i]; ++k) {
+            out += hex[p[k] >> 4];
+            out += hex[p[k] & 15];
+        }
+        out += "\"}";
+    }
+    std::printf("%s], \"problems\": []}\n", out.c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -263,6 +328,8 @@ int main(int argc, char** argv) {
         const char* e = dlerror();
         return fail(4, "dlsym", "dlsym failed to get func " + m.function + " pointer: " + (e ? e : "symbol is null"));
     }
+
+    if (m.kind == "input_layers") return initialize_input_layers(m, sym);
 
     NvDsInferParseDetectionParams dp;
     dp.numClassesConfigured = m.classes;

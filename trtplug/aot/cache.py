@@ -30,7 +30,7 @@ def load(cache_dir: Path, key: str) -> dict[str, Any] | None:
     """The stored fields of a compiled kernel (bytes restored), or None on a miss."""
     d = entry_dir(cache_dir, key)
     try:
-        meta = json.loads((d / "kernel.json").read_text())
+        meta = json.loads((d / "kernel.json").read_text(encoding="utf-8"))
         if meta.get("format") != FORMAT or meta.get("key") != key:
             return None
         meta["ptx_parts"] = tuple((d / f"part{i}.ptx").read_bytes() for i in range(meta.pop("n_parts")))
@@ -61,7 +61,7 @@ def store(cache_dir: Path, key: str, fields: dict[str, Any]) -> None:
             (tmp / f"part{i}.ptx").write_bytes(part)
         for sm, cubin in fields["cubins"].items():
             (tmp / f"sm_{sm}.cubin").write_bytes(cubin)
-        (tmp / "kernel.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+        (tmp / "kernel.json").write_text(json.dumps(meta, indent=1, sort_keys=True), encoding="utf-8")
         os.rename(tmp, final)
     except OSError:  # another process stored it first, or the disk is full/read-only
         pass

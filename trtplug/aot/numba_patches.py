@@ -103,22 +103,24 @@ def nvrtc_compile(src, name: str, cc, ltoir: bool = False, lineinfo: bool = Fals
         opt_bytes = [o.encode() for o in opts]
         compiled = nvrtc.nvrtcCompileProgram(prog, len(opt_bytes), opt_bytes)[0]
         (log_size,) = check(nvrtc.nvrtcGetProgramLogSize(prog), "nvrtcGetProgramLogSize")
-        log_buf = b" " * log_size
+        # Output buffers must be fresh and mutable: `b" " * 1` is CPython's shared b" " object,
+        # and writing a NUL into it corrupts every b" " in the process.
+        log_buf = bytearray(log_size)
         check(nvrtc.nvrtcGetProgramLog(prog, log_buf), "nvrtcGetProgramLog")
-        log = log_buf.rstrip(b"\0 ").decode(errors="replace")
+        log = bytes(log_buf).rstrip(b"\0 ").decode(errors="replace")
         if compiled != nvrtc.nvrtcResult.NVRTC_SUCCESS:
             raise KernelCompileError(
                 f"NVRTC could not compile numba's CUDA C++ support code {name} for sm_{cc[0]}{cc[1]} "
                 f"({compiled.name}). Options: {' '.join(opts)}\n{log}")
         if ltoir:
             (size,) = check(nvrtc.nvrtcGetLTOIRSize(prog), "nvrtcGetLTOIRSize")
-            buf = b" " * size
+            buf = bytearray(size)
             check(nvrtc.nvrtcGetLTOIR(prog, buf), "nvrtcGetLTOIR")
         else:
             (size,) = check(nvrtc.nvrtcGetPTXSize(prog), "nvrtcGetPTXSize")
-            buf = b" " * size
+            buf = bytearray(size)
             check(nvrtc.nvrtcGetPTX(prog, buf), "nvrtcGetPTX")
-            buf = buf.rstrip(b"\0")
+            buf = bytes(buf).rstrip(b"\0")
         return bytes(buf), log
     finally:
         nvrtc.nvrtcDestroyProgram(prog)

@@ -69,7 +69,7 @@ def run_compile(job: CompileJob, cwd: Path | None = None) -> Path:
     job.output.parent.mkdir(parents=True, exist_ok=True)
     cmd = job.command()
     try:
-        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, encoding="utf-8", errors="replace")
     except OSError as exc:
         raise BuildError(f"could not run the C++ compiler: {exc}", cmd) from exc
     if proc.returncode != 0:

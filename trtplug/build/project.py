@@ -52,5 +52,5 @@ def write_project(project_dir: Path, library_name: str, native, options) -> Path
         library_name=library_name, sources=sources, include_dirs=include_dirs,
         defines=[f"{k}={v}" if v is not None else k for k, v in sorted(native.defines.items())],
         tensorrt=options.tensorrt)
-    (project_dir / "CMakeLists.txt").write_text(text)
+    (project_dir / "CMakeLists.txt").write_text(text, encoding="utf-8")
     return project_dir

@@ -51,7 +51,7 @@ def read_tensorrt_version(include_dir: str | Path) -> tuple[int, int, int] | Non
     """
     path = Path(include_dir) / "NvInferVersion.h"
     try:
-        text = path.read_text(errors="replace")
+        text = path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
     defines = dict(_DEFINE.findall(text))

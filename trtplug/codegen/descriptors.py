@@ -301,5 +301,5 @@ def _attr_view(attr) -> AttrView:
 
 def render_plugins_cpp(view: LibraryView, out_dir: Path) -> Path:
     path = Path(out_dir) / "plugins.cpp"
-    path.write_text(render_template("plugins.cpp.j2", lib=view))
+    path.write_text(render_template("plugins.cpp.j2", lib=view), encoding="utf-8")
     return path

@@ -122,11 +122,11 @@ def render_tensorrt_sources(plugins: Iterable[TensorRTPluginRef], *, library_nam
     written: list[Path] = []
     for p in plugins:
         path = out_dir / f"trt_{p.cxx_ident}.cpp"
-        path.write_text(render_template("tensorrt_plugin.cpp.j2", p=p, trtplug_version=version))
+        path.write_text(render_template("tensorrt_plugin.cpp.j2", p=p, trtplug_version=version), encoding="utf-8")
         written.append(path)
     registration = out_dir / "trt_registration.cpp"
     registration.write_text(render_template(
         "tensorrt_registration.cpp.j2", plugins=plugins, library_name=library_name,
-        namespace_literal=cxx_string_literal(plugin_namespace), trtplug_version=version))
+        namespace_literal=cxx_string_literal(plugin_namespace), trtplug_version=version), encoding="utf-8")
     written.append(registration)
     return written

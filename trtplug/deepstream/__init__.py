@@ -17,6 +17,9 @@ from .emulate import EmulationResult, build_emulator, emulate_config, emulate_pa
 from .parsers import (BoxesScoresDetector, Classifier, ClassifierHead, CustomSource, InstanceMask, NmsDetector,
                       YoloDetector, YoloSeg)
 from .render import DeepStreamSources, render_deepstream_sources
+from .engine import (AppendPlugin, DryRunResult, EngineCreate, MarkOutput, ModelParser, Part2Sources, UnmarkOutput,
+                     dry_run_recipe, is_part2_declaration, render_part2_sources)
+from .input_layers import InputLayer, InputLayers, InputLayersResult, emulate_input_layers
 from .versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, DsVersion, parse_version
 
 __all__ = [
@@ -25,4 +28,7 @@ __all__ = [
     "SUPPORTED_VERSIONS", "YoloDetector", "YoloSeg", "build_config", "build_emulator", "build_parser_library", "check_config",
     "deepstream_check_main", "deepstream_config_main", "emulate_config", "emulate_parser", "is_usable",
     "parse_version", "render_deepstream_sources", "sanitizer_flags", "write_config",
+    "AppendPlugin", "DryRunResult", "EngineCreate", "InputLayer", "InputLayers", "InputLayersResult", "MarkOutput",
+    "ModelParser", "Part2Sources", "UnmarkOutput", "dry_run_recipe", "emulate_input_layers", "is_part2_declaration",
+    "render_part2_sources",
 ]

@@ -328,7 +328,7 @@ class _Checker:
                              "threshold is ignored", self.doc.get(g.name, "threshold"))
         labels = self.prop("labelfile-path")
         if labels and nt in (0, 3) and num_classes and self.doc.resolve(labels).is_file():
-            lines = [l for l in self.doc.resolve(labels).read_text(errors="replace").splitlines() if l.strip()]
+            lines = [l for l in self.doc.resolve(labels).read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()]
             if len(lines) != num_classes:
                 self.add(WARNING, "labels-count", f"labelfile-path has {len(lines)} labels but num-detected-classes="
                          f"{num_classes}", e("labelfile-path"))

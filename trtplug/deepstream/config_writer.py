@@ -218,6 +218,6 @@ def write_config(path, **kwargs) -> Path:
               "Paths are relative to this file. Check it with `trtplug deepstream check`."]
     path.parent.mkdir(parents=True, exist_ok=True)
     if labels is not None:
-        (path.parent / (path.stem + "_labels.txt")).write_text("\n".join(labels) + "\n")
-    path.write_text(format_config(groups, header))
+        (path.parent / (path.stem + "_labels.txt")).write_text("\n".join(labels) + "\n", encoding="utf-8")
+    path.write_text(format_config(groups, header), encoding="utf-8")
     return path

@@ -145,12 +145,12 @@ def emulate_parser(library, function: str, kind: str, outputs: Mapping[str, np.n
             blob += b"\0" * (-len(blob) % 16)
             lines.append(f"layer {name} {code} {offset} {arr.nbytes} {len(dims)} " + " ".join(map(str, dims)))
         data_path.write_bytes(bytes(blob))
-        manifest.write_text("\n".join(lines) + "\n")
+        manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
         env = dict(os.environ)
         if sanitize:
             env.update(SANITIZER_ENV)
         try:
-            proc = subprocess.run([str(exe), str(manifest)], capture_output=True, text=True, timeout=timeout, env=env)
+            proc = subprocess.run([str(exe), str(manifest)], capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout, env=env)
         except subprocess.TimeoutExpired as exc:
             raise NativeError(f"{function}: the parser did not return within {timeout} s") from exc
     return _result(proc, function)

@@ -33,7 +33,7 @@ def probe_library(path, names: Sequence[str], deepstream_version=None, timeout: 
         if sanitize:
             env["ASAN_OPTIONS"] += ":detect_leaks=0"
         try:
-            proc = subprocess.run([str(exe), "--probe", str(Path(path)), *names], capture_output=True, text=True,
+            proc = subprocess.run([str(exe), "--probe", str(Path(path)), *names], capture_output=True, text=True, encoding="utf-8", errors="replace",
                                   timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
             return ProbeResult(False, f"loading the library did not finish within {timeout} s")

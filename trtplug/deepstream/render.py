@@ -255,8 +255,8 @@ def render_deepstream_sources(parsers: Iterable, *, deepstream_version=None, out
         origin=origin, ds_version=str(version), parsers=views,
         info_json=c_string(json.dumps(info, sort_keys=True)))
     generated = out_dir / GENERATED_NAME
-    if not generated.exists() or generated.read_text() != text:
-        generated.write_text(text)
+    if not generated.exists() or generated.read_text(encoding="utf-8") != text:
+        generated.write_text(text, encoding="utf-8")
 
     sources = [generated, PARSERS_CPP] + [c.path for c in custom]
     include_dirs = [DEEPSTREAM_DIR]

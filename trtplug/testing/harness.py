@@ -236,7 +236,7 @@ def build_harness(tensorrt_headers, *, cuda_include: Path | None = None, cache_d
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(f"{cxx}|{cuda}|{PLAN_FORMAT}".encode())
     try:
-        digest.update(subprocess.run([cxx, "--version"], capture_output=True, text=True).stdout.encode())
+        digest.update(subprocess.run([cxx, "--version"], capture_output=True, text=True, encoding="utf-8", errors="replace").stdout.encode())
     except OSError:
         pass
     out_dir = Path(cache_dir) if cache_dir else _cache_root() / "harness"
@@ -373,7 +373,7 @@ def write_plan(plan_dir: str | Path, cases: Sequence[PlanCase], *, libraries: Ma
                 "libraries": {k: str(Path(v).resolve()) for k, v in (libraries or {}).items()},
                 "cases": manifest_cases}
     path = plan_dir / MANIFEST
-    path.write_text(json.dumps(manifest, indent=1) + "\n")
+    path.write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return path
 
 
@@ -420,7 +420,7 @@ def write_harness_plan(plan_dir: str | Path, libraries: Mapping[str, str | Path]
     manifest = _read_manifest(plan_dir)
     path = plan_dir / HARNESS_PLAN
     path.write_text(_harness_plan_text(manifest, {k: Path(v) for k, v in libraries.items()},
-                                       mode or manifest["mode"], load or manifest["load"]))
+                                       mode or manifest["mode"], load or manifest["load"]), encoding="utf-8")
     return path
 
 
@@ -429,7 +429,7 @@ def read_results(plan_dir: str | Path, returncode: int | None = 0, stderr: str =
     plan_dir = Path(plan_dir)
     manifest = _read_manifest(plan_dir)
     result_file = plan_dir / HARNESS_RESULT
-    text = result_file.read_text(errors="replace") if result_file.is_file() else ""
+    text = result_file.read_text(encoding="utf-8", errors="replace") if result_file.is_file() else ""
     report = parse_results(text, manifest, returncode, stderr)
     _compare_outputs(report, manifest, plan_dir)
     return report
@@ -437,7 +437,7 @@ def read_results(plan_dir: str | Path, returncode: int | None = 0, stderr: str =
 
 def _read_manifest(plan_dir: Path) -> dict:
     try:
-        manifest = json.loads((plan_dir / MANIFEST).read_text())
+        manifest = json.loads((plan_dir / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise TrtPlugError(f"cannot read the test plan {plan_dir / MANIFEST}: {exc}") from exc
     if manifest.get("format") != PLAN_FORMAT:
@@ -481,10 +481,11 @@ def run_plan(library: str | Path | Mapping[str, str | Path] | None, plan_dir: st
     load = load or manifest["load"]
     plan_file = plan_dir / HARNESS_PLAN
     result_file = plan_dir / HARNESS_RESULT
-    plan_file.write_text(_harness_plan_text(manifest, {k: p.resolve() for k, p in libraries.items()}, mode, load))
+    plan_file.write_text(_harness_plan_text(manifest, {k: p.resolve() for k, p in libraries.items()}, mode, load),
+                         encoding="utf-8")
     result_file.unlink(missing_ok=True)
     try:
-        proc = subprocess.run([str(harness), str(plan_file), str(result_file)], capture_output=True, text=True,
+        proc = subprocess.run([str(harness), str(plan_file), str(result_file)], capture_output=True, text=True, encoding="utf-8", errors="replace",
                               timeout=timeout)
         returncode, stderr = proc.returncode, proc.stderr
     except subprocess.TimeoutExpired as exc:
@@ -492,7 +493,7 @@ def run_plan(library: str | Path | Mapping[str, str | Path] | None, plan_dir: st
         stderr = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
     except OSError as exc:
         raise TrtPlugError(f"cannot run the harness {harness}: {exc}") from exc
-    text = result_file.read_text(errors="replace") if result_file.is_file() else ""
+    text = result_file.read_text(encoding="utf-8", errors="replace") if result_file.is_file() else ""
     report = parse_results(text, manifest, returncode, stderr, timeout)
     _compare_outputs(report, manifest, plan_dir)
     return report

@@ -1,0 +1,587 @@
+// Gst-nvinfer's legacy plugin-factory entry points (see trtplug_ds_factory.h).
+#include "trtplug_ds_factory.h"
+
+#include <cstdarg>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <new>
+#include <set>
+#include <utility>
+
+#if TRTPLUG_DS_TRT_MAJOR < 8
+
+namespace {
+
+std::mutex g_factories_mutex;
+std::set<const void*>& live_factories() {
+    static std::set<const void*> factories;
+    return factories;
+}
+
+void factory_log(trtplug::Severity severity, const std::string& message) noexcept {
+    trtplug::log_line(severity, trtplug::library().plugin_namespace, nullptr, message.c_str());
+}
+
+}  // namespace
+
+namespace trtplug {
+namespace ds {
+
+namespace {
+
+std::string strf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+std::string strf(const char* fmt, ...) {
+    char buf[768];
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    return std::string(buf);
+}
+
+uint32_t read_u32(const unsigned char* p) {
+    return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
+           static_cast<uint32_t>(p[3]) << 24;
+}
+uint16_t read_u16(const unsigned char* p) { return static_cast<uint16_t>(p[0] | p[1] << 8); }
+int32_t read_i32(const unsigned char* p) { return static_cast<int32_t>(read_u32(p)); }
+
+void write_u32(unsigned char*& p, uint32_t v) {
+    for (int i = 0; i < 4; ++i) *p++ = static_cast<unsigned char>(v >> (8 * i));
+}
+void write_u16(unsigned char*& p, uint16_t v) {
+    *p++ = static_cast<unsigned char>(v);
+    *p++ = static_cast<unsigned char>(v >> 8);
+}
+void write_i32(unsigned char*& p, int32_t v) { write_u32(p, static_cast<uint32_t>(v)); }
+
+bool to_dtype(nvinfer1::DataType type, DType* out) noexcept {
+    switch (type) {
+        case nvinfer1::DataType::kFLOAT: *out = DType::kFloat32; return true;
+        case nvinfer1::DataType::kHALF: *out = DType::kFloat16; return true;
+        case nvinfer1::DataType::kINT8: *out = DType::kInt8; return true;
+        case nvinfer1::DataType::kINT32: *out = DType::kInt32; return true;
+        case nvinfer1::DataType::kBOOL: *out = DType::kBool; return true;
+    }
+    return false;
+}
+
+const char* dtype_label(DType t) noexcept {
+    switch (t) {
+        case DType::kFloat32: return "float32";
+        case DType::kFloat16: return "float16";
+        case DType::kInt8: return "int8";
+        case DType::kInt32: return "int32";
+        case DType::kBool: return "bool";
+    }
+    return "?";
+}
+
+std::string shape_text(const Shape& s) {
+    std::string t = "(";
+    for (int32_t i = 0; i < s.rank; ++i) t += (i ? ", " : "") + std::to_string(s.dims[i]);
+    return t + (s.rank == 1 ? ",)" : ")");
+}
+
+Shape to_shape(const nvinfer1::Dims& d) noexcept {
+    Shape s;
+    s.rank = d.nbDims < 0 ? 0 : (d.nbDims > kMaxRank ? kMaxRank : d.nbDims);
+    for (int32_t i = 0; i < s.rank; ++i) s.dims[i] = d.d[i];
+    return s;
+}
+
+}  // namespace
+
+LegacyPlugin::LegacyPlugin(const PluginDesc& desc, AttrValues values, const char* layer_name)
+    : desc_(&desc), values_(std::move(values)), layer_(layer_name ? layer_name : "") {}
+
+void LegacyPlugin::log(Severity severity, const std::string& message) const noexcept {
+    try {
+        log_line(severity, library().plugin_namespace, desc_->name, ("layer '" + layer_ + "': " + message).c_str());
+    } catch (...) {
+        log_line(severity, library().plugin_namespace, desc_->name, message.c_str());
+    }
+}
+
+int32_t LegacyPlugin::uniform_variant(DType type) const noexcept {
+    for (int32_t v = 0; v < desc_->n_variants; ++v) {
+        bool all = true;
+        for (int32_t i = 0; all && i < desc_->n_inputs + desc_->n_outputs; ++i) {
+            all = desc_->variants[v].io_types[i] == type;
+        }
+        if (all) return v;
+    }
+    return -1;
+}
+
+bool LegacyPlugin::batched_inputs(int64_t batch, Shape* shapes, std::string* why) const noexcept {
+    for (int32_t i = 0; i < desc_->n_inputs; ++i) {
+        const Shape& s = sample_inputs_[static_cast<size_t>(i)];
+        if (s.rank + 1 > kMaxRank) {
+            *why = strf("input '%s' has %d dimensions besides the batch; at most %d are supported",
+                        desc_->io_names[i], s.rank, kMaxRank - 1);
+            return false;
+        }
+        shapes[i].rank = s.rank + 1;
+        shapes[i].dims[0] = batch;
+        for (int32_t a = 0; a < s.rank; ++a) shapes[i].dims[a + 1] = s.dims[a];
+    }
+    return true;
+}
+
+bool LegacyPlugin::sample_output(const Shape* sample_inputs, int32_t index, Shape* out,
+                                 std::string* why) const noexcept {
+    // Evaluated for two batch sizes: an output whose leading dimension is not the batch (or whose
+    // other dimensions depend on it) cannot be a TensorRT 7 implicit-batch layer.
+    Shape per_batch[2];
+    for (int64_t batch = 1; batch <= 2; ++batch) {
+        Shape shapes[64];
+        if (desc_->n_inputs > 64) {
+            *why = "too many inputs";
+            return false;
+        }
+        for (int32_t i = 0; i < desc_->n_inputs; ++i) {
+            const Shape& s = sample_inputs[i];
+            if (s.rank < 0 || s.rank + 1 > kMaxRank) {
+                *why = strf("input '%s' has %d dimensions besides the batch; at most %d are supported",
+                            desc_->io_names[i], s.rank, kMaxRank - 1);
+                return false;
+            }
+            shapes[i].rank = s.rank + 1;
+            shapes[i].dims[0] = batch;
+            for (int32_t a = 0; a < s.rank; ++a) shapes[i].dims[a + 1] = s.dims[a];
+        }
+        Error err;
+        if (check_inputs(*desc_, shapes, desc_->n_inputs, &err) != Status::kOk ||
+            output_shape(*desc_, values_, shapes, index, &per_batch[batch - 1], &err) != Status::kOk) {
+            *why = err.message;
+            return false;
+        }
+        const Shape& full = per_batch[batch - 1];
+        if (full.rank < 1 || full.dims[0] != batch) {
+            *why = strf("output '%s' has shape %s for a batch of %lld: its first dimension is not the batch, "
+                        "which a TensorRT 7 legacy layer needs",
+                        desc_->io_names[desc_->n_inputs + index], shape_text(full).c_str(),
+                        static_cast<long long>(batch));
+            return false;
+        }
+    }
+    out->rank = per_batch[0].rank - 1;
+    for (int32_t a = 0; a < out->rank; ++a) {
+        out->dims[a] = per_batch[0].dims[a + 1];
+        if (per_batch[1].dims[a + 1] != out->dims[a]) {
+            *why = strf("dimension %d of output '%s' changes with the batch size; a TensorRT 7 legacy layer needs "
+                        "per-sample shapes that do not", a + 1, desc_->io_names[desc_->n_inputs + index]);
+            return false;
+        }
+    }
+    return true;
+}
+
+int32_t LegacyPlugin::getNbOutputs() const noexcept { return desc_->n_outputs; }
+
+nvinfer1::Dims LegacyPlugin::getOutputDimensions(int32_t index, const nvinfer1::Dims* inputs,
+                                                 int32_t nb_inputs) noexcept {
+    nvinfer1::Dims result{};
+    result.nbDims = -1;  // what TensorRT receives when the shape cannot be computed (the cause is logged)
+    if (index < 0 || index >= desc_->n_outputs) {
+        log(Severity::kError, strf("getOutputDimensions: output index %d out of range (%d outputs)", index,
+                                   desc_->n_outputs));
+        return result;
+    }
+    if (nb_inputs != desc_->n_inputs || (nb_inputs > 0 && inputs == nullptr) || nb_inputs > 64) {
+        log(Severity::kError, strf("getOutputDimensions: got %d inputs, the plugin takes %d", nb_inputs,
+                                   desc_->n_inputs));
+        return result;
+    }
+    Shape sample[64];
+    for (int32_t i = 0; i < nb_inputs; ++i) sample[i] = to_shape(inputs[i]);
+    Shape out;
+    std::string why;
+    if (!sample_output(sample, index, &out, &why)) {
+        log(Severity::kError, "getOutputDimensions: " + why);
+        return result;
+    }
+    result.nbDims = out.rank;
+    for (int32_t a = 0; a < out.rank; ++a) {
+        if (out.dims[a] > INT32_MAX) {
+            log(Severity::kError, "getOutputDimensions: a dimension does not fit TensorRT 7's 32-bit dims");
+            result.nbDims = -1;
+            return result;
+        }
+        result.d[a] = static_cast<int32_t>(out.dims[a]);
+    }
+    return result;
+}
+
+bool LegacyPlugin::supportsFormat(nvinfer1::DataType type, nvinfer1::PluginFormat format) const noexcept {
+    DType t;
+    return format == nvinfer1::PluginFormat::kLINEAR && to_dtype(type, &t) && uniform_variant(t) >= 0;
+}
+
+void LegacyPlugin::configureWithFormat(const nvinfer1::Dims* input_dims, int32_t nb_inputs,
+                                       const nvinfer1::Dims* output_dims, int32_t nb_outputs,
+                                       nvinfer1::DataType type, nvinfer1::PluginFormat format,
+                                       int32_t max_batch_size) noexcept {
+    configured_ = false;
+    if (nb_inputs != desc_->n_inputs || nb_outputs != desc_->n_outputs || (nb_inputs && !input_dims)) {
+        log(Severity::kError, strf("configureWithFormat: got %d inputs and %d outputs, the plugin has %d and %d",
+                                   nb_inputs, nb_outputs, desc_->n_inputs, desc_->n_outputs));
+        return;
+    }
+    DType t;
+    if (format != nvinfer1::PluginFormat::kLINEAR || !to_dtype(type, &t)) {
+        log(Severity::kError, strf("configureWithFormat: data type %d / format %d is not supported (linear layout "
+                                   "of float32, float16, int8, int32 or bool only)",
+                                   static_cast<int>(type), static_cast<int>(format)));
+        return;
+    }
+    const int32_t variant = uniform_variant(t);
+    if (variant < 0) {
+        log(Severity::kError, strf("configureWithFormat: no dtype combination of this plugin has every tensor in "
+                                   "%s, and a TensorRT 7 legacy layer uses one data type for all", dtype_label(t)));
+        return;
+    }
+    if (max_batch_size < 1) {
+        log(Severity::kError, strf("configureWithFormat: max batch size %d", max_batch_size));
+        return;
+    }
+    try {
+        std::vector<Shape> sample(static_cast<size_t>(nb_inputs));
+        for (int32_t i = 0; i < nb_inputs; ++i) sample[static_cast<size_t>(i)] = to_shape(input_dims[i]);
+        for (int32_t o = 0; o < nb_outputs; ++o) {
+            Shape out;
+            std::string why;
+            if (!sample_output(sample.data(), o, &out, &why)) {
+                log(Severity::kError, "configureWithFormat: " + why);
+                return;
+            }
+            if (output_dims != nullptr) {
+                const Shape given = to_shape(output_dims[o]);
+                bool same = given.rank == out.rank;
+                for (int32_t a = 0; same && a < out.rank; ++a) same = given.dims[a] == out.dims[a];
+                if (!same) {
+                    log(Severity::kError, strf("configureWithFormat: TensorRT gives output '%s' the dims %s, the "
+                                               "plugin computes %s", desc_->io_names[desc_->n_inputs + o],
+                                               shape_text(given).c_str(), shape_text(out).c_str()));
+                    return;
+                }
+            }
+        }
+        sample_inputs_ = std::move(sample);
+    } catch (...) {
+        log(Severity::kError, "configureWithFormat: out of memory");
+        return;
+    }
+    type_ = t;
+    variant_ = variant;
+    max_batch_ = max_batch_size;
+    configured_ = true;
+}
+
+int32_t LegacyPlugin::initialize() noexcept {
+    if (desc_->n_modules == 0) return 0;
+    Error err;
+    if (prepare_modules(*desc_, &err) != Status::kOk) {
+        log(Severity::kError, "initialize: " + err.message);
+        return 1;
+    }
+    return 0;
+}
+
+void LegacyPlugin::terminate() noexcept {}
+
+size_t LegacyPlugin::getWorkspaceSize(int32_t max_batch_size) const noexcept {
+    if (!configured_) {
+        log(Severity::kError, "getWorkspaceSize: the plugin was not configured (configureWithFormat)");
+        return 0;
+    }
+    Shape shapes[64];
+    std::string why;
+    if (!batched_inputs(max_batch_size, shapes, &why)) {
+        log(Severity::kError, "getWorkspaceSize: " + why);
+        return 0;
+    }
+    size_t bytes = 0;
+    Error err;
+    if (workspace_size(*desc_, values_, variant_, shapes, &bytes, &err) != Status::kOk) {
+        log(Severity::kError, "getWorkspaceSize: " + err.message);
+        return 0;
+    }
+    return bytes;
+}
+
+int32_t LegacyPlugin::enqueue(int32_t batch_size, const void* const* inputs, void** outputs, void* workspace,
+                              cudaStream_t stream) noexcept {
+    if (!configured_) {
+        log(Severity::kError, "enqueue: the plugin was not configured (configureWithFormat), and its serialized "
+                              "form held no configuration");
+        return 1;
+    }
+    if (batch_size < 1 || batch_size > max_batch_) {
+        log(Severity::kError, strf("enqueue: batch size %d outside 1..%d (the max batch size it was built for)",
+                                   batch_size, max_batch_));
+        return 1;
+    }
+    if ((desc_->n_inputs && !inputs) || (desc_->n_outputs && !outputs)) {
+        log(Severity::kError, "enqueue: missing tensor pointers");
+        return 1;
+    }
+    Shape in_shapes[64];
+    Shape out_shapes[64];
+    std::string why;
+    if (!batched_inputs(batch_size, in_shapes, &why)) {
+        log(Severity::kError, "enqueue: " + why);
+        return 1;
+    }
+    Error err;
+    for (int32_t o = 0; o < desc_->n_outputs; ++o) {
+        if (output_shape(*desc_, values_, in_shapes, o, &out_shapes[o], &err) != Status::kOk) {
+            log(Severity::kError, "enqueue: " + err.message);
+            return 1;
+        }
+    }
+    size_t workspace_bytes = 0;
+    if (workspace_size(*desc_, values_, variant_, in_shapes, &workspace_bytes, &err) != Status::kOk) {
+        log(Severity::kError, "enqueue: " + err.message);
+        return 1;
+    }
+    TensorArgs args{in_shapes, out_shapes, inputs, outputs, workspace, workspace_bytes};
+    if (trtplug::enqueue(*desc_, values_, variant_, args, static_cast<void*>(stream), &err) != Status::kOk) {
+        log(Severity::kError, "enqueue: " + err.message);
+        return 1;
+    }
+    return 0;
+}
+
+size_t LegacyPlugin::trailer_size() const noexcept {
+    size_t n = 4 + 2 + 2 + 4 + 4 + 4;
+    if (configured_) {
+        for (const Shape& s : sample_inputs_) n += 4 + 4 * static_cast<size_t>(s.rank);
+    }
+    return n;
+}
+
+size_t LegacyPlugin::getSerializationSize() noexcept { return serialized_size(*desc_, values_) + trailer_size(); }
+
+void LegacyPlugin::serialize(void* buffer) noexcept {
+    if (buffer == nullptr) {
+        log(Severity::kError, "serialize: null buffer");
+        return;
+    }
+    const size_t core = serialized_size(*desc_, values_);
+    Error err;
+    if (trtplug::serialize(*desc_, values_, buffer, core, &err) != Status::kOk) {
+        log(Severity::kError, "serialize: " + err.message);
+        return;
+    }
+    unsigned char* p = static_cast<unsigned char*>(buffer) + core;
+    write_u32(p, kLegacyMagic);
+    write_u16(p, kLegacyVersion);
+    write_u16(p, configured_ ? 1 : 0);
+    write_i32(p, configured_ ? static_cast<int32_t>(type_) : 0);
+    write_i32(p, configured_ ? max_batch_ : 0);
+    write_i32(p, configured_ ? desc_->n_inputs : 0);
+    if (!configured_) return;
+    for (const Shape& s : sample_inputs_) {
+        write_i32(p, s.rank);
+        for (int32_t a = 0; a < s.rank; ++a) write_i32(p, static_cast<int32_t>(s.dims[a]));
+    }
+}
+
+bool LegacyPlugin::restore_configuration(const unsigned char* data, size_t length, std::string* why) noexcept {
+    configured_ = false;
+    if (length == 0) return true;  // a plain plugin blob: configureWithFormat comes later
+    if (length < 20 || read_u32(data) != kLegacyMagic) {
+        *why = strf("%zu bytes follow the plugin's attributes, but they are not a trtplug layer configuration",
+                    length);
+        return false;
+    }
+    if (read_u16(data + 4) != kLegacyVersion) {
+        *why = strf("layer configuration format %u, this library reads %u", read_u16(data + 4), kLegacyVersion);
+        return false;
+    }
+    const uint16_t configured = read_u16(data + 6);
+    const int32_t type = read_i32(data + 8);
+    const int32_t max_batch = read_i32(data + 12);
+    const int32_t n_inputs = read_i32(data + 16);
+    size_t pos = 20;
+    if (configured == 0) {
+        if (length != pos || n_inputs != 0) {
+            *why = "unconfigured layer configuration with trailing bytes";
+            return false;
+        }
+        return true;
+    }
+    if (configured != 1 || n_inputs != desc_->n_inputs || max_batch < 1 || type < 0 || type > 4) {
+        *why = strf("layer configuration is inconsistent with the plugin (configured %u, %d inputs for %d, max "
+                    "batch %d, data type %d)", configured, n_inputs, desc_->n_inputs, max_batch, type);
+        return false;
+    }
+    try {
+        std::vector<Shape> sample(static_cast<size_t>(n_inputs));
+        for (Shape& s : sample) {
+            if (length - pos < 4) break;
+            s.rank = read_i32(data + pos);
+            pos += 4;
+            if (s.rank < 0 || s.rank + 1 > kMaxRank || length - pos < 4 * static_cast<size_t>(s.rank)) {
+                *why = strf("layer configuration: bad input rank %d", s.rank);
+                return false;
+            }
+            for (int32_t a = 0; a < s.rank; ++a, pos += 4) {
+                s.dims[a] = read_i32(data + pos);
+                if (s.dims[a] < 0) {
+                    *why = "layer configuration: negative dimension";
+                    return false;
+                }
+            }
+        }
+        if (pos != length) {
+            *why = strf("layer configuration: %zu bytes expected, %zu present", pos, length);
+            return false;
+        }
+        for (int32_t o = 0; o < desc_->n_outputs; ++o) {
+            Shape out;
+            if (!sample_output(sample.data(), o, &out, why)) return false;
+        }
+        sample_inputs_ = std::move(sample);
+    } catch (...) {
+        *why = "out of memory";
+        return false;
+    }
+    type_ = static_cast<DType>(type);
+    variant_ = uniform_variant(type_);
+    if (variant_ < 0) {
+        *why = strf("layer configuration: no dtype combination with every tensor in %s", dtype_label(type_));
+        return false;
+    }
+    max_batch_ = max_batch;
+    configured_ = true;
+    return true;
+}
+
+// The factory nvinfer passes to IRuntime::deserializeCudaEngine. It owns every plugin it made
+// (TensorRT 7 never deletes legacy plugins) until NvDsInferPluginFactoryRuntimeDestroy.
+class LegacyFactory : public nvinfer1::IPluginFactory {
+public:
+    nvinfer1::IPlugin* createPlugin(const char* layer_name, const void* serial_data,
+                                    size_t serial_length) noexcept override {
+        try {
+            return create(layer_name ? layer_name : "(unnamed)", static_cast<const unsigned char*>(serial_data),
+                          serial_length);
+        } catch (...) {
+            factory_log(Severity::kError, "plugin factory: out of memory while recreating a plugin");
+            return nullptr;
+        }
+    }
+
+private:
+    nvinfer1::IPlugin* fail(const std::string& layer, const std::string& message) {
+        factory_log(Severity::kError, "plugin factory: layer '" + layer + "': " + message);
+        return nullptr;
+    }
+
+    nvinfer1::IPlugin* create(const std::string& layer, const unsigned char* data, size_t length) {
+        if (data == nullptr || length < 16) {
+            return fail(layer, strf("the serialized data is %zu bytes, too short for a trtplug plugin (at least 16)",
+                                    data ? length : 0));
+        }
+        if (read_u32(data) != kSerialMagic) {
+            return fail(layer, "the serialized data is not a trtplug plugin's (no 'TPLG' header): the layer was "
+                               "written by another plugin library, which has to provide its own factory");
+        }
+        const size_t total = read_u32(data + 8);
+        if (total < 20 || total > length) {
+            return fail(layer, strf("the plugin header says %zu bytes, but TensorRT passed %zu", total, length));
+        }
+        const size_t name_len = read_u16(data + 16);
+        if (18 + name_len + 2 > total) return fail(layer, "the plugin name runs past the serialized data");
+        const std::string name(reinterpret_cast<const char*>(data + 18), name_len);
+        const size_t version_len = read_u16(data + 18 + name_len);
+        if (20 + name_len + version_len > total) return fail(layer, "the plugin version runs past the serialized data");
+        const std::string version(reinterpret_cast<const char*>(data + 20 + name_len), version_len);
+
+        const LibraryDesc& lib = library();
+        const PluginDesc* desc = nullptr;
+        std::string have;
+        for (int32_t i = 0; i < lib.n_plugins; ++i) {
+            const PluginDesc* p = lib.plugins[i];
+            have += (i ? ", " : "") + std::string(p->name) + " v" + p->version;
+            if (name == p->name && version == p->version) desc = p;
+        }
+        if (desc == nullptr) {
+            return fail(layer, "the engine holds plugin '" + name + "' version '" + version +
+                                   "', which this library does not contain (it has: " +
+                                   (have.empty() ? "no plugins" : have) + ")");
+        }
+        AttrValues values;
+        Error err;
+        if (deserialize(*desc, data, total, &values, &err) != Status::kOk) return fail(layer, err.message);
+        std::unique_ptr<LegacyPlugin> plugin(new LegacyPlugin(*desc, std::move(values), layer.c_str()));
+        std::string why;
+        if (!plugin->restore_configuration(data + total, length - total, &why)) return fail(layer, why);
+        std::lock_guard<std::mutex> lock(mutex_);
+        plugins_.push_back(std::move(plugin));
+        return plugins_.back().get();
+    }
+
+    std::mutex mutex_;
+    std::vector<std::unique_ptr<LegacyPlugin>> plugins_;
+};
+
+}  // namespace ds
+}  // namespace trtplug
+
+bool NvDsInferPluginFactoryRuntimeGet(nvinfer1::IPluginFactory*& pluginFactory) {
+    pluginFactory = nullptr;
+    trtplug::ds::LegacyFactory* factory = new (std::nothrow) trtplug::ds::LegacyFactory();
+    if (factory == nullptr) {
+        factory_log(trtplug::Severity::kError, "NvDsInferPluginFactoryRuntimeGet: out of memory");
+        return false;
+    }
+    try {
+        std::lock_guard<std::mutex> lock(g_factories_mutex);
+        live_factories().insert(static_cast<nvinfer1::IPluginFactory*>(factory));
+    } catch (...) {
+        delete factory;
+        factory_log(trtplug::Severity::kError, "NvDsInferPluginFactoryRuntimeGet: out of memory");
+        return false;
+    }
+    pluginFactory = factory;
+    return true;
+}
+
+void NvDsInferPluginFactoryRuntimeDestroy(nvinfer1::IPluginFactory* pluginFactory) {
+    if (pluginFactory == nullptr) return;
+    {
+        std::lock_guard<std::mutex> lock(g_factories_mutex);
+        if (live_factories().erase(pluginFactory) == 0) {
+            factory_log(trtplug::Severity::kError,
+                        "NvDsInferPluginFactoryRuntimeDestroy: the factory was not made by this library's "
+                        "NvDsInferPluginFactoryRuntimeGet (or was destroyed already); left alone");
+            return;
+        }
+    }
+    delete static_cast<trtplug::ds::LegacyFactory*>(pluginFactory);
+}
+
+#else  // TensorRT >= 8: plugins are restored through the plugin registry
+
+bool NvDsInferPluginFactoryRuntimeGet(nvinfer1::IPluginFactory*& pluginFactory) {
+    // Succeeding with no factory: nvinfer refuses the engine when this returns false, and
+    // TensorRT >= 8 takes no factory.
+    pluginFactory = nullptr;
+    return true;
+}
+
+void NvDsInferPluginFactoryRuntimeDestroy(nvinfer1::IPluginFactory* pluginFactory) {
+    // Parser-only libraries have no core runtime, hence stderr rather than trtplug::log_line.
+    if (pluginFactory != nullptr) {
+        std::fprintf(stderr, "trtplug deepstream warning: NvDsInferPluginFactoryRuntimeDestroy: this library hands "
+                             "out no factory with TensorRT >= 8; the pointer it was given is left alone\n");
+    }
+}
+
+#endif
