@@ -2,11 +2,15 @@
 side with the same math as a CuPy ElementwiseKernel (CUDA C++ compiled by NVRTC) and, where Numba
 imports, the same Numba kernel launched from Python.
 
-    python benchmarks/mish_vs_cupy.py LIBDIR     # LIBDIR holds mish/libmish_plugins.so
+    g++ -O2 -std=c++17 benchmarks/native_launch.cpp -o native_launch -ldl      # where you build
+    python benchmarks/mish_vs_cupy.py LIBDIR ./native_launch   # LIBDIR holds mish/libmish_plugins.so
 
-Prints one table; ratios are trtplug time / other time (below 1: trtplug is faster).
+trtplug is timed from C++ (benchmarks/native_launch.cpp calling the library's C API, as TensorRT's
+enqueue would) and, for reference, from Python through ctypes. Prints one markdown table; ratios
+are trtplug time / other time (below 1: trtplug is faster).
 """
 import platform
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -74,31 +78,41 @@ def time_numba(n, dtype, iterations):
     return cuda.event_elapsed_time(start, stop) * 1e3 / iterations, host * 1e6 / iterations
 
 
-def main(libdir):
+def time_native(binary, library, n, dtype, iterations):
+    out = subprocess.run([str(binary), str(library), "Mish", dtype, str(n), str(iterations)], capture_output=True,
+                         text=True, check=True).stdout.split()
+    return float(out[1]), float(out[2])
+
+
+def main(libdir, native_binary):
     device = Device()
-    library = Library(Path(libdir) / "mish" / "libmish_plugins.so")
+    library_file = Path(libdir) / "mish" / "libmish_plugins.so"
+    library = Library(library_file)
     import cupy
     print(f"device: {device.name} (sm_{device.sm}), CUDA driver {device.driver_version}; "
           f"python {platform.python_version()}, numpy {np.__version__}, cupy {cupy.__version__}")
-    print("| dtype | elements | trtplug us (GPU) | trtplug us (host) | trtplug GB/s | CuPy us (GPU) | CuPy us (host)"
-          " | trtplug/CuPy (GPU) | Numba-from-Python us (host) | trtplug/Numba (host) |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| dtype | elements | trtplug from C++: us/launch (GPU) | host us/enqueue | GB/s | CuPy us (GPU) "
+          "| CuPy host us | trtplug/CuPy (GPU) | trtplug via ctypes host us | Numba-from-Python host us "
+          "| trtplug C++ / Numba (host) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for dtype in ("float32", "float16"):
         for n in SIZES:
             it = ITERATIONS[n]
+            native_gpu, native_host = time_native(native_binary, library_file, n, dtype, it)
             device.make_current()
             r = time_plugin(device, library, "Mish", [(n,)], (dtype, dtype), iterations=it)
             cupy_gpu, cupy_host = time_cupy(n, np.dtype(dtype), it)
             try:
                 device.make_current()
-                numba_gpu, numba_host = time_numba(n, np.dtype(dtype), it)
-                numba_cells = f"{numba_host:.2f} | {r.host_microseconds_per_launch / numba_host:.2f}"
+                _, numba_host = time_numba(n, np.dtype(dtype), it)
+                numba_cells = f"{numba_host:.2f} | {native_host / numba_host:.3f}"
             except Exception as exc:  # Numba may not import on the GPU machine
                 numba_cells = f"n/a ({type(exc).__name__}) | n/a"
-            print(f"| {dtype} | {n} | {r.microseconds_per_launch:.2f} | {r.host_microseconds_per_launch:.2f} | "
-                  f"{r.gb_per_s:.0f} | {cupy_gpu:.2f} | {cupy_host:.2f} | {r.microseconds_per_launch / cupy_gpu:.3f} | "
+            gbps = 2 * n * np.dtype(dtype).itemsize / (native_gpu * 1e-6) / 1e9
+            print(f"| {dtype} | {n} | {native_gpu:.2f} | {native_host:.2f} | {gbps:.0f} | {cupy_gpu:.2f} | "
+                  f"{cupy_host:.2f} | {native_gpu / cupy_gpu:.3f} | {r.host_microseconds_per_launch:.2f} | "
                   f"{numba_cells} |")
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])

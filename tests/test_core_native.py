@@ -4,6 +4,7 @@ against NVIDIA's cuda.h, and the symbols a built library exports."""
 from __future__ import annotations
 
 import ctypes
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -20,8 +21,14 @@ CPU_GROUPS = ["expressions", "symbolic", "attributes", "half_float", "serializat
 GPU_GROUPS = ["gpu_module_errors"]
 
 
+# The CUDA driver maps memory where AddressSanitizer keeps its shadow gap; without this cuInit in a
+# sanitized binary fails with CUDA_ERROR_OUT_OF_MEMORY.
+SANITIZED_ENV = {**os.environ, "ASAN_OPTIONS": "protect_shadow_gap=0:" + os.environ.get("ASAN_OPTIONS", "")}
+
+
 def _run(cmd, timeout):
-    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout)
+    proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, encoding="utf-8",
+                          errors="replace", timeout=timeout, env=SANITIZED_ENV)
     return proc, f"exit {proc.returncode}\n--- stdout\n{proc.stdout}\n--- stderr\n{proc.stderr}"
 
 
