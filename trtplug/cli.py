@@ -54,7 +54,8 @@ def cmd_compile(args) -> int:
         output_dir=args.output, library_name=args.name, plugin_namespace=args.namespace, archs=args.arch,
         tensorrt_include=args.tensorrt_include, tensorrt=not args.no_tensorrt, emit_project=args.emit_project,
         jobs=args.jobs, extra_sources=args.source or (), extra_include_dirs=args.include or (),
-        deepstream_version=args.deepstream_version, deepstream_include=args.deepstream_include,
+        deepstream=args.deepstream, deepstream_version=args.deepstream_version,
+        deepstream_include=args.deepstream_include,
         progress=None if args.quiet else print)
     result = compile_library(args.targets, options)
     if result.library and not args.quiet:
@@ -111,6 +112,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--emit-project", action="store_true", help="also write a CMake project to build on a target")
     p.add_argument("--source", action="append", help="add a C++ source of your own to the library")
     p.add_argument("--include", action="append", help="include directory for --source files")
+    p.add_argument("--deepstream", action="store_true",
+                   help="export Gst-nvinfer's entry points (plugin factory) even when FILES declare no parser")
     p.add_argument("--deepstream-version", help="DeepStream layout for parsers in FILES (default: newest)")
     p.add_argument("--deepstream-include", help="real DeepStream includes: check our declarations against them")
     p.add_argument("-j", "--jobs", type=int, help="parallel compile jobs")

@@ -36,6 +36,7 @@ class CompileOptions:
     extra_include_dirs: Sequence[Path] = ()
     deepstream_version: str | None = None     # layout of the DeepStream parsers (default: newest)
     deepstream_include: Path | str | None = None  # real DeepStream headers to check the layout against
+    deepstream: bool = False                  # add nvinfer's entry points even when FILES declare none
     progress: Callable[[str], None] | None = print
 
 
@@ -78,11 +79,12 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
 
     headers, missing_headers = None, None
     if options.tensorrt:
-        from .build.tensorrt_headers import find_tensorrt_include
         try:
-            headers = find_tensorrt_include(options.tensorrt_include)
+            headers = tensorrt_headers(options.tensorrt_include)
         except HeadersNotFoundError as exc:
             missing_headers = exc
+    # TensorRT 7 (DeepStream 5.x): plugins are restored through the legacy IPluginFactory only.
+    legacy = headers is not None and headers.major == 7
 
     info = library_info(traced, kernels, library_name, options.plugin_namespace, headers)
     origin = ", ".join(sorted({Path(t).name for t in targets}))
@@ -90,7 +92,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
     view = build_view(traced, kernels, library_name=library_name, plugin_namespace=options.plugin_namespace,
                       info=info, header=header)
     native = SourceSet(sources=[render_plugins_cpp(view, src_dir), *core_sources()], include_dirs=[CORE_DIR])
-    if options.tensorrt:
+    if options.tensorrt and not legacy:
         from .codegen.tensorrt import (TensorRTPluginRef, adapter_include_dir, adapter_sources,
                                        render_tensorrt_sources)
         refs = [TensorRTPluginRef(p.name, p.version, p.desc_symbol, p.ident, spec.source)
@@ -99,8 +101,8 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
                                                   plugin_namespace=options.plugin_namespace, out_dir=src_dir)
         native.sources += adapter_sources()
         native.include_dirs.append(adapter_include_dir())
-    if parsers:
-        add_deepstream_sources(native, parsers, src_dir / "deepstream", options, info)
+    if parsers or legacy or options.deepstream:
+        add_deepstream_sources(native, parsers, src_dir / "deepstream", options, info, headers)
     native.sources += [Path(p) for p in options.extra_sources]
     native.include_dirs += [Path(p) for p in options.extra_include_dirs]
     (out / f"{library_name}.json").write_text(json.dumps(info, indent=2, sort_keys=True) + "\n", encoding="utf-8")
@@ -122,23 +124,53 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
             "TensorRT is installed: pass --tensorrt-include DIR (or set TENSORRT_ROOT), or add --emit-project and "
             "build that CMake project there; --no-tensorrt builds a library with only the C API.")
     if headers is not None:
-        from .build.tensorrt_headers import find_cuda_include
-        native.system_include_dirs += [headers.include_dir, find_cuda_include()]
+        native.system_include_dirs.append(headers.include_dir)
+        if not legacy:  # TensorRT 7 headers need no CUDA headers
+            from .build.tensorrt_headers import find_cuda_include
+            native.system_include_dirs.append(find_cuda_include())
 
     library = build_library(out / f"lib{library_name}.so", native, options, allow_undefined=headers is not None)
     say(f"[5/5] build    {library}")
     return CompileResult(library, native.sources, info, project_dir, traced)
 
 
-def add_deepstream_sources(native: SourceSet, parsers, out_dir: Path, options: CompileOptions, info: dict):
-    from .deepstream.render import render_deepstream_sources
+def tensorrt_headers(explicit):
+    """The TensorRT headers to build against; an explicit 7.x include dir is accepted (DeepStream 5.x)."""
+    from .build.tensorrt_headers import TensorRTHeaders, find_tensorrt_include, read_tensorrt_version
 
-    ds = render_deepstream_sources(parsers, deepstream_version=options.deepstream_version, out_dir=out_dir,
-                                   deepstream_include=options.deepstream_include,
-                                   origin="the DeepStream parsers declared in " + info["library"])
-    native.sources += ds.sources
-    native.include_dirs += ds.include_dirs
-    native.defines.update(ds.defines)
+    version = read_tensorrt_version(explicit) if explicit else None
+    if version is not None and version[0] == 7:
+        return TensorRTHeaders(Path(explicit).resolve(), *version)
+    return find_tensorrt_include(explicit)
+
+
+# The TensorRT major each DeepStream major ships with, for builds without TensorRT headers.
+DEEPSTREAM_TENSORRT_MAJOR = {5: 7, 6: 8, 7: 10, 8: 10, 9: 10}
+
+
+def add_deepstream_sources(native: SourceSet, declarations, out_dir: Path, options: CompileOptions, info: dict,
+                           headers) -> None:
+    """Parsers (part 1) plus the plugin factory, input layers, engine-create and model-parser entry
+    points (part 2) for Gst-nvinfer."""
+    from .deepstream.engine import is_part2_declaration, render_part2_sources
+    from .deepstream.render import render_deepstream_sources
+    from .deepstream.versions import parse_version
+
+    ds_version = options.deepstream_version or ("5.1" if headers is not None and headers.major == 7 else None)
+    version = parse_version(ds_version)
+    parsers = [d for d in declarations if not is_part2_declaration(d)]
+    part2 = [d for d in declarations if is_part2_declaration(d)]
+    origin = "the DeepStream declarations of " + info["library"]
+    ds = render_deepstream_sources(parsers, deepstream_version=ds_version, out_dir=out_dir,
+                                   deepstream_include=options.deepstream_include, origin=origin)
+    major = headers.major if headers is not None else DEEPSTREAM_TENSORRT_MAJOR.get(version.major, 10)
+    extra = render_part2_sources(part2, deepstream_version=ds_version, tensorrt_major=major, out_dir=out_dir,
+                                 plugin_namespace=options.plugin_namespace, with_factory=True,
+                                 with_tensorrt=headers is not None, origin=origin)
+    for srcs in (ds, extra):
+        native.sources += [s for s in srcs.sources if s not in native.sources]
+        native.include_dirs += [d for d in srcs.include_dirs if d not in native.include_dirs]
+        native.defines.update(srcs.defines)
     info["deepstream"] = ds.info
 
 

@@ -367,7 +367,10 @@ class _Checker:
         elif self.lib_may_build:
             self.add(ERROR, "no-model", "no usable model: set onnx-file or an existing model-engine-file (the library "
                      "has no NvDsInferCreateModelParser)", line=None)
-        if res.symbols.get("NvDsInferPluginFactoryRuntimeGet") and self.v >= parse_version("6.0"):
+        # trtplug libraries export the factory on purpose (Get succeeds with no factory on TensorRT 8+);
+        # the warning is for libraries of other origins.
+        if (res.symbols.get("NvDsInferPluginFactoryRuntimeGet") and self.v >= parse_version("6.0")
+                and not res.library_info):
             self.add(WARNING, "plugin-factory-runtime", "the library exports NvDsInferPluginFactoryRuntimeGet: nvinfer "
                      f"{self.v} still calls it on every engine load but TensorRT ignores the factory; returning false "
                      "breaks engine loading", e)
