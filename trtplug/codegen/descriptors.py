@@ -223,7 +223,8 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
                     module=module_index[key], entry=compiled.entry,
                     grid=[expr(e) for e in launch.grid], block=[expr(e) for e in launch.block],
                     shared=expr(launch.shared_bytes), args_symbol=f"kV{v_index}L{l_index}Args", args=args,
-                    n_params=param_count(launch.signature), cooperative=launch.cooperative,
+                    # a kernel that syncs its grid must be launched cooperatively, whatever enqueue said
+                    n_params=param_count(launch.signature), cooperative=launch.cooperative or compiled.cooperative,
                     comment=f"{launch.kernel_name}{_sig_text(launch.signature)}"))
             workspace = [Workspace(DTYPE_ENUM[b.dtype], len(b.shape), shape(b.shape)) for _, b in variant.workspace]
             variants.append(Variant([DTYPE_ENUM[t] for t in variant.io_types], launches, workspace,
