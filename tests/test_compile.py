@@ -177,3 +177,52 @@ def test_using_a_built_library_never_imports_numba(kernels_library):
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, encoding="utf-8", errors="replace")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
+
+
+def test_builds_are_reproducible_across_output_directories(tmp_path):
+    digests = set()
+    for name in ("first", "second"):
+        out = tmp_path / name
+        assert cli_main(["compile", KERNELS[0], "-o", str(out), "--no-tensorrt", "--arch", "90", "-q"]) == 0
+        digests.add((out / "libmish_plugins.so").read_bytes())
+    assert len(digests) == 1
+
+
+def test_bad_library_name_and_namespace_are_refused(tmp_path, capsys):
+    assert cli_main(["compile", KERNELS[0], "-o", str(tmp_path), "--no-tensorrt", "--name", "a/b"]) == 1
+    assert "library name 'a/b'" in capsys.readouterr().err
+    assert cli_main(["compile", KERNELS[0], "-o", str(tmp_path), "--no-tensorrt", "--namespace", 'ac"me']) == 1
+    assert "plugin namespace 'ac\"me'" in capsys.readouterr().err
+
+
+def test_an_alias_of_a_plugin_class_is_not_a_duplicate(tmp_path):
+    from trtplug.loader import load_specs
+    path = tmp_path / "alias.py"
+    path.write_text(Path(KERNELS[0]).read_text() + "\nMishAlias = Mish\n")
+    assert [s.name for s in load_specs([str(path)])] == ["Mish"]
+
+
+def test_prepare_refuses_to_overwrite_a_folder_that_is_not_a_suite(tmp_path, capsys):
+    target = tmp_path / "project"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    assert cli_main(["test", KERNELS[0], "--prepare", str(target), "-o", str(tmp_path / "b")]) == 1
+    assert "is not a trtplug test suite" in capsys.readouterr().err
+    assert (target / "keep.txt").read_text() == "mine"
+
+
+def test_test_command_needs_a_reference(tmp_path, capsys):
+    path = tmp_path / "noref.py"
+    path.write_text(Path(KERNELS[0]).read_text().replace("def reference(self, x):", "def _unused(self, x):"))
+    assert cli_main(["test", str(path), "-o", str(tmp_path / "b")]) == 1
+    assert "no reference(self, <inputs>) method" in capsys.readouterr().err
+
+
+def test_runtime_checks_counts_before_calling_the_library(kernels_library):
+    mish = Library(kernels_library).instance("Mish")
+    with pytest.raises(ValueError, match="give 2 dtypes"):
+        mish.variant(["float32"])
+    with pytest.raises(ValueError, match="expected 1 input shape"):
+        mish.output_shapes([(2,), (3,)])
+    with pytest.raises(ValueError, match="expected 1 output shape"):
+        mish.enqueue(0, [(4,)], [1], [(4,), (4,)], [2])

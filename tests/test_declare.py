@@ -156,3 +156,10 @@ def test_abstract_base_classes_are_allowed():
     assert Concrete.spec().name == "Concrete"
     with pytest.raises(DefinitionError, match="abstract"):
         Base.spec()
+
+
+def test_non_finite_attribute_bounds_are_refused():
+    with pytest.raises(DefinitionError, match=r"Bad\.lo: min must be a finite number \(or None\), got -inf"):
+        declare(lo=tp.Attr.float(1.0, min=float("-inf")))
+    with pytest.raises(DefinitionError, match=r"Bad\.lo: max must be a finite number \(or None\), got 'big'"):
+        declare(lo=tp.Attr.float(1.0, max="big"))

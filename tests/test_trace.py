@@ -99,6 +99,12 @@ TRACE_MISTAKES = [
     (lambda self, x, y: tp.launch(K, grid=int(x.shape[0]), block=1)(x), r"cannot use int\(\)"),
     (lambda self, x, y: tp.launch(K, grid=1, block=1)(self.pads[5]), r"self\.pads\[5\] is out of range \(length 2\)"),
     (lambda self, x, y: tp.launch(K, grid=len(self.sizes), block=1)(x), r"len\(self\.sizes\) is unknown at trace time"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x) if x.shape[1] == 1 else None, r"cannot use '=='"),
+    (lambda self, x, y: tp.launch(K, grid=x.numel + tp.cdiv(2**62, 1) * 4, block=1)(x), r"does not fit in int64"),
+    (lambda self, x, y: (tp.launch(K, grid=1, block=1), tp.launch(K, grid=1, block=1)(x)) and None,
+     r"tp\.launch\(fake_kernel\) was never given its kernel arguments"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x, float("inf")), r"the constant inf is not finite"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x, tp.scalar(1e6, "float16")), r"does not fit float16"),
 ]
 
 
@@ -160,3 +166,18 @@ def test_unexpected_user_error_is_wrapped_with_context():
 def test_launch_outside_trace():
     with pytest.raises(TraceError, match="only be called inside a plugin's enqueue"):
         tp.launch(K, grid=1, block=1)
+
+
+def test_workspace_buffer_names_must_be_identifiers():
+    def workspace(self, x):
+        return {"bad name": tp.Buffer("float32", (4,))}
+
+    def enqueue(self, x, y, buf):
+        tp.launch(K, grid=1, block=1)(x, buf)
+
+    with pytest.raises(TraceError, match=r"buffer names must be Python identifiers, got 'bad name'"):
+        trace(plugin(enqueue, workspace=workspace))
+
+
+def test_constant_dims_still_compare_by_value():
+    assert Const(3) == 3 and Const(3) == Const(3) and Const(3) != 4

@@ -47,6 +47,12 @@ def _parse_archs(text: str | None):
     return archs
 
 
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return int(text)
+
+
 def cmd_compile(args) -> int:
     from .pipeline import CompileOptions, compile_library
 
@@ -74,8 +80,11 @@ def cmd_inspect(args) -> int:
     print(f"{lib.path}: trtplug library {info['library']!r} (trtplug {info['trtplug']})")
     print(f"  TensorRT headers: {info.get('tensorrt') or 'none (C API only)'}")
     print(f"  plugin namespace: {info['plugin_namespace'] or '(default)'}")
-    print(f"  GPU code: cubin for {', '.join('sm_' + str(a) for a in info['archs'])}; "
-          f"PTX {info['ptx']['isa']} ({info['ptx']['target']}) fallback")
+    if info.get("ptx"):
+        print(f"  GPU code: cubin for {', '.join('sm_' + str(a) for a in info['archs'])}; "
+              f"PTX {info['ptx']['isa']} ({info['ptx']['target']}) fallback")
+    else:
+        print("  GPU code: none (no plugins)")
     toolchain = info.get("toolchain") or {}
     if toolchain:
         print("  toolchain: " + ", ".join(f"{k} {v}" for k, v in sorted(toolchain.items())))
@@ -116,7 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="export Gst-nvinfer's entry points (plugin factory) even when FILES declare no parser")
     p.add_argument("--deepstream-version", help="DeepStream layout for parsers in FILES (default: newest)")
     p.add_argument("--deepstream-include", help="real DeepStream includes: check our declarations against them")
-    p.add_argument("-j", "--jobs", type=int, help="parallel compile jobs")
+    p.add_argument("-j", "--jobs", type=_positive_int, help="parallel compile jobs")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(func=cmd_compile)
 

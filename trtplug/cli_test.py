@@ -28,7 +28,8 @@ def register(sub):
     p.add_argument("targets", nargs="*", metavar="FILES_OR_MODULES")
     p.add_argument("-o", "--output", default="build/test", help="build directory (default: build/test)")
     p.add_argument("--tensorrt-include", help="TensorRT include dir for the library and the harness")
-    p.add_argument("--arch", help="GPU architectures for cubins, e.g. 90 (default: all)")
+    from .cli import _parse_archs
+    p.add_argument("--arch", type=_parse_archs, help="GPU architectures for cubins, e.g. 90 (default: all)")
     p.add_argument("--prepare", metavar="DIR", help="write library, harness, inputs and references to DIR; run nothing")
     p.add_argument("--run", metavar="DIR", help="run a suite written by --prepare (needs no Numba)")
     p.add_argument("--cpu", action="store_true", help="never enqueue, even when a GPU is present")
@@ -48,14 +49,22 @@ def cmd_test(args) -> int:
 
 
 def _build_and_run(args) -> int:
-    from .cli import _parse_archs
-    from .errors import HeadersNotFoundError
+    from .errors import DefinitionError, HeadersNotFoundError, TrtPlugError
     from .loader import load_specs
     from .pipeline import CompileOptions, compile_library
     from .testing.cases import make_cases
 
-    archs = _parse_archs(args.arch)
+    archs = args.arch
     out = Path(args.output)
+    if args.prepare:
+        target = Path(args.prepare)
+        if target.exists() and any(target.iterdir()) and not (target / RUN_FILE).is_file():
+            raise TrtPlugError(f"--prepare {target}: the folder exists and is not a trtplug test suite; "
+                               "give a new or empty folder")
+    missing = [spec.qualname for spec in load_specs(args.targets) if spec.reference is None]
+    if missing:
+        raise DefinitionError(f"{', '.join(missing)}: no reference(self, <inputs>) method; trtplug test compares "
+                              "each plugin's outputs with it. Hint: return the expected outputs as numpy arrays")
     try:
         result = compile_library(args.targets, CompileOptions(output_dir=out / "lib", archs=archs, progress=None,
                                                               tensorrt_include=args.tensorrt_include))

@@ -15,7 +15,7 @@ from .spec import PluginSpec
 def load_module(target: str):
     """Imports a .py file (by path) or a module (by dotted name)."""
     path = Path(target)
-    if target.endswith(".py") or path.exists():
+    if target.endswith(".py") or path.is_file():
         if not path.is_file():
             raise DefinitionError(f"{target}: no such file")
         path = path.resolve()
@@ -49,6 +49,8 @@ def plugin_classes(module) -> list[type]:
     """TrtPlugin subclasses defined in `module`, in definition order."""
     found = []
     for value in vars(module).values():
+        if value in found:  # the same class under a second name (an alias)
+            continue
         if (isinstance(value, type) and issubclass(value, TrtPlugin) and value is not TrtPlugin
                 and value.__module__ == module.__name__ and value.__trtplug_spec__ is not None
                 and value.__dict__.get("__trtplug_spec__") is not None):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +18,7 @@ from . import __version__
 from .build.compiler import CORE_DIR, CompileJob, run_compile
 from .build.project import EXPORTS_MAP
 from .codegen.descriptors import build_view, render_plugins_cpp
-from .errors import HeadersNotFoundError
+from .errors import DefinitionError, HeadersNotFoundError
 from .loader import load_targets
 from .trace.tracer import TracedPlugin, trace
 
@@ -76,6 +77,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
 
     kernels = compile_kernels(traced, options.archs, say)
     library_name = options.library_name or f"{Path(targets[0]).stem.replace('.', '_')}_plugins"
+    check_names(library_name, options.plugin_namespace)
 
     headers, missing_headers = None, None
     if options.tensorrt:
@@ -132,6 +134,18 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
     library = build_library(out / f"lib{library_name}.so", native, options, allow_undefined=headers is not None)
     say(f"[5/5] build    {library}")
     return CompileResult(library, native.sources, info, project_dir, traced)
+
+
+LIBRARY_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
+PLUGIN_NAMESPACE = re.compile(r"^[A-Za-z0-9_.:+-]*$")
+
+
+def check_names(library_name: str, plugin_namespace: str) -> None:
+    if not LIBRARY_NAME.match(library_name):
+        raise DefinitionError(f"library name {library_name!r}: use letters, digits and _ . + - (it becomes "
+                              f"lib<name>.so)")
+    if not PLUGIN_NAMESPACE.match(plugin_namespace):
+        raise DefinitionError(f"plugin namespace {plugin_namespace!r}: use letters, digits and _ . : + -")
 
 
 def tensorrt_headers(explicit):
@@ -233,15 +247,16 @@ def build_library(output: Path, native: SourceSet, options: CompileOptions, *, a
     obj_dir.mkdir(parents=True, exist_ok=True)
     jobs = options.jobs or os.cpu_count() or 1
 
-    def compile_one(src: Path) -> Path:
-        obj = obj_dir / (src.parent.name + "_" + src.stem + ".o")
+    def compile_one(numbered: tuple[int, Path]) -> Path:
+        index, src = numbered
+        obj = obj_dir / f"{index:03d}_{src.stem}.o"  # numbered: sources may share a file name
         job = CompileJob([src], obj, shared=False, include_dirs=native.include_dirs,
                          system_include_dirs=native.system_include_dirs, defines=native.defines,
                          extra_flags=["-c", f"-ffile-prefix-map={src.parent}=."], libs=())
         return run_compile(job)
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        objects = list(pool.map(compile_one, native.sources))
+        objects = list(pool.map(compile_one, enumerate(native.sources)))
     link = CompileJob(objects, output, shared=True, allow_undefined=allow_undefined,
                       extra_flags=[f"-Wl,--version-script={EXPORTS_MAP}"])
     run_compile(link)

@@ -69,7 +69,8 @@ class Library:
 
     def prepare(self):
         """Loads every kernel module in the current CUDA context (reports missing images early)."""
-        _check(self._lib.trtplug_prepare(*_err()), "prepare")
+        err = _err()
+        _check(self._lib.trtplug_prepare(*err), "prepare", err)
 
 
 class Instance:
@@ -78,8 +79,9 @@ class Instance:
         self.info = info
         self._lib = library._lib
         err = _err()
-        data = serialized or None
-        handle = self._lib.trtplug_instance_create(index, data, len(serialized or b""), *err)
+        if serialized is not None and not serialized:
+            raise ValueError(f"{info['name']}: serialized= is empty; pass None for default attributes")
+        handle = self._lib.trtplug_instance_create(index, serialized, len(serialized or b""), *err)
         if not handle:
             raise NativeError(f"{info['name']}: {err[0].value.decode(errors='replace')}")
         self._handle = ctypes.c_void_p(handle)
@@ -98,15 +100,22 @@ class Instance:
     def n_outputs(self) -> int:
         return len(self.info["outputs"])
 
+    def _check_inputs(self, input_shapes):
+        if len(input_shapes) != self.n_inputs:
+            raise ValueError(f"{self.info['name']}: expected {self.n_inputs} input shape(s), got {len(input_shapes)}")
+
     def serialize(self) -> bytes:
         length = ctypes.c_size_t()
-        _check(self._lib.trtplug_instance_serialize(self._handle, None, 0, ctypes.byref(length), *_err()), "serialize")
+        err = _err()
+        _check(self._lib.trtplug_instance_serialize(self._handle, None, 0, ctypes.byref(length), *err),
+               "serialize", err)
         buf = ctypes.create_string_buffer(length.value)
-        _check(self._lib.trtplug_instance_serialize(self._handle, buf, length.value, ctypes.byref(length), *_err()),
-               "serialize")
+        _check(self._lib.trtplug_instance_serialize(self._handle, buf, length.value, ctypes.byref(length), *err),
+               "serialize", err)
         return buf.raw[: length.value]
 
     def output_shape(self, input_shapes: Sequence[Sequence[int]], index: int) -> tuple[int, ...]:
+        self._check_inputs(input_shapes)
         ranks, dims = _pack_shapes(input_shapes)
         out_rank = ctypes.c_int32()
         out_dims = (ctypes.c_int64 * MAX_RANK)()
@@ -121,10 +130,14 @@ class Instance:
 
     def variant(self, io_dtypes: Sequence[str]) -> int:
         """Index of the compiled variant for these input+output dtypes, or -1."""
+        if len(io_dtypes) != self.n_inputs + self.n_outputs:
+            raise ValueError(f"{self.info['name']}: give {self.n_inputs + self.n_outputs} dtypes (inputs, then "
+                             f"outputs), got {len(io_dtypes)}")
         codes = (ctypes.c_int32 * len(io_dtypes))(*[TENSOR_DTYPES[d] for d in io_dtypes])
         return self._lib.trtplug_find_variant(self._handle, codes)
 
     def workspace_size(self, variant: int, input_shapes) -> int:
+        self._check_inputs(input_shapes)
         ranks, dims = _pack_shapes(input_shapes)
         size = ctypes.c_size_t()
         err = _err()
@@ -135,6 +148,11 @@ class Instance:
     def enqueue(self, variant: int, input_shapes, inputs: Sequence[int], output_shapes, outputs: Sequence[int],
                 workspace: int = 0, workspace_bytes: int = 0, stream: int = 0):
         """Launches the plugin on device pointers (ints) in the current CUDA context."""
+        for what, n, shapes, pointers in (("input", self.n_inputs, input_shapes, inputs),
+                                          ("output", self.n_outputs, output_shapes, outputs)):
+            if len(shapes) != n or len(pointers) != n:
+                raise ValueError(f"{self.info['name']}: expected {n} {what} shape(s) and pointer(s), got "
+                                 f"{len(shapes)} and {len(pointers)}")
         in_ranks, in_dims = _pack_shapes(input_shapes)
         out_ranks, out_dims = _pack_shapes(output_shapes)
         in_ptrs = (ctypes.c_void_p * max(1, len(inputs)))(*inputs)

@@ -79,6 +79,10 @@ class Attr:
     def bound(self, owner: str, name: str) -> "Attr":
         """Checks the declaration and returns a copy that knows its name."""
         where = f"{owner}.{name}"
+        for bound_name, value in (("min", self.min), ("max", self.max)):
+            if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))
+                                      or not math.isfinite(value)):
+                raise DefinitionError(f"{where}: {bound_name} must be a finite number (or None), got {value!r}")
         if self.min is not None and self.max is not None and self.min > self.max:
             raise DefinitionError(f"{where}: min={self.min} is greater than max={self.max}")
         if self.kind in ("int", "int_list"):

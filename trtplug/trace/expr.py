@@ -106,6 +106,22 @@ class Expr:
 
     __le__ = __gt__ = __ge__ = __lt__
 
+    def __eq__(self, other):
+        # Constants compare by value; a symbolic dim is only known when TensorRT runs the plugin,
+        # so `if x.shape[1] == 1:` must fail loudly instead of tracing one branch silently.
+        if isinstance(self, Const) and isinstance(other, (Const, int)) and not isinstance(other, bool):
+            return self.value == (other.value if isinstance(other, Const) else other)
+        self._untraceable("'=='")
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = object.__hash__
+
+    def same_as(self, other: "Expr") -> bool:
+        """Structural equality (the same program), for comparing traced results."""
+        return isinstance(other, Expr) and self.program() == other.program()
+
     def __int__(self):
         if isinstance(self, Const):
             return self.value
@@ -136,7 +152,7 @@ class Expr:
         return tuple(words)
 
 
-@dataclass(frozen=True, eq=True)
+@dataclass(frozen=True, eq=False)
 class Const(Expr):
     value: int
 
@@ -150,7 +166,7 @@ class Const(Expr):
         return str(self.value)
 
 
-@dataclass(frozen=True, eq=True)
+@dataclass(frozen=True, eq=False)
 class Dim(Expr):
     input: int
     axis: int
@@ -166,7 +182,7 @@ class Dim(Expr):
         return f"{self.label or f'in{self.input}'}.shape[{self.axis}]"
 
 
-@dataclass(frozen=True, eq=True)
+@dataclass(frozen=True, eq=False)
 class Numel(Expr):
     input: int
     label: str = ""
@@ -184,7 +200,7 @@ class Numel(Expr):
         return f"{self.label or f'in{self.input}'}.numel"
 
 
-@dataclass(frozen=True, eq=True)
+@dataclass(frozen=True, eq=False)
 class Rank(Expr):
     input: int
     label: str = ""
@@ -199,7 +215,7 @@ class Rank(Expr):
         return f"{self.label or f'in{self.input}'}.ndim"
 
 
-@dataclass(frozen=True, eq=True)
+@dataclass(frozen=True, eq=False)
 class AttrRef(Expr):
     """An int or bool attribute."""
 
@@ -216,7 +232,7 @@ class AttrRef(Expr):
         return f"self.{self.name}"
 
 
-@dataclass(frozen=True, eq=True)
+@dataclass(frozen=True, eq=False)
 class AttrItem(Expr):
     """Element `item` of an int-list attribute."""
 
@@ -234,7 +250,7 @@ class AttrItem(Expr):
         return f"self.{self.name}[{self.item}]"
 
 
-@dataclass(frozen=True, eq=True)
+@dataclass(frozen=True, eq=False)
 class Binary(Expr):
     op: str
     a: Expr
@@ -271,9 +287,12 @@ def binary(op: str, a: Expr, b: Expr) -> Expr:
     """Builds `a op b`, folding constants and trivial identities."""
     if isinstance(a, Const) and isinstance(b, Const):
         try:
-            return Const(_FOLD[op](a.value, b.value))
+            value = _FOLD[op](a.value, b.value)
         except ZeroDivisionError as exc:
             raise TraceError(f"{exc}: {a} {op} {b}") from None
+        if not INT64_MIN <= value <= INT64_MAX:
+            raise TraceError(f"{a} {op} {b} = {value} does not fit in int64")
+        return Const(value)
     if isinstance(b, Const):
         if b.value == 0 and op in ("//", "cdiv"):
             raise TraceError(f"division by zero in a shape expression: {op}({a}, 0)")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from dataclasses import dataclass, field
 
 from ..aot.signature import ArrayArg, ScalarArg
@@ -48,6 +49,7 @@ class _Recorder:
     def __init__(self, owner: str):
         self.owner = owner
         self.launches: list[TracedLaunch] = []
+        self.unbound: list[str] = []  # tp.launch(...) calls whose kernel arguments never came
 
 
 _active: list[_Recorder] = []
@@ -61,6 +63,10 @@ def recording(owner: str):
         yield recorder
     finally:
         _active.pop()
+    if recorder.unbound:
+        raise TraceError(
+            f"{owner}.enqueue: {recorder.unbound[0]} was never given its kernel arguments. "
+            "Hint: write tp.launch(kernel, grid=..., block=...)(arg0, arg1, ...)")
 
 
 def launch(kernel, grid, block, shared=0, cooperative: bool = False):
@@ -84,7 +90,12 @@ def launch(kernel, grid, block, shared=0, cooperative: bool = False):
     if isinstance(shared_expr, Const) and shared_expr.value < 0:
         raise TraceError(f"{where}: shared memory size {shared_expr.value} is negative")
 
+    token = f"tp.launch({_kernel_name(kernel)})"
+    recorder.unbound.append(token)
+
     def bind(*args, **kwargs):
+        if token in recorder.unbound:
+            recorder.unbound.remove(token)
         if kwargs:
             raise TraceError(f"{where}: kernel arguments must be positional")
         traced = tuple(_arg(a, f"{where} argument {i}") for i, a in enumerate(args))
@@ -129,7 +140,7 @@ def _arg(value, where) -> TracedArg:
     if isinstance(value, bool):
         return TracedArg("scalar_const", dtype="bool", const=float(value))
     if isinstance(value, float):
-        return TracedArg("scalar_const", dtype="float32", const=value)
+        return TracedArg("scalar_const", dtype="float32", const=_float_const(value, "float32", where))
     if isinstance(value, FloatAttrRef):
         return TracedArg("scalar_attr", index=value.index, dtype="float32", label=value.name)
     if isinstance(value, AttrRef):
@@ -145,10 +156,22 @@ def _scalar(value, dtype, where) -> TracedArg:
     if isinstance(value, FloatAttrRef):
         return TracedArg("scalar_attr", index=value.index, dtype=dtype, label=value.name)
     if isinstance(value, (float,)) and not isinstance(value, bool):
-        return TracedArg("scalar_const", dtype=dtype, const=value)
+        return TracedArg("scalar_const", dtype=dtype, const=_float_const(value, dtype, where))
     if isinstance(value, (int, bool, Expr)):
         expr = as_expr(value, where)
         if isinstance(expr, Const) and dtype.startswith("float"):
-            return TracedArg("scalar_const", dtype=dtype, const=float(expr.value))
+            return TracedArg("scalar_const", dtype=dtype, const=_float_const(float(expr.value), dtype, where))
         return TracedArg("scalar_expr", dtype=dtype, value=expr)
     raise TraceError(f"{where}: tp.scalar got {type(value).__name__} {value!r}")
+
+
+FLOAT_LIMITS = {"float16": 65504.0, "float32": 3.4028234663852886e38, "float64": 1.7976931348623157e308}
+
+
+def _float_const(value: float, dtype: str, where: str) -> float:
+    if not math.isfinite(value):
+        raise TraceError(f"{where}: the constant {value!r} is not finite. Hint: produce it inside the kernel")
+    limit = FLOAT_LIMITS.get(dtype)
+    if limit is not None and abs(value) > limit:
+        raise TraceError(f"{where}: the constant {value!r} does not fit {dtype}")
+    return value

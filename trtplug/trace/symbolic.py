@@ -126,6 +126,8 @@ class FloatAttrRef:
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _untraceable
     __bool__ = __float__ = __int__ = __lt__ = __gt__ = __le__ = __ge__ = __neg__ = _untraceable
+    __eq__ = __ne__ = _untraceable
+    __hash__ = object.__hash__
 
 
 class IntListAttrRef:

@@ -51,13 +51,20 @@ def trace(spec: PluginSpec) -> TracedPlugin:
                 f"{type(exc).__name__}: {exc}") from exc
         if outputs is None:
             outputs = variant_outputs
-        elif variant_outputs != outputs:
+        elif not _same_outputs(variant_outputs, outputs):
             raise TraceError(
                 f"{owner}.output_shapes: the output shapes differ between dtype combinations "
                 f"({spec.combination_label(spec.combinations[0])} vs {spec.combination_label(combo)}); "
                 "output shapes must not depend on dtypes")
         variants.append(variant)
     return TracedPlugin(spec, outputs, tuple(variants))
+
+
+def _same_outputs(a: tuple[OutputShape, ...], b: tuple[OutputShape, ...]) -> bool:
+    def key(shape: OutputShape):
+        dims = None if shape.dims is None else tuple(d.program() for d in shape.dims)
+        return shape.like_input, dims
+    return [key(s) for s in a] == [key(s) for s in b]
 
 
 def _trace_combination(spec: PluginSpec, combo, owner):
@@ -132,4 +139,7 @@ def _workspace(spec: PluginSpec, this, inputs, owner) -> list[tuple[str, Buffer]
         result = {f"buffer{k}": b for k, b in enumerate(result)}
     if not isinstance(result, dict):
         raise TraceError(f"{where}: expected a dict {{name: tp.Buffer(dtype, shape)}}, got {type(result).__name__}")
-    return [(str(name), check_buffer(buf, f"{where}: buffer {name!r}")) for name, buf in result.items()]
+    for name in result:
+        if not isinstance(name, str) or not name.isidentifier():
+            raise TraceError(f"{where}: buffer names must be Python identifiers, got {name!r}")
+    return [(name, check_buffer(buf, f"{where}: buffer {name!r}")) for name, buf in result.items()]
