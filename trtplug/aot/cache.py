@@ -17,9 +17,10 @@ FORMAT = 1
 
 
 def default_cache_dir() -> Path:
-    """$TRTPLUG_CACHE_DIR, else ~/.cache/trtplug/kernels."""
+    """$TRTPLUG_CACHE_DIR/kernels, else ~/.cache/trtplug/kernels (the cache root is shared with the
+    harness and DeepStream build caches)."""
     env = os.environ.get("TRTPLUG_CACHE_DIR")
-    return Path(env) if env else Path.home() / ".cache" / "trtplug" / "kernels"
+    return (Path(env) if env else Path.home() / ".cache" / "trtplug") / "kernels"
 
 
 def entry_dir(cache_dir: Path, key: str) -> Path:

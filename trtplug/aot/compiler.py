@@ -246,7 +246,7 @@ def compile_kernel(kernel: Any, args: tuple[KernelArg, ...], archs: Sequence[int
 
     `kernel` is a ``@cuda.jit`` kernel or a plain Python function. `archs` defaults to
     ``link.default_archs()``. Results are cached under `cache_dir` (default
-    $TRTPLUG_CACHE_DIR or ~/.cache/trtplug/kernels) by a hash of the kernel's source (and the
+    $TRTPLUG_CACHE_DIR/kernels or ~/.cache/trtplug/kernels) by a hash of the kernel's source (and the
     device functions it calls), the signature, the archs, the toolchain and trtplug.aot itself.
     Raises KernelCompileError, naming the kernel, for anything that cannot run in a plugin.
     """
