@@ -5,6 +5,7 @@ succeed with no factory.
 from __future__ import annotations
 
 import ctypes
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -103,6 +104,15 @@ def test_trt7_factory_rejects_bad_blobs_with_a_log_line(trt7, tmp_path):
                    expect_message="CRC"),
         LegacyCase("bad_trailer", "trail", scale_blob() + b"junk", inputs=[x], outputs=[(4,)], expect="create-fail",
                    expect_message="not a trtplug layer configuration"),
+        # A configured trailer ("TPLX", v1, configured, float32, max batch 1, 1 input) cut before the
+        # input's dims, then cut inside them (rank 2, one dim of two).
+        LegacyCase("cut_trailer", "cut", scale_blob() + struct.pack("<IHHiii", 0x584C5054, 1, 1, 0, 1, 1),
+                   inputs=[x], outputs=[(4,)], expect="create-fail",
+                   expect_message="layer 'cut': layer configuration truncated: 20 bytes, the dims of input 0 of 1 "
+                                  "are missing"),
+        LegacyCase("cut_dims", "cut2", scale_blob() + struct.pack("<IHHiiiii", 0x584C5054, 1, 1, 0, 1, 1, 2, 4),
+                   inputs=[x], outputs=[(4,)], expect="create-fail",
+                   expect_message="layer configuration truncated: 28 bytes, input 0 of rank 2 needs 4 more"),
         # TpPair has an int32 output: no single data type covers every tensor, as IPluginExt needs.
         LegacyCase("mixed_types", "pair", pair_blob(), inputs=[np.ones((1, 4), np.float32)] * 2,
                    outputs=[(8,), ()], expect="types-rejected",

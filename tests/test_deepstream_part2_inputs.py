@@ -69,6 +69,14 @@ def test_int_values_out_of_range_are_refused_at_run_time(tmp_path):
     assert not res.ok and "value 0 is 640 for image 0, which int8 cannot hold" in res.stderr
 
 
+@pytest.mark.parametrize("dtype, factor, shown", [("float16", 200, "128000"), ("float32", 1e36, "6.4e+38")])
+def test_float_values_beyond_the_type_range_are_refused_at_run_time(tmp_path, dtype, factor, shown):
+    lib = build(tmp_path, tds.InputLayers([tds.InputLayer("s", dtype=dtype, values=[("width", factor)])]))
+    res = tds.emulate_input_layers(lib, {"s": (dtype, (1,))}, network=NET)
+    assert not res.ok and f"value 0 is {shown} for image 0, which {dtype} cannot hold" in res.stderr
+    assert (res.arrays["s"].view(np.uint8) == 0xCD).all()
+
+
 def test_int64_and_uint8_inputs_from_deepstream_8(tmp_path):
     decl = tds.InputLayers([tds.InputLayer("a", dtype="int64", values=[-5, "batch_index"]),
                             tds.InputLayer("b", dtype="uint8", fill=255)])

@@ -18,7 +18,7 @@ from trtplug.testing.harness import (PlanCase, PluginField, build_harness, check
                                      library_tensorrt_version, read_results, run_plan, write_harness_plan,
                                      write_plan)
 
-from native_trt.build_fixture import build_fixture_library
+from native_trt.build_fixture import build_fixture_library, build_workspace_check
 
 pytestmark = pytest.mark.trt_headers
 
@@ -283,6 +283,31 @@ def test_not_a_trtplug_library_is_refused(built, tmp_path):
     report = run_plan(fake, tmp_path, harness=harness)
     assert "records no TensorRT version" in report.libraries["lib"][1]
     assert library_tensorrt_version(fake) is None
+
+
+@pytest.mark.parametrize("major", MAJORS)
+def test_enqueue_holds_the_workspace_to_what_configure_sized(built, work, major):
+    """TensorRT allocates getWorkspaceSize at the max shapes configurePlugin saw; enqueue must check
+    the workspace its own shapes need against that, not against a size recomputed from them."""
+    headers, library, _ = built(major)
+    check = build_workspace_check(headers, work)
+
+    def run(max_rows, rows):
+        proc = subprocess.run([str(check), str(library), str(max_rows), str(rows)], capture_output=True, text=True,
+                              encoding="utf-8", errors="replace", timeout=60)
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout.split(), proc.stderr
+
+    # (4, 3) float32 values need 48 bytes; only 24 were allocated for the max shape (2, 3).
+    out, err = run(2, 4)
+    assert out == ["workspace", "24", "enqueue", "1"], (out, err)
+    assert ("[trtplug] TpScale: enqueue: the workspace needs 48 bytes for these input shapes, but TensorRT "
+            "allocated 24 (the size for the max input shapes given to configurePlugin)") in err
+    # Within the max shapes the workspace is accepted; without a GPU the driver is what fails then.
+    out, err = run(4, 2)
+    assert out[:2] == ["workspace", "48"], (out, err)
+    assert "workspace" not in err
+    assert out[3] == "0" or "cannot load the CUDA driver" in err, (out, err)
 
 
 @pytest.mark.gpu

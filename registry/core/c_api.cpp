@@ -99,15 +99,14 @@ TRTPLUG_EXPORT int32_t trtplug_plugin_index(const char* name, const char* versio
 TRTPLUG_EXPORT void* trtplug_instance_create(int32_t plugin_index, const void* serialized, size_t length, char* err,
                                              size_t err_capacity) {
     const LibraryDesc& lib = library();
-    if (plugin_index < 0 || plugin_index >= lib.n_plugins) {
-        report(nullptr, Status::kBadArgument,
-               detail::strf("plugin index %d out of range (%d plugins)", plugin_index, lib.n_plugins).c_str(), err,
-               err_capacity);
-        return nullptr;
-    }
-    const PluginDesc* desc = lib.plugins[plugin_index];
+    const PluginDesc* desc = plugin_index >= 0 && plugin_index < lib.n_plugins ? lib.plugins[plugin_index] : nullptr;
     Instance* instance = nullptr;
     c_guard(desc, err, err_capacity, [&]() -> int32_t {
+        if (!desc) {
+            return report(nullptr, Status::kBadArgument,
+                          detail::strf("plugin index %d out of range (%d plugins)", plugin_index, lib.n_plugins).c_str(),
+                          err, err_capacity);
+        }
         auto* created = new Instance{desc, {}};
         Error e;
         if (serialized) {

@@ -68,22 +68,6 @@ void log_line(Severity severity, const char* plugin_ns, const char* plugin_name,
 
 namespace detail {
 
-std::string strf(const char* fmt, ...) {
-    char small[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = std::vsnprintf(small, sizeof small, fmt, ap);
-    va_end(ap);
-    if (n < 0) return std::string("(message formatting failed)");
-    if (static_cast<size_t>(n) < sizeof small) return std::string(small, static_cast<size_t>(n));
-    std::string big(static_cast<size_t>(n) + 1, '\0');
-    va_start(ap, fmt);
-    std::vsnprintf(&big[0], big.size(), fmt, ap);
-    va_end(ap);
-    big.resize(static_cast<size_t>(n));
-    return big;
-}
-
 Status fail(Error* err, Status s, std::string message) {
     if (err) {
         err->status = s;
@@ -101,17 +85,6 @@ int64_t dtype_size(DType t) {
         case DType::kBool: return 1;
     }
     return 0;
-}
-
-const char* dtype_name(DType t) {
-    switch (t) {
-        case DType::kFloat32: return "float32";
-        case DType::kFloat16: return "float16";
-        case DType::kInt8: return "int8";
-        case DType::kInt32: return "int32";
-        case DType::kBool: return "bool";
-    }
-    return "unknown dtype";
 }
 
 const char* attr_type_name(AttrType t) {
@@ -141,57 +114,6 @@ bool checked_numel(const Shape& s, int64_t* out) {
 
 namespace trtplug {
 namespace detail {
-
-uint16_t float_to_half(float f) {
-    uint32_t x;
-    std::memcpy(&x, &f, 4);
-    const uint32_t sign = (x >> 16) & 0x8000u;
-    const uint32_t exp = (x >> 23) & 0xffu;
-    uint32_t mant = x & 0x7fffffu;
-    if (exp == 0xffu) return static_cast<uint16_t>(sign | 0x7c00u | (mant ? (0x200u | (mant >> 13)) : 0u));
-    const int32_t e = static_cast<int32_t>(exp) - 127 + 15;
-    if (e >= 0x1f) return static_cast<uint16_t>(sign | 0x7c00u);
-    if (e <= 0) {
-        if (e < -10) return static_cast<uint16_t>(sign);
-        mant |= 0x800000u;
-        const uint32_t shift = static_cast<uint32_t>(14 - e);
-        uint32_t half_mant = mant >> shift;
-        const uint32_t rem = mant & ((1u << shift) - 1u);
-        const uint32_t halfway = 1u << (shift - 1u);
-        if (rem > halfway || (rem == halfway && (half_mant & 1u))) ++half_mant;
-        return static_cast<uint16_t>(sign | half_mant);
-    }
-    uint32_t half = sign | (static_cast<uint32_t>(e) << 10) | (mant >> 13);
-    const uint32_t rem = mant & 0x1fffu;
-    if (rem > 0x1000u || (rem == 0x1000u && (half & 1u))) ++half;  // a carry into the exponent is right
-    return static_cast<uint16_t>(half);
-}
-
-float half_to_float(uint16_t h) {
-    const uint32_t sign = static_cast<uint32_t>(h & 0x8000u) << 16;
-    const uint32_t exp = (h >> 10) & 0x1fu;
-    uint32_t mant = h & 0x3ffu;
-    uint32_t x;
-    if (exp == 0) {
-        if (mant == 0) {
-            x = sign;
-        } else {
-            int32_t e = -1;
-            do {
-                ++e;
-                mant <<= 1;
-            } while (!(mant & 0x400u));
-            x = sign | (static_cast<uint32_t>(112 - e) << 23) | ((mant & 0x3ffu) << 13);
-        }
-    } else if (exp == 0x1f) {
-        x = sign | 0x7f800000u | (mant << 13);
-    } else {
-        x = sign | ((exp + 112u) << 23) | (mant << 13);
-    }
-    float f;
-    std::memcpy(&f, &x, 4);
-    return f;
-}
 
 std::string printable(const char* data, size_t size, size_t limit) {
     std::string out;

@@ -7,11 +7,10 @@
 #include <string>
 
 #include "trtplug_core.h"
+#include "trtplug_util.h"
 
 namespace trtplug {
 namespace detail {
-
-std::string strf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 // Fills err (when not null) and returns s.
 Status fail(Error* err, Status s, std::string message);
@@ -52,17 +51,12 @@ Status guarded(Error* err, const char* where, Body&& body) noexcept {
 }
 
 int64_t dtype_size(DType t);  // 0 for an unknown value
-const char* dtype_name(DType t);
 const char* attr_type_name(AttrType t);
 
 // Product of a shape's dims; false on a negative dim or int64 overflow.
 bool checked_numel(const Shape& s, int64_t* out);
 
 constexpr size_t kWorkspaceAlignment = 256;
-
-// IEEE half <-> float (round to nearest even; NaN and infinities kept).
-uint16_t float_to_half(float f);
-float half_to_float(uint16_t h);
 
 // Checks one attribute value against its descriptor (count, element range, int32 range of ints,
 // 0/1 of bools, no NUL in strings); *why names the problem, starting with the attribute's name.

@@ -38,6 +38,7 @@ constexpr Result kErrorInvalidContext = 201;
 constexpr Result kErrorNoBinaryForGpu = 209;
 constexpr Result kErrorInvalidPtx = 218;
 constexpr Result kErrorUnsupportedPtxVersion = 222;
+constexpr Result kErrorInvalidHandle = 400;
 constexpr Result kErrorNotFound = 500;
 constexpr Result kErrorContextIsDestroyed = 709;
 

@@ -63,8 +63,8 @@ Status enqueue_impl(const PluginDesc& desc, const AttrValues& values, int32_t va
         PreparedLaunch& p = prepared[static_cast<size_t>(i)];
         p.launch = &var.launches[i];
         if (p.launch->module < 0 || p.launch->module >= desc.n_modules) {
-            return fail(err, Status::kInternal, strf("launch '%s' names module %d of %d", p.launch->entry, p.launch->module,
-                                                     desc.n_modules));
+            return fail(err, Status::kInternal, strf("launch '%s' names module %d of %d", p.launch->entry,
+                                                     p.launch->module, desc.n_modules));
         }
         s = detail::launch_dims(*p.launch, env, &p.dims, err);
         if (s != Status::kOk) return s;
@@ -76,24 +76,9 @@ Status enqueue_impl(const PluginDesc& desc, const AttrValues& values, int32_t va
     for (PreparedLaunch& p : prepared) {
         if (p.dims.empty) continue;
         const LaunchDesc& l = *p.launch;
-        cu::Function f = nullptr;
-        s = detail::get_function(api, desc.modules[l.module], l.entry, p.dims.shared_bytes, &f, err);
+        s = detail::launch_kernel(api, desc.modules[l.module], l, detail::launch_name(l, &desc), p.dims, stream,
+                                  p.args.pointers.data(), err);
         if (s != Status::kOk) return s;
-        const detail::LaunchDims& d = p.dims;
-        cu::Result r;
-        if (l.cooperative) {
-            r = api->cuLaunchCooperativeKernel(f, d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2],
-                                               d.shared_bytes, static_cast<cu::Stream>(stream), p.args.pointers.data());
-        } else {
-            r = api->cuLaunchKernel(f, d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2],
-                                    d.shared_bytes, static_cast<cu::Stream>(stream), p.args.pointers.data(), nullptr);
-        }
-        if (r != cu::kSuccess) {
-            return fail(err, Status::kCudaError,
-                        strf("launching '%s' (grid %u,%u,%u block %u,%u,%u, %u bytes shared%s) failed: %s", l.entry,
-                             d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2], d.shared_bytes,
-                             l.cooperative ? ", cooperative" : "", cu::result_text(api, r).c_str()));
-        }
     }
     return detail::ok(err);
 }

@@ -40,7 +40,25 @@ bool in_range(int64_t v, int64_t lo, int64_t hi, ScalarType t, std::string* why)
     return true;
 }
 
+// A finite double beyond the target's largest finite value has no defined conversion (and would
+// silently become infinity on the GPU side); infinities and NaN pass through as themselves.
+bool fits_float(double v, double max, ScalarType t, std::string* why) {
+    if (std::isfinite(v) && std::fabs(v) > max) {
+        *why = strf("value %.17g is outside the range of %s (largest finite value %g)", v, scalar_type_name(t), max);
+        return false;
+    }
+    return true;
+}
+
 }  // namespace
+
+const char* launch_name(const LaunchDesc& launch, const PluginDesc* desc) {
+    if (desc && launch.module >= 0 && launch.module < desc->n_modules && desc->modules[launch.module].name &&
+        desc->modules[launch.module].name[0]) {
+        return desc->modules[launch.module].name;
+    }
+    return launch.entry ? launch.entry : "?";
+}
 
 Status scalar_from_int(ScalarType type, int64_t v, uint64_t* slot, std::string* why) {
     switch (type) {
@@ -51,7 +69,10 @@ Status scalar_from_int(ScalarType type, int64_t v, uint64_t* slot, std::string* 
         case ScalarType::kInt64: *slot = to_slot(v); return Status::kOk;
         case ScalarType::kFloat32: *slot = to_slot(static_cast<float>(v)); return Status::kOk;
         case ScalarType::kFloat64: *slot = to_slot(static_cast<double>(v)); return Status::kOk;
-        case ScalarType::kFloat16: *slot = to_slot(float_to_half(static_cast<float>(v))); return Status::kOk;
+        case ScalarType::kFloat16:
+            if (!in_range(v, -65504, 65504, type, why)) return Status::kExprError;
+            *slot = to_slot(float_to_half(static_cast<float>(v)));
+            return Status::kOk;
         case ScalarType::kBool: *slot = to_slot(static_cast<uint8_t>(v != 0)); return Status::kOk;
         case ScalarType::kUInt8:
             if (!in_range(v, 0, 255, type, why)) return Status::kExprError;
@@ -68,9 +89,15 @@ Status scalar_from_int(ScalarType type, int64_t v, uint64_t* slot, std::string* 
 
 Status scalar_from_double(ScalarType type, double v, uint64_t* slot, std::string* why) {
     switch (type) {
-        case ScalarType::kFloat32: *slot = to_slot(static_cast<float>(v)); return Status::kOk;
+        case ScalarType::kFloat32:
+            if (!fits_float(v, kFloat32Max, type, why)) return Status::kExprError;
+            *slot = to_slot(static_cast<float>(v));
+            return Status::kOk;
         case ScalarType::kFloat64: *slot = to_slot(v); return Status::kOk;
-        case ScalarType::kFloat16: *slot = to_slot(float_to_half(static_cast<float>(v))); return Status::kOk;
+        case ScalarType::kFloat16:
+            if (!fits_float(v, kFloat16Max, type, why)) return Status::kExprError;
+            *slot = to_slot(float_to_half(static_cast<float>(v)));
+            return Status::kOk;
         default: break;
     }
     // Integer and bool parameters take only integral values (2^63 is the first double past int64).
@@ -84,38 +111,47 @@ Status scalar_from_double(ScalarType type, double v, uint64_t* slot, std::string
 Status launch_dims(const LaunchDesc& launch, const EvalEnv& env, LaunchDims* dims, Error* err) {
     static const char* const axis[3] = {"x", "y", "z"};
     static const int64_t grid_limit[3] = {2147483647, 65535, 65535};
+    static const int64_t block_limit[3] = {1024, 1024, 64};
+    const char* name = launch_name(launch, env.desc);
     dims->empty = false;
+    int64_t threads = 1;
     for (int i = 0; i < 3; ++i) {
         int64_t g = 0, b = 0;
         Error e;
         if (eval_expr(launch.grid[i], env, &g, &e) != Status::kOk) {
-            return fail(err, e.status, strf("launch '%s' grid.%s: %s", launch.entry, axis[i], e.message.c_str()));
+            return fail(err, e.status, strf("launch '%s' grid.%s: %s", name, axis[i], e.message.c_str()));
         }
         if (eval_expr(launch.block[i], env, &b, &e) != Status::kOk) {
-            return fail(err, e.status, strf("launch '%s' block.%s: %s", launch.entry, axis[i], e.message.c_str()));
+            return fail(err, e.status, strf("launch '%s' block.%s: %s", name, axis[i], e.message.c_str()));
         }
         if (g < 0 || g > grid_limit[i]) {
             return fail(err, Status::kExprError,
-                        strf("launch '%s' grid.%s is %lld (allowed 0..%lld)", launch.entry, axis[i],
-                             static_cast<long long>(g), static_cast<long long>(grid_limit[i])));
+                        strf("launch '%s' grid.%s is %lld (allowed 0..%lld)", name, axis[i], static_cast<long long>(g),
+                             static_cast<long long>(grid_limit[i])));
         }
-        if (b < 1 || b > 1024) {
+        if (b < 1 || b > block_limit[i]) {
             return fail(err, Status::kExprError,
-                        strf("launch '%s' block.%s is %lld (allowed 1..1024)", launch.entry, axis[i],
-                             static_cast<long long>(b)));
+                        strf("launch '%s' block.%s is %lld (allowed 1..%lld)", name, axis[i], static_cast<long long>(b),
+                             static_cast<long long>(block_limit[i])));
         }
+        threads *= b;  // at most 1024^2 * 64: no overflow
         if (g == 0) dims->empty = true;
         dims->grid[i] = static_cast<uint32_t>(g);
         dims->block[i] = static_cast<uint32_t>(b);
     }
+    if (threads > 1024) {
+        return fail(err, Status::kExprError,
+                    strf("launch '%s' block (%u, %u, %u) has %lld threads; CUDA allows at most 1024 per block", name,
+                         dims->block[0], dims->block[1], dims->block[2], static_cast<long long>(threads)));
+    }
     int64_t shared = 0;
     Error e;
     if (eval_expr(launch.shared_bytes, env, &shared, &e) != Status::kOk) {
-        return fail(err, e.status, strf("launch '%s' shared memory: %s", launch.entry, e.message.c_str()));
+        return fail(err, e.status, strf("launch '%s' shared memory: %s", name, e.message.c_str()));
     }
     if (shared < 0 || shared > INT32_MAX) {
         return fail(err, Status::kExprError,
-                    strf("launch '%s' dynamic shared memory is %lld bytes", launch.entry, static_cast<long long>(shared)));
+                    strf("launch '%s' dynamic shared memory is %lld bytes", name, static_cast<long long>(shared)));
     }
     dims->shared_bytes = static_cast<uint32_t>(shared);
     return ok(err);
@@ -127,6 +163,7 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
         return fail(err, Status::kBadArgument, strf("variant %d out of range (%d variants)", variant, desc.n_variants));
     }
     const VariantDesc& var = desc.variants[variant];
+    const char* name = launch_name(launch, &desc);
     const int32_t n_io = desc.n_inputs + desc.n_outputs;
     std::vector<uint64_t>& slots = packed->slots;
     slots.clear();
@@ -145,7 +182,7 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                 if (arg.kind == ArgKind::kTensor) {
                     if (arg.index < 0 || arg.index >= n_io) {
                         return fail(err, Status::kInternal,
-                                    strf("launch '%s' argument %d: tensor index %d out of range", launch.entry, a, arg.index));
+                                    strf("launch '%s' argument %d: tensor index %d out of range", name, a, arg.index));
                     }
                     const bool is_input = arg.index < desc.n_inputs;
                     const Shape* shapes = is_input ? tensors.input_shapes : tensors.output_shapes;
@@ -171,7 +208,7 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                     if (arg.index < 0 || arg.index >= var.n_workspace ||
                         static_cast<size_t>(arg.index) >= workspace.sizes.size()) {
                         return fail(err, Status::kInternal,
-                                    strf("launch '%s' argument %d: workspace index %d out of range", launch.entry, a,
+                                    strf("launch '%s' argument %d: workspace index %d out of range", name, a,
                                          arg.index));
                     }
                     itemsize = dtype_size(var.workspace[arg.index].dtype);
@@ -183,19 +220,19 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                 }
                 if (arg.view_rank < 0 || arg.view_rank > kMaxRank) {
                     return fail(err, Status::kInternal,
-                                strf("launch '%s' argument %d: view rank %d", launch.entry, a, arg.view_rank));
+                                strf("launch '%s' argument %d: view rank %d", name, a, arg.view_rank));
                 }
                 int64_t shape[kMaxRank];
                 int64_t nitems = 1;
                 for (int32_t d = 0; d < arg.view_rank; ++d) {
                     Error e;
                     if (eval_expr(arg.view_shape[d], env, &shape[d], &e) != Status::kOk) {
-                        return fail(err, e.status, strf("launch '%s' argument %d (%s) dim %d: %s", launch.entry, a,
+                        return fail(err, e.status, strf("launch '%s' argument %d (%s) dim %d: %s", name, a,
                                                         what.c_str(), d, e.message.c_str()));
                     }
                     if (shape[d] < 0 || __builtin_mul_overflow(nitems, shape[d], &nitems)) {
                         return fail(err, Status::kExprError,
-                                    strf("launch '%s' argument %d (%s): view dim %d is %lld", launch.entry, a,
+                                    strf("launch '%s' argument %d (%s): view dim %d is %lld", name, a,
                                          what.c_str(), d, static_cast<long long>(shape[d])));
                     }
                 }
@@ -203,12 +240,12 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                 if (__builtin_mul_overflow(nitems, itemsize, &view_bytes) || static_cast<uint64_t>(view_bytes) > capacity) {
                     return fail(err, Status::kBadArgument,
                                 strf("launch '%s' argument %d: a view of %lld elements (%lld bytes each) does not fit "
-                                     "%s of %zu bytes", launch.entry, a, static_cast<long long>(nitems),
+                                     "%s of %zu bytes", name, a, static_cast<long long>(nitems),
                                      static_cast<long long>(itemsize), what.c_str(), capacity));
                 }
                 if (!data && nitems > 0) {
                     return fail(err, Status::kBadArgument,
-                                strf("launch '%s' argument %d: %s has a null data pointer", launch.entry, a, what.c_str()));
+                                strf("launch '%s' argument %d: %s has a null data pointer", name, a, what.c_str()));
                 }
                 slots.push_back(0);  // meminfo
                 slots.push_back(0);  // parent
@@ -229,17 +266,17 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                 int64_t v = 0;
                 Error e;
                 if (eval_expr(arg.value, env, &v, &e) != Status::kOk) {
-                    return fail(err, e.status, strf("launch '%s' argument %d: %s", launch.entry, a, e.message.c_str()));
+                    return fail(err, e.status, strf("launch '%s' argument %d: %s", name, a, e.message.c_str()));
                 }
                 Status s = scalar_from_int(arg.scalar_type, v, &slot, &why);
-                if (s != Status::kOk) return fail(err, s, strf("launch '%s' argument %d: %s", launch.entry, a, why.c_str()));
+                if (s != Status::kOk) return fail(err, s, strf("launch '%s' argument %d: %s", name, a, why.c_str()));
                 break;
             }
             case ArgKind::kScalarAttr: {
                 if (!env.attrs || arg.index < 0 || arg.index >= desc.n_attrs ||
                     static_cast<size_t>(arg.index) >= env.attrs->size()) {
                     return fail(err, Status::kInternal,
-                                strf("launch '%s' argument %d: attribute index %d out of range", launch.entry, a, arg.index));
+                                strf("launch '%s' argument %d: attribute index %d out of range", name, a, arg.index));
                 }
                 const AttrDesc& ad = desc.attrs[arg.index];
                 const AttrValue& av = (*env.attrs)[static_cast<size_t>(arg.index)];
@@ -251,28 +288,28 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                 } else {
                     return fail(err, Status::kInternal,
                                 strf("launch '%s' argument %d: attribute '%s' is not a scalar with one value",
-                                     launch.entry, a, ad.name));
+                                     name, a, ad.name));
                 }
                 if (s != Status::kOk) {
-                    return fail(err, s, strf("launch '%s' argument %d (attribute '%s'): %s", launch.entry, a, ad.name,
+                    return fail(err, s, strf("launch '%s' argument %d (attribute '%s'): %s", name, a, ad.name,
                                              why.c_str()));
                 }
                 break;
             }
             case ArgKind::kScalarConst: {
                 Status s = scalar_from_double(arg.scalar_type, arg.const_value, &slot, &why);
-                if (s != Status::kOk) return fail(err, s, strf("launch '%s' argument %d: %s", launch.entry, a, why.c_str()));
+                if (s != Status::kOk) return fail(err, s, strf("launch '%s' argument %d: %s", name, a, why.c_str()));
                 break;
             }
             default:
                 return fail(err, Status::kInternal,
-                            strf("launch '%s' argument %d: unknown kind %d", launch.entry, a, static_cast<int>(arg.kind)));
+                            strf("launch '%s' argument %d: unknown kind %d", name, a, static_cast<int>(arg.kind)));
         }
         slots.push_back(slot);
     }
     if (slots.size() != static_cast<size_t>(launch.n_params)) {
         return fail(err, Status::kInternal,
-                    strf("launch '%s': arguments pack into %zu parameters, the kernel declares %d", launch.entry,
+                    strf("launch '%s': arguments pack into %zu parameters, the kernel declares %d", name,
                          slots.size(), launch.n_params));
     }
     packed->pointers.resize(slots.size());

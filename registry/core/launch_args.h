@@ -26,6 +26,12 @@ struct LaunchDims {
     uint32_t shared_bytes;
     bool empty;  // some grid dimension is 0: nothing to launch
 };
+// The name messages give a launch: its kernel's (module) name when the descriptor has one, else
+// the entry symbol.
+const char* launch_name(const LaunchDesc& launch, const PluginDesc* desc);
+
+// Evaluates grid, block and dynamic shared memory and checks them against CUDA's limits (grid.x
+// < 2^31, grid.y/z <= 65535, block.x/y <= 1024, block.z <= 64, at most 1024 threads per block).
 Status launch_dims(const LaunchDesc& launch, const EvalEnv& env, LaunchDims* dims, Error* err);
 
 // One 8-byte slot per kernel .param, and the slot addresses passed as kernelParams. Each array

@@ -2,10 +2,13 @@
 // (JIT-compiled and, for several parts, linked by the driver).
 #include "module_cache.h"
 
+#include <atomic>
 #include <cstring>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <unordered_map>
 
 #include "core_internal.h"
@@ -91,8 +94,10 @@ struct FunctionEntry {
     uint32_t shared_limit = kDefaultSharedLimit;
 };
 
+// One module in one context. Readers (the launch path) take `mutex` shared; loading the module,
+// looking up a new function and raising a shared memory limit take it exclusively.
 struct ModuleEntry {
-    std::mutex mutex;
+    std::shared_mutex mutex;
     bool attempted = false;
     cu::Module module = nullptr;
     Status status = Status::kOk;
@@ -214,7 +219,12 @@ public:
     ~ModuleCache() { unload_all(); }
 
     std::shared_ptr<ModuleEntry> entry(const Key& key) {
-        std::lock_guard<std::mutex> lock(mutex_);
+        {
+            std::shared_lock<std::shared_mutex> read(mutex_);
+            auto it = entries_.find(key);
+            if (it != entries_.end()) return it->second;
+        }
+        std::unique_lock<std::shared_mutex> write(mutex_);
         auto it = entries_.find(key);
         if (it != entries_.end()) return it->second;
         // A context with a new id at a known address replaced a destroyed one: its modules went
@@ -231,9 +241,20 @@ public:
         return created;
     }
 
+    // Forgets (without unloading) every module cached for `context`: the driver said their
+    // handles are invalid, i.e. the context that loaded them is gone and a new one has its address
+    // (drivers without cuCtxGetId cannot tell the two apart otherwise).
+    void forget_context(cu::Context context) {
+        std::unique_lock<std::shared_mutex> write(mutex_);
+        for (auto it = entries_.begin(); it != entries_.end();) {
+            it = it->first.context == context ? entries_.erase(it) : std::next(it);
+        }
+    }
+
+    // The driver is the same for the whole process: the first one seen is kept for unloading.
     void set_api(const cu::Api* api) {
-        std::lock_guard<std::mutex> lock(mutex_);
-        api_ = api;
+        const cu::Api* expected = nullptr;
+        api_.compare_exchange_strong(expected, api, std::memory_order_acq_rel);
     }
 
 private:
@@ -242,8 +263,8 @@ private:
     // when the module was loaded; without cuCtxGetId (drivers before 12.0) modules are left to
     // their context.
     void unload_all() noexcept {
-        std::lock_guard<std::mutex> lock(mutex_);
-        const cu::Api* api = api_;
+        std::unique_lock<std::shared_mutex> lock(mutex_);
+        const cu::Api* api = api_.load(std::memory_order_acquire);
         if (!api || !api->cuCtxGetId) return;
         for (auto& kv : entries_) {
             ModuleEntry& e = *kv.second;
@@ -261,70 +282,145 @@ private:
         entries_.clear();
     }
 
-    std::mutex mutex_;
-    const cu::Api* api_ = nullptr;
+    std::shared_mutex mutex_;
+    std::atomic<const cu::Api*> api_{nullptr};
     std::map<Key, std::shared_ptr<ModuleEntry>> entries_;
 };
 
 ModuleCache g_cache;
 
-}  // namespace
+// What the driver answers for a module or function handle whose context was destroyed.
+bool is_stale_handle(cu::Result r) {
+    return r == cu::kErrorInvalidHandle || r == cu::kErrorContextIsDestroyed || r == cu::kErrorInvalidContext;
+}
 
-Status get_function(const cu::Api* api, const ModuleDesc& module, const char* entry, uint32_t shared_bytes,
-                    cu::Function* out, Error* err) {
-    cu::Context ctx = nullptr;
-    cu::Result r = api->cuCtxGetCurrent(&ctx);
+Status current_context(const cu::Api* api, cu::Context* ctx, unsigned long long* ctx_id, Error* err) {
+    cu::Result r = api->cuCtxGetCurrent(ctx);
     if (r != cu::kSuccess) return cu::cuda_fail(api, r, "cuCtxGetCurrent", err);
-    if (!ctx) {
+    if (!*ctx) {
         return fail(err, Status::kCudaError,
                     "no CUDA context is current on this thread (make one current, e.g. with cudaSetDevice, before "
                     "running the plugin)");
     }
-    unsigned long long ctx_id = 0;
+    *ctx_id = 0;
     if (api->cuCtxGetId) {
-        r = api->cuCtxGetId(ctx, &ctx_id);
+        r = api->cuCtxGetId(*ctx, ctx_id);
         if (r != cu::kSuccess) return cu::cuda_fail(api, r, "cuCtxGetId", err);
     }
-    g_cache.set_api(api);
-    std::shared_ptr<ModuleEntry> e = g_cache.entry(Key{ctx, ctx_id, &module});
-    std::lock_guard<std::mutex> lock(e->mutex);
-    if (!e->attempted) {
+    return ok(err);
+}
+
+// The fast path: the module is loaded, the function known and its shared memory limit high
+// enough. Only shared locks.
+bool cached_function(ModuleEntry& e, const char* entry, uint32_t shared_bytes, cu::Function* out) {
+    std::shared_lock<std::shared_mutex> read(e.mutex);
+    if (!e.attempted || e.status != Status::kOk) return false;
+    auto it = e.functions.find(entry);
+    if (it == e.functions.end() || shared_bytes > it->second.shared_limit) return false;
+    *out = it->second.function;
+    return true;
+}
+
+// The slow path, under the entry's exclusive lock. *stale is set when the driver rejects the
+// cached module's handle.
+Status load_function(const cu::Api* api, ModuleEntry& e, const ModuleDesc& module, const char* entry,
+                     uint32_t shared_bytes, cu::Function* out, bool* stale, Error* err) {
+    std::unique_lock<std::shared_mutex> write(e.mutex);
+    if (!e.attempted) {
         std::string error;
         bool transient = false;
         cu::Module loaded = nullptr;
         std::string origin;
         Status s = load_module(api, module, &loaded, &error, &transient, &origin);
         if (s != Status::kOk && transient) return fail(err, s, std::move(error));  // try again next time
-        e->attempted = true;
-        e->status = s;
-        e->module = s == Status::kOk ? loaded : nullptr;
-        e->error = std::move(error);
-        e->origin = std::move(origin);
+        e.attempted = true;
+        e.status = s;
+        e.module = s == Status::kOk ? loaded : nullptr;
+        e.error = std::move(error);
+        e.origin = std::move(origin);
     }
-    if (e->status != Status::kOk) return fail(err, e->status, e->error);
-    auto it = e->functions.find(entry);
-    if (it == e->functions.end()) {
+    if (e.status != Status::kOk) return fail(err, e.status, e.error);
+    auto it = e.functions.find(entry);
+    if (it == e.functions.end()) {
         FunctionEntry f;
-        r = api->cuModuleGetFunction(&f.function, e->module, entry);
+        const cu::Result r = api->cuModuleGetFunction(&f.function, e.module, entry);
         if (r != cu::kSuccess) {
+            *stale = is_stale_handle(r);
             return fail(err, Status::kCudaError,
-                        strf("kernel '%s' not found in module '%s' (%s): %s", entry, module.name, e->origin.c_str(),
+                        strf("kernel '%s' not found in module '%s' (%s): %s", entry, module.name, e.origin.c_str(),
                              cu::result_text(api, r).c_str()));
         }
-        it = e->functions.emplace(entry, f).first;
+        it = e.functions.emplace(entry, f).first;
     }
     FunctionEntry& f = it->second;
     if (shared_bytes > f.shared_limit) {
-        r = api->cuFuncSetAttribute(f.function, cu::kFuncAttrMaxDynamicSharedSizeBytes, static_cast<int>(shared_bytes));
+        const cu::Result r =
+            api->cuFuncSetAttribute(f.function, cu::kFuncAttrMaxDynamicSharedSizeBytes, static_cast<int>(shared_bytes));
         if (r != cu::kSuccess) {
+            *stale = is_stale_handle(r);
             return fail(err, Status::kCudaError,
-                        strf("kernel '%s' needs %u bytes of dynamic shared memory; raising the limit failed: %s", entry,
-                             shared_bytes, cu::result_text(api, r).c_str()));
+                        strf("kernel '%s' of module '%s' needs %u bytes of dynamic shared memory; raising the limit "
+                             "failed: %s", entry, module.name, shared_bytes, cu::result_text(api, r).c_str()));
         }
         f.shared_limit = shared_bytes;
     }
     *out = f.function;
     return ok(err);
+}
+
+Status find_function(const cu::Api* api, const ModuleDesc& module, const char* entry, uint32_t shared_bytes,
+                     cu::Context ctx, unsigned long long ctx_id, cu::Function* out, Error* err) {
+    for (int attempt = 0;; ++attempt) {
+        std::shared_ptr<ModuleEntry> e = g_cache.entry(Key{ctx, ctx_id, &module});
+        if (cached_function(*e, entry, shared_bytes, out)) return ok(err);
+        bool stale = false;
+        const Status s = load_function(api, *e, module, entry, shared_bytes, out, &stale, err);
+        if (s == Status::kOk || !stale || attempt > 0) return s;
+        g_cache.forget_context(ctx);  // then load again, once
+    }
+}
+
+}  // namespace
+
+Status get_function(const cu::Api* api, const ModuleDesc& module, const char* entry, uint32_t shared_bytes,
+                    cu::Function* out, Error* err) {
+    g_cache.set_api(api);
+    cu::Context ctx = nullptr;
+    unsigned long long ctx_id = 0;
+    const Status s = current_context(api, &ctx, &ctx_id, err);
+    if (s != Status::kOk) return s;
+    return find_function(api, module, entry, shared_bytes, ctx, ctx_id, out, err);
+}
+
+Status launch_kernel(const cu::Api* api, const ModuleDesc& module, const LaunchDesc& launch, const char* name,
+                     const LaunchDims& d, void* stream, void** params, Error* err) {
+    g_cache.set_api(api);
+    cu::Context ctx = nullptr;
+    unsigned long long ctx_id = 0;
+    Status s = current_context(api, &ctx, &ctx_id, err);
+    if (s != Status::kOk) return s;
+    for (int attempt = 0;; ++attempt) {
+        cu::Function f = nullptr;
+        s = find_function(api, module, launch.entry, d.shared_bytes, ctx, ctx_id, &f, err);
+        if (s != Status::kOk) return s;
+        cu::Result r;
+        if (launch.cooperative) {
+            r = api->cuLaunchCooperativeKernel(f, d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2],
+                                               d.shared_bytes, static_cast<cu::Stream>(stream), params);
+        } else {
+            r = api->cuLaunchKernel(f, d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2],
+                                    d.shared_bytes, static_cast<cu::Stream>(stream), params, nullptr);
+        }
+        if (r == cu::kSuccess) return ok(err);
+        if (attempt == 0 && is_stale_handle(r)) {
+            g_cache.forget_context(ctx);  // a function of a destroyed context: load again, once
+            continue;
+        }
+        return fail(err, Status::kCudaError,
+                    strf("launching '%s' (grid %u,%u,%u block %u,%u,%u, %u bytes shared%s) failed: %s", name,
+                         d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2], d.shared_bytes,
+                         launch.cooperative ? ", cooperative" : "", cu::result_text(api, r).c_str()));
+    }
 }
 
 }  // namespace detail

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "cuda_driver.h"
+#include "launch_args.h"
 #include "trtplug_core.h"
 
 namespace trtplug {
@@ -24,9 +25,17 @@ std::string describe_images(const ModuleDesc& module);
 
 // Finds (loading on first use) `entry` of `module` in the calling thread's current context and
 // raises its dynamic shared memory limit to `shared_bytes` when above the 48 KiB default.
-// Thread-safe.
+// Thread-safe; once loaded, a lookup takes only shared locks.
 Status get_function(const cu::Api* api, const ModuleDesc& module, const char* entry, uint32_t shared_bytes,
                     cu::Function* out, Error* err);
+
+// Finds the function of `launch` (as get_function does) and launches it on `stream` with `dims`.
+// When the driver rejects a cached handle as invalid or of a destroyed context (a new context at
+// the address of a destroyed one, which drivers without cuCtxGetId cannot tell apart), forgets
+// the modules cached for the current context, loads again and launches once more. `name` is the
+// launch's name for messages.
+Status launch_kernel(const cu::Api* api, const ModuleDesc& module, const LaunchDesc& launch, const char* name,
+                     const LaunchDims& dims, void* stream, void** params, Error* err);
 
 }  // namespace detail
 }  // namespace trtplug

@@ -1,6 +1,8 @@
 // Engine creation and IModelParser from a network recipe (see trtplug_ds_engine.h).
 #include "trtplug_ds_engine.h"
 
+#include "../core/trtplug_util.h"
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -12,15 +14,7 @@ namespace ds {
 
 namespace {
 
-std::string strf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string strf(const char* fmt, ...) {
-    char buf[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return std::string(buf);
-}
+using detail::strf;
 
 std::string describe_step(const RecipeStep& step) {
     switch (step.kind) {

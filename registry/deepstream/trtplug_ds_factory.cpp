@@ -1,6 +1,10 @@
 // Gst-nvinfer's legacy plugin-factory entry points (see trtplug_ds_factory.h).
 #include "trtplug_ds_factory.h"
 
+#if TRTPLUG_DS_TRT_MAJOR < 8
+#include "../core/trtplug_util.h"
+#endif
+
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -20,8 +24,8 @@ std::set<const void*>& live_factories() {
     return factories;
 }
 
-void factory_log(trtplug::Severity severity, const std::string& message) noexcept {
-    trtplug::log_line(severity, trtplug::library().plugin_namespace, nullptr, message.c_str());
+void factory_log(trtplug::Severity severity, const char* message) noexcept {
+    trtplug::log_line(severity, trtplug::library().plugin_namespace, nullptr, message);
 }
 
 }  // namespace
@@ -31,15 +35,10 @@ namespace ds {
 
 namespace {
 
-std::string strf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string strf(const char* fmt, ...) {
-    char buf[768];
-    va_list ap;
-    va_start(ap, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return std::string(buf);
-}
+using detail::dtype_name;
+using detail::shape_from_dims;
+using detail::shape_text;
+using detail::strf;
 
 uint32_t read_u32(const unsigned char* p) {
     return static_cast<uint32_t>(p[0]) | static_cast<uint32_t>(p[1]) << 8 | static_cast<uint32_t>(p[2]) << 16 |
@@ -57,39 +56,21 @@ void write_u16(unsigned char*& p, uint16_t v) {
 }
 void write_i32(unsigned char*& p, int32_t v) { write_u32(p, static_cast<uint32_t>(v)); }
 
-bool to_dtype(nvinfer1::DataType type, DType* out) noexcept {
-    switch (type) {
-        case nvinfer1::DataType::kFLOAT: *out = DType::kFloat32; return true;
-        case nvinfer1::DataType::kHALF: *out = DType::kFloat16; return true;
-        case nvinfer1::DataType::kINT8: *out = DType::kInt8; return true;
-        case nvinfer1::DataType::kINT32: *out = DType::kInt32; return true;
-        case nvinfer1::DataType::kBOOL: *out = DType::kBool; return true;
+// `sample` (per-sample dims of every input) with `batch` prepended; false (with why) when a rank
+// does not fit.
+bool with_batch(const PluginDesc& desc, const Shape* sample, int64_t batch, Shape* shapes, std::string* why) {
+    for (int32_t i = 0; i < desc.n_inputs; ++i) {
+        const Shape& s = sample[i];
+        if (s.rank < 0 || s.rank + 1 > kMaxRank) {
+            *why = strf("input '%s' has %d dimensions besides the batch; at most %d are supported", desc.io_names[i],
+                        s.rank, kMaxRank - 1);
+            return false;
+        }
+        shapes[i].rank = s.rank + 1;
+        shapes[i].dims[0] = batch;
+        for (int32_t a = 0; a < s.rank; ++a) shapes[i].dims[a + 1] = s.dims[a];
     }
-    return false;
-}
-
-const char* dtype_label(DType t) noexcept {
-    switch (t) {
-        case DType::kFloat32: return "float32";
-        case DType::kFloat16: return "float16";
-        case DType::kInt8: return "int8";
-        case DType::kInt32: return "int32";
-        case DType::kBool: return "bool";
-    }
-    return "?";
-}
-
-std::string shape_text(const Shape& s) {
-    std::string t = "(";
-    for (int32_t i = 0; i < s.rank; ++i) t += (i ? ", " : "") + std::to_string(s.dims[i]);
-    return t + (s.rank == 1 ? ",)" : ")");
-}
-
-Shape to_shape(const nvinfer1::Dims& d) noexcept {
-    Shape s;
-    s.rank = d.nbDims < 0 ? 0 : (d.nbDims > kMaxRank ? kMaxRank : d.nbDims);
-    for (int32_t i = 0; i < s.rank; ++i) s.dims[i] = d.d[i];
-    return s;
+    return true;
 }
 
 }  // namespace
@@ -97,12 +78,26 @@ Shape to_shape(const nvinfer1::Dims& d) noexcept {
 LegacyPlugin::LegacyPlugin(const PluginDesc& desc, AttrValues values, const char* layer_name)
     : desc_(&desc), values_(std::move(values)), layer_(layer_name ? layer_name : "") {}
 
-void LegacyPlugin::log(Severity severity, const std::string& message) const noexcept {
-    try {
-        log_line(severity, library().plugin_namespace, desc_->name, ("layer '" + layer_ + "': " + message).c_str());
-    } catch (...) {
-        log_line(severity, library().plugin_namespace, desc_->name, message.c_str());
-    }
+// The log functions build their line in a fixed buffer: nothing in them allocates or throws.
+void LegacyPlugin::log(Severity severity, const char* message) const noexcept {
+    char line[1024];
+    std::snprintf(line, sizeof line, "layer '%s': %s", layer_.c_str(), message);
+    log_line(severity, library().plugin_namespace, desc_->name, line);
+}
+
+void LegacyPlugin::log(Severity severity, const char* prefix, const std::string& message) const noexcept {
+    char line[1024];
+    std::snprintf(line, sizeof line, "layer '%s': %s%s", layer_.c_str(), prefix, message.c_str());
+    log_line(severity, library().plugin_namespace, desc_->name, line);
+}
+
+void LegacyPlugin::logf(Severity severity, const char* fmt, ...) const noexcept {
+    char message[896];
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    log(severity, message);
 }
 
 int32_t LegacyPlugin::uniform_variant(DType type) const noexcept {
@@ -116,43 +111,26 @@ int32_t LegacyPlugin::uniform_variant(DType type) const noexcept {
     return -1;
 }
 
-bool LegacyPlugin::batched_inputs(int64_t batch, Shape* shapes, std::string* why) const noexcept {
-    for (int32_t i = 0; i < desc_->n_inputs; ++i) {
-        const Shape& s = sample_inputs_[static_cast<size_t>(i)];
-        if (s.rank + 1 > kMaxRank) {
-            *why = strf("input '%s' has %d dimensions besides the batch; at most %d are supported",
-                        desc_->io_names[i], s.rank, kMaxRank - 1);
-            return false;
-        }
-        shapes[i].rank = s.rank + 1;
-        shapes[i].dims[0] = batch;
-        for (int32_t a = 0; a < s.rank; ++a) shapes[i].dims[a + 1] = s.dims[a];
+bool LegacyPlugin::batched_inputs(int64_t batch, Shape* shapes, std::string* why) const {
+    if (sample_inputs_.size() != static_cast<size_t>(desc_->n_inputs)) {
+        *why = "the plugin holds no input dims";
+        return false;
     }
-    return true;
+    return with_batch(*desc_, sample_inputs_.data(), batch, shapes, why);
 }
 
-bool LegacyPlugin::sample_output(const Shape* sample_inputs, int32_t index, Shape* out,
-                                 std::string* why) const noexcept {
+bool LegacyPlugin::sample_output(const Shape* sample_inputs, int32_t index, Shape* out, std::string* why) const {
     // Evaluated for two batch sizes: an output whose leading dimension is not the batch (or whose
     // other dimensions depend on it) cannot be a TensorRT 7 implicit-batch layer.
     Shape per_batch[2];
     for (int64_t batch = 1; batch <= 2; ++batch) {
-        Shape shapes[64];
-        if (desc_->n_inputs > 64) {
-            *why = "too many inputs";
+        Shape shapes[kMaxInputs];
+        if (desc_->n_inputs > kMaxInputs) {
+            *why = strf("the plugin has %d inputs; a TensorRT 7 legacy layer here takes at most %d", desc_->n_inputs,
+                        kMaxInputs);
             return false;
         }
-        for (int32_t i = 0; i < desc_->n_inputs; ++i) {
-            const Shape& s = sample_inputs[i];
-            if (s.rank < 0 || s.rank + 1 > kMaxRank) {
-                *why = strf("input '%s' has %d dimensions besides the batch; at most %d are supported",
-                            desc_->io_names[i], s.rank, kMaxRank - 1);
-                return false;
-            }
-            shapes[i].rank = s.rank + 1;
-            shapes[i].dims[0] = batch;
-            for (int32_t a = 0; a < s.rank; ++a) shapes[i].dims[a + 1] = s.dims[a];
-        }
+        if (!with_batch(*desc_, sample_inputs, batch, shapes, why)) return false;
         Error err;
         if (check_inputs(*desc_, shapes, desc_->n_inputs, &err) != Status::kOk ||
             output_shape(*desc_, values_, shapes, index, &per_batch[batch - 1], &err) != Status::kOk) {
@@ -187,38 +165,44 @@ nvinfer1::Dims LegacyPlugin::getOutputDimensions(int32_t index, const nvinfer1::
     nvinfer1::Dims result{};
     result.nbDims = -1;  // what TensorRT receives when the shape cannot be computed (the cause is logged)
     if (index < 0 || index >= desc_->n_outputs) {
-        log(Severity::kError, strf("getOutputDimensions: output index %d out of range (%d outputs)", index,
-                                   desc_->n_outputs));
+        logf(Severity::kError, "getOutputDimensions: output index %d out of range (%d outputs)", index,
+             desc_->n_outputs);
         return result;
     }
-    if (nb_inputs != desc_->n_inputs || (nb_inputs > 0 && inputs == nullptr) || nb_inputs > 64) {
-        log(Severity::kError, strf("getOutputDimensions: got %d inputs, the plugin takes %d", nb_inputs,
-                                   desc_->n_inputs));
+    if (nb_inputs != desc_->n_inputs || (nb_inputs > 0 && inputs == nullptr) || nb_inputs > kMaxInputs) {
+        logf(Severity::kError, "getOutputDimensions: got %d inputs, the plugin takes %d", nb_inputs,
+             desc_->n_inputs);
         return result;
     }
-    Shape sample[64];
-    for (int32_t i = 0; i < nb_inputs; ++i) sample[i] = to_shape(inputs[i]);
-    Shape out;
-    std::string why;
-    if (!sample_output(sample, index, &out, &why)) {
-        log(Severity::kError, "getOutputDimensions: " + why);
-        return result;
-    }
-    result.nbDims = out.rank;
-    for (int32_t a = 0; a < out.rank; ++a) {
-        if (out.dims[a] > INT32_MAX) {
-            log(Severity::kError, "getOutputDimensions: a dimension does not fit TensorRT 7's 32-bit dims");
-            result.nbDims = -1;
+    try {
+        Shape sample[kMaxInputs];
+        for (int32_t i = 0; i < nb_inputs; ++i) sample[i] = shape_from_dims(inputs[i]);
+        Shape out;
+        std::string why;
+        if (!sample_output(sample, index, &out, &why)) {
+            log(Severity::kError, "getOutputDimensions: ", why);
             return result;
         }
-        result.d[a] = static_cast<int32_t>(out.dims[a]);
+        result.nbDims = out.rank;
+        for (int32_t a = 0; a < out.rank; ++a) {
+            if (out.dims[a] > INT32_MAX) {
+                log(Severity::kError, "getOutputDimensions: a dimension does not fit TensorRT 7's 32-bit dims");
+                result.nbDims = -1;
+                return result;
+            }
+            result.d[a] = static_cast<int32_t>(out.dims[a]);
+        }
+        return result;
+    } catch (...) {
+        log(Severity::kError, "getOutputDimensions: out of memory");
+        result.nbDims = -1;
+        return result;
     }
-    return result;
 }
 
 bool LegacyPlugin::supportsFormat(nvinfer1::DataType type, nvinfer1::PluginFormat format) const noexcept {
     DType t;
-    return format == nvinfer1::PluginFormat::kLINEAR && to_dtype(type, &t) && uniform_variant(t) >= 0;
+    return format == nvinfer1::PluginFormat::kLINEAR && detail::dtype_from_trt(type, &t) && uniform_variant(t) >= 0;
 }
 
 void LegacyPlugin::configureWithFormat(const nvinfer1::Dims* input_dims, int32_t nb_inputs,
@@ -227,45 +211,45 @@ void LegacyPlugin::configureWithFormat(const nvinfer1::Dims* input_dims, int32_t
                                        int32_t max_batch_size) noexcept {
     configured_ = false;
     if (nb_inputs != desc_->n_inputs || nb_outputs != desc_->n_outputs || (nb_inputs && !input_dims)) {
-        log(Severity::kError, strf("configureWithFormat: got %d inputs and %d outputs, the plugin has %d and %d",
-                                   nb_inputs, nb_outputs, desc_->n_inputs, desc_->n_outputs));
+        logf(Severity::kError, "configureWithFormat: got %d inputs and %d outputs, the plugin has %d and %d",
+             nb_inputs, nb_outputs, desc_->n_inputs, desc_->n_outputs);
         return;
     }
     DType t;
-    if (format != nvinfer1::PluginFormat::kLINEAR || !to_dtype(type, &t)) {
-        log(Severity::kError, strf("configureWithFormat: data type %d / format %d is not supported (linear layout "
-                                   "of float32, float16, int8, int32 or bool only)",
-                                   static_cast<int>(type), static_cast<int>(format)));
+    if (format != nvinfer1::PluginFormat::kLINEAR || !detail::dtype_from_trt(type, &t)) {
+        logf(Severity::kError, "configureWithFormat: data type %d / format %d is not supported (linear layout of "
+             "float32, float16, int8, int32 or bool only)", static_cast<int>(type), static_cast<int>(format));
         return;
     }
     const int32_t variant = uniform_variant(t);
     if (variant < 0) {
-        log(Severity::kError, strf("configureWithFormat: no dtype combination of this plugin has every tensor in "
-                                   "%s, and a TensorRT 7 legacy layer uses one data type for all", dtype_label(t)));
+        logf(Severity::kError, "configureWithFormat: no dtype combination of this plugin has every tensor in %s, "
+             "and a TensorRT 7 legacy layer uses one data type for all", dtype_name(t));
         return;
     }
     if (max_batch_size < 1) {
-        log(Severity::kError, strf("configureWithFormat: max batch size %d", max_batch_size));
+        logf(Severity::kError, "configureWithFormat: max batch size %d", max_batch_size);
         return;
     }
     try {
         std::vector<Shape> sample(static_cast<size_t>(nb_inputs));
-        for (int32_t i = 0; i < nb_inputs; ++i) sample[static_cast<size_t>(i)] = to_shape(input_dims[i]);
+        for (int32_t i = 0; i < nb_inputs; ++i) sample[static_cast<size_t>(i)] = shape_from_dims(input_dims[i]);
         for (int32_t o = 0; o < nb_outputs; ++o) {
             Shape out;
             std::string why;
             if (!sample_output(sample.data(), o, &out, &why)) {
-                log(Severity::kError, "configureWithFormat: " + why);
+                log(Severity::kError, "configureWithFormat: ", why);
                 return;
             }
             if (output_dims != nullptr) {
-                const Shape given = to_shape(output_dims[o]);
+                const Shape given = shape_from_dims(output_dims[o]);
                 bool same = given.rank == out.rank;
                 for (int32_t a = 0; same && a < out.rank; ++a) same = given.dims[a] == out.dims[a];
                 if (!same) {
-                    log(Severity::kError, strf("configureWithFormat: TensorRT gives output '%s' the dims %s, the "
-                                               "plugin computes %s", desc_->io_names[desc_->n_inputs + o],
-                                               shape_text(given).c_str(), shape_text(out).c_str()));
+                    log(Severity::kError, "configureWithFormat: ",
+                        strf("TensorRT gives output '%s' the dims %s, the plugin computes %s",
+                             desc_->io_names[desc_->n_inputs + o], shape_text(given).c_str(),
+                             shape_text(out).c_str()));
                     return;
                 }
             }
@@ -285,7 +269,7 @@ int32_t LegacyPlugin::initialize() noexcept {
     if (desc_->n_modules == 0) return 0;
     Error err;
     if (prepare_modules(*desc_, &err) != Status::kOk) {
-        log(Severity::kError, "initialize: " + err.message);
+        log(Severity::kError, "initialize: ", err.message);
         return 1;
     }
     return 0;
@@ -293,24 +277,37 @@ int32_t LegacyPlugin::initialize() noexcept {
 
 void LegacyPlugin::terminate() noexcept {}
 
+bool LegacyPlugin::workspace_for_batch(int64_t batch, size_t* bytes, std::string* why) const {
+    Shape shapes[kMaxInputs];
+    if (desc_->n_inputs > kMaxInputs || !batched_inputs(batch, shapes, why)) {
+        if (why->empty()) *why = "too many inputs";
+        return false;
+    }
+    Error err;
+    if (workspace_size(*desc_, values_, variant_, shapes, bytes, &err) != Status::kOk) {
+        *why = err.message;
+        return false;
+    }
+    return true;
+}
+
 size_t LegacyPlugin::getWorkspaceSize(int32_t max_batch_size) const noexcept {
     if (!configured_) {
         log(Severity::kError, "getWorkspaceSize: the plugin was not configured (configureWithFormat)");
         return 0;
     }
-    Shape shapes[64];
-    std::string why;
-    if (!batched_inputs(max_batch_size, shapes, &why)) {
-        log(Severity::kError, "getWorkspaceSize: " + why);
+    try {
+        size_t bytes = 0;
+        std::string why;
+        if (!workspace_for_batch(max_batch_size, &bytes, &why)) {
+            log(Severity::kError, "getWorkspaceSize: ", why);
+            return 0;
+        }
+        return bytes;
+    } catch (...) {
+        log(Severity::kError, "getWorkspaceSize: out of memory");
         return 0;
     }
-    size_t bytes = 0;
-    Error err;
-    if (workspace_size(*desc_, values_, variant_, shapes, &bytes, &err) != Status::kOk) {
-        log(Severity::kError, "getWorkspaceSize: " + err.message);
-        return 0;
-    }
-    return bytes;
 }
 
 int32_t LegacyPlugin::enqueue(int32_t batch_size, const void* const* inputs, void** outputs, void* workspace,
@@ -321,39 +318,52 @@ int32_t LegacyPlugin::enqueue(int32_t batch_size, const void* const* inputs, voi
         return 1;
     }
     if (batch_size < 1 || batch_size > max_batch_) {
-        log(Severity::kError, strf("enqueue: batch size %d outside 1..%d (the max batch size it was built for)",
-                                   batch_size, max_batch_));
+        logf(Severity::kError, "enqueue: batch size %d outside 1..%d (the max batch size it was built for)",
+             batch_size, max_batch_);
         return 1;
     }
-    if ((desc_->n_inputs && !inputs) || (desc_->n_outputs && !outputs)) {
+    if ((desc_->n_inputs && !inputs) || (desc_->n_outputs && !outputs) || desc_->n_inputs > kMaxInputs ||
+        desc_->n_outputs > kMaxInputs) {
         log(Severity::kError, "enqueue: missing tensor pointers");
         return 1;
     }
-    Shape in_shapes[64];
-    Shape out_shapes[64];
-    std::string why;
-    if (!batched_inputs(batch_size, in_shapes, &why)) {
-        log(Severity::kError, "enqueue: " + why);
-        return 1;
-    }
-    Error err;
-    for (int32_t o = 0; o < desc_->n_outputs; ++o) {
-        if (output_shape(*desc_, values_, in_shapes, o, &out_shapes[o], &err) != Status::kOk) {
-            log(Severity::kError, "enqueue: " + err.message);
+    try {
+        Shape in_shapes[kMaxInputs];
+        Shape out_shapes[kMaxInputs];
+        std::string why;
+        if (!batched_inputs(batch_size, in_shapes, &why)) {
+            log(Severity::kError, "enqueue: ", why);
             return 1;
         }
-    }
-    size_t workspace_bytes = 0;
-    if (workspace_size(*desc_, values_, variant_, in_shapes, &workspace_bytes, &err) != Status::kOk) {
-        log(Severity::kError, "enqueue: " + err.message);
+        Error err;
+        for (int32_t o = 0; o < desc_->n_outputs; ++o) {
+            if (output_shape(*desc_, values_, in_shapes, o, &out_shapes[o], &err) != Status::kOk) {
+                log(Severity::kError, "enqueue: ", err.message);
+                return 1;
+            }
+        }
+        // TensorRT allocated getWorkspaceSize(max batch): that is the capacity, whatever this batch needs.
+        size_t needed = 0, capacity = 0;
+        if (!workspace_for_batch(batch_size, &needed, &why) || !workspace_for_batch(max_batch_, &capacity, &why)) {
+            log(Severity::kError, "enqueue: ", why);
+            return 1;
+        }
+        if (needed > capacity) {
+            logf(Severity::kError, "enqueue: the workspace needs %zu bytes for a batch of %d, but TensorRT allocated "
+                 "%zu (the size for the max batch %d): the workspace shapes must not need more for a smaller batch",
+                 needed, batch_size, capacity, max_batch_);
+            return 1;
+        }
+        TensorArgs args{in_shapes, out_shapes, inputs, outputs, workspace, capacity};
+        if (trtplug::enqueue(*desc_, values_, variant_, args, static_cast<void*>(stream), &err) != Status::kOk) {
+            log(Severity::kError, "enqueue: ", err.message);
+            return 1;
+        }
+        return 0;
+    } catch (...) {
+        log(Severity::kError, "enqueue: out of memory");
         return 1;
     }
-    TensorArgs args{in_shapes, out_shapes, inputs, outputs, workspace, workspace_bytes};
-    if (trtplug::enqueue(*desc_, values_, variant_, args, static_cast<void*>(stream), &err) != Status::kOk) {
-        log(Severity::kError, "enqueue: " + err.message);
-        return 1;
-    }
-    return 0;
 }
 
 size_t LegacyPlugin::trailer_size() const noexcept {
@@ -374,7 +384,7 @@ void LegacyPlugin::serialize(void* buffer) noexcept {
     const size_t core = serialized_size(*desc_, values_);
     Error err;
     if (trtplug::serialize(*desc_, values_, buffer, core, &err) != Status::kOk) {
-        log(Severity::kError, "serialize: " + err.message);
+        log(Severity::kError, "serialize: ", err.message);
         return;
     }
     unsigned char* p = static_cast<unsigned char*>(buffer) + core;
@@ -393,6 +403,18 @@ void LegacyPlugin::serialize(void* buffer) noexcept {
 
 bool LegacyPlugin::restore_configuration(const unsigned char* data, size_t length, std::string* why) noexcept {
     configured_ = false;
+    try {
+        return restore(data, length, why);
+    } catch (...) {
+        try {
+            *why = "out of memory";
+        } catch (...) {
+        }
+        return false;
+    }
+}
+
+bool LegacyPlugin::restore(const unsigned char* data, size_t length, std::string* why) {
     if (length == 0) return true;  // a plain plugin blob: configureWithFormat comes later
     if (length < 20 || read_u32(data) != kLegacyMagic) {
         *why = strf("%zu bytes follow the plugin's attributes, but they are not a trtplug layer configuration",
@@ -420,43 +442,50 @@ bool LegacyPlugin::restore_configuration(const unsigned char* data, size_t lengt
                     "batch %d, data type %d)", configured, n_inputs, desc_->n_inputs, max_batch, type);
         return false;
     }
-    try {
-        std::vector<Shape> sample(static_cast<size_t>(n_inputs));
-        for (Shape& s : sample) {
-            if (length - pos < 4) break;
-            s.rank = read_i32(data + pos);
-            pos += 4;
-            if (s.rank < 0 || s.rank + 1 > kMaxRank || length - pos < 4 * static_cast<size_t>(s.rank)) {
-                *why = strf("layer configuration: bad input rank %d", s.rank);
-                return false;
-            }
-            for (int32_t a = 0; a < s.rank; ++a, pos += 4) {
-                s.dims[a] = read_i32(data + pos);
-                if (s.dims[a] < 0) {
-                    *why = "layer configuration: negative dimension";
-                    return false;
-                }
-            }
-        }
-        if (pos != length) {
-            *why = strf("layer configuration: %zu bytes expected, %zu present", pos, length);
+    std::vector<Shape> sample(static_cast<size_t>(n_inputs));
+    for (size_t i = 0; i < sample.size(); ++i) {
+        Shape& s = sample[i];
+        if (length - pos < 4) {
+            *why = strf("layer configuration truncated: %zu bytes, the dims of input %zu of %d are missing", length,
+                        i, n_inputs);
             return false;
         }
-        for (int32_t o = 0; o < desc_->n_outputs; ++o) {
-            Shape out;
-            if (!sample_output(sample.data(), o, &out, why)) return false;
+        s.rank = read_i32(data + pos);
+        pos += 4;
+        if (s.rank < 0 || s.rank + 1 > kMaxRank) {
+            *why = strf("layer configuration: bad input rank %d", s.rank);
+            return false;
         }
-        sample_inputs_ = std::move(sample);
-    } catch (...) {
-        *why = "out of memory";
+        if (length - pos < 4 * static_cast<size_t>(s.rank)) {
+            *why = strf("layer configuration truncated: %zu bytes, input %zu of rank %d needs %zu more", length, i,
+                        s.rank, 4 * static_cast<size_t>(s.rank) - (length - pos));
+            return false;
+        }
+        for (int32_t a = 0; a < s.rank; ++a, pos += 4) {
+            s.dims[a] = read_i32(data + pos);
+            if (s.dims[a] < 0) {
+                *why = "layer configuration: negative dimension";
+                return false;
+            }
+        }
+    }
+    if (pos != length) {
+        *why = strf("layer configuration: %zu bytes expected, %zu present", pos, length);
         return false;
     }
-    type_ = static_cast<DType>(type);
-    variant_ = uniform_variant(type_);
-    if (variant_ < 0) {
-        *why = strf("layer configuration: no dtype combination with every tensor in %s", dtype_label(type_));
+    for (int32_t o = 0; o < desc_->n_outputs; ++o) {
+        Shape out;
+        if (!sample_output(sample.data(), o, &out, why)) return false;
+    }
+    const DType dtype = static_cast<DType>(type);
+    const int32_t variant = uniform_variant(dtype);
+    if (variant < 0) {
+        *why = strf("layer configuration: no dtype combination with every tensor in %s", dtype_name(dtype));
         return false;
     }
+    sample_inputs_ = std::move(sample);
+    type_ = dtype;
+    variant_ = variant;
     max_batch_ = max_batch;
     configured_ = true;
     return true;
@@ -478,8 +507,9 @@ public:
     }
 
 private:
+    // Called inside createPlugin's try: building the line may throw.
     nvinfer1::IPlugin* fail(const std::string& layer, const std::string& message) {
-        factory_log(Severity::kError, "plugin factory: layer '" + layer + "': " + message);
+        factory_log(Severity::kError, ("plugin factory: layer '" + layer + "': " + message).c_str());
         return nullptr;
     }
 

@@ -95,14 +95,24 @@ public:
 
 private:
     friend class LegacyFactory;
-    void log(Severity severity, const std::string& message) const noexcept;
+    // One line "layer '<name>': ...", built in a fixed buffer (these never throw).
+    void log(Severity severity, const char* message) const noexcept;
+    void log(Severity severity, const char* prefix, const std::string& message) const noexcept;
+    void logf(Severity severity, const char* fmt, ...) const noexcept __attribute__((format(printf, 3, 4)));
     // The variant whose io types are all `type`, or -1.
     int32_t uniform_variant(DType type) const noexcept;
+    // The helpers below build messages and may throw std::bad_alloc: callers catch it.
     // Input shapes with `batch` prepended; false (with why) when a rank does not fit.
-    bool batched_inputs(int64_t batch, Shape* shapes, std::string* why) const noexcept;
+    bool batched_inputs(int64_t batch, Shape* shapes, std::string* why) const;
     // Output `index` for these per-sample input dims, without the batch dimension.
-    bool sample_output(const Shape* sample_inputs, int32_t index, Shape* out, std::string* why) const noexcept;
+    bool sample_output(const Shape* sample_inputs, int32_t index, Shape* out, std::string* why) const;
+    // The workspace the configured variant needs for a batch of `batch`.
+    bool workspace_for_batch(int64_t batch, size_t* bytes, std::string* why) const;
+    bool restore(const unsigned char* data, size_t length, std::string* why);
     size_t trailer_size() const noexcept;
+
+    // Most inputs (and outputs) a legacy layer of this library may have.
+    static constexpr int32_t kMaxInputs = 64;
 
     const PluginDesc* desc_;
     AttrValues values_;

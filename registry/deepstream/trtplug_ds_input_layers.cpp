@@ -1,6 +1,8 @@
 // NvDsInferInitializeInputLayers logic (see trtplug_ds_input_layers.h).
 #include "trtplug_ds_input_layers.h"
 
+#include "../core/trtplug_util.h"
+
 #include <cmath>
 #include <cstdarg>
 #include <cstdint>
@@ -51,30 +53,6 @@ size_t dtype_size(int t) {
     return 0;
 }
 
-uint16_t to_half(float f) {
-    uint32_t x;
-    std::memcpy(&x, &f, 4);
-    const uint32_t sign = (x >> 16) & 0x8000u;
-    const uint32_t exp = (x >> 23) & 0xFFu;
-    uint32_t mant = x & 0x7FFFFFu;
-    if (exp == 0xFF) return static_cast<uint16_t>(sign | 0x7C00u | (mant ? 0x200u : 0));
-    int e = static_cast<int>(exp) - 127 + 15;
-    if (e >= 31) return static_cast<uint16_t>(sign | 0x7C00u);
-    if (e <= 0) {
-        if (e < -10) return static_cast<uint16_t>(sign);
-        mant |= 0x800000u;
-        const int shift = 14 - e;
-        uint32_t half = mant >> shift;
-        const uint32_t rem = mant & ((1u << shift) - 1), mid = 1u << (shift - 1);
-        if (rem > mid || (rem == mid && (half & 1u))) ++half;
-        return static_cast<uint16_t>(sign | half);
-    }
-    uint32_t half = (static_cast<uint32_t>(e) << 10) | (mant >> 13);
-    const uint32_t rem = mant & 0x1FFFu;
-    if (rem > 0x1000u || (rem == 0x1000u && (half & 1u))) ++half;  // may carry into the exponent: still right
-    return static_cast<uint16_t>(sign | half);
-}
-
 double term_value(const InputValue& v, NvDsInferNetworkInfo const& net, unsigned batch, unsigned index) {
     switch (v.term) {
         case InputTerm::kConstant: return v.value;
@@ -87,9 +65,11 @@ double term_value(const InputValue& v, NvDsInferNetworkInfo const& net, unsigned
     return std::numeric_limits<double>::quiet_NaN();
 }
 
-// Integer types take integral values within their range; floats take anything finite.
+// Integer types take integral values within their range; floats take finite values within theirs.
 bool representable(int dtype, double v) {
-    if (dtype == 0 || dtype == 1) return std::isfinite(v);
+    // Beyond the largest finite value a float conversion is undefined (float32) or infinity (float16).
+    if (dtype == 0) return std::isfinite(v) && std::fabs(v) <= detail::kFloat32Max;
+    if (dtype == 1) return std::isfinite(v) && std::fabs(v) <= detail::kFloat16Max;
     if (!std::isfinite(v) || v != std::floor(v)) return false;
     switch (dtype) {
         case 2: return v >= -128 && v <= 127;
@@ -109,7 +89,7 @@ void store(int dtype, void* buffer, size_t index, double v) {
             break;
         }
         case 1: {
-            const uint16_t h = to_half(static_cast<float>(v));
+            const uint16_t h = detail::float_to_half(static_cast<float>(v));
             std::memcpy(p + 2 * index, &h, 2);
             break;
         }

@@ -1,6 +1,8 @@
 // IPluginCreator implemented once, by forwarding to the core runtime.
 #include "trtplug_trt_creator.h"
 
+#include <cstdarg>
+#include <cstdio>
 #include <string>
 #include <utility>
 
@@ -51,7 +53,7 @@ CreatorAdapter::CreatorAdapter(const PluginDesc& desc, const char* plugin_namesp
         }
     } catch (...) {
         field_list_.clear();
-        log_error("out of memory while listing the plugin fields");
+        log_errorf("out of memory while listing the plugin fields");
     }
     field_collection_.nbFields = static_cast<int32_t>(field_list_.size());
     field_collection_.fields = field_list_.empty() ? nullptr : field_list_.data();
@@ -59,6 +61,15 @@ CreatorAdapter::CreatorAdapter(const PluginDesc& desc, const char* plugin_namesp
 
 void CreatorAdapter::log_error(const std::string& message) const noexcept {
     log_line(Severity::kError, namespace_.c_str(), desc_->name, message.c_str());
+}
+
+void CreatorAdapter::log_errorf(const char* fmt, ...) const noexcept {
+    char line[1024];  // a fixed buffer: usable where allocating could throw
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    log_line(Severity::kError, namespace_.c_str(), desc_->name, line);
 }
 
 nvinfer1::AsciiChar const* CreatorAdapter::getPluginName() const TRTPLUG_TRT_NOEXCEPT { return desc_->name; }
@@ -72,8 +83,8 @@ nvinfer1::PluginFieldCollection const* CreatorAdapter::getFieldNames() TRTPLUG_T
 nvinfer1::IPluginV2* CreatorAdapter::createPlugin(nvinfer1::AsciiChar const* name,
                                                   nvinfer1::PluginFieldCollection const* fields)
     TRTPLUG_TRT_NOEXCEPT {
-    const std::string where = std::string("createPlugin(layer '") + (name ? name : "") + "')";
     try {
+        const std::string where = std::string("createPlugin(layer '") + (name ? name : "") + "')";
         AttrValues values;
         attrs_default(*desc_, &values);
         Error err;
@@ -113,7 +124,7 @@ nvinfer1::IPluginV2* CreatorAdapter::createPlugin(nvinfer1::AsciiChar const* nam
         }
         return make(std::move(values));
     } catch (...) {
-        log_error(where + ": out of memory");
+        log_errorf("createPlugin(layer '%s'): out of memory", name ? name : "");
         return nullptr;
     }
 }
@@ -134,7 +145,7 @@ nvinfer1::IPluginV2* CreatorAdapter::deserializePlugin(nvinfer1::AsciiChar const
         }
         return make(std::move(values));
     } catch (...) {
-        log_error("deserializePlugin: out of memory");
+        log_errorf("deserializePlugin(layer '%s'): out of memory", name ? name : "");
         return nullptr;
     }
 }
@@ -143,7 +154,7 @@ void CreatorAdapter::setPluginNamespace(nvinfer1::AsciiChar const* plugin_namesp
     try {
         namespace_ = plugin_namespace ? plugin_namespace : "";
     } catch (...) {
-        log_error("setPluginNamespace: out of memory");
+        log_errorf("setPluginNamespace: out of memory");
     }
 }
 

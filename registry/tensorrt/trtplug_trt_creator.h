@@ -43,6 +43,7 @@ protected:
 
 private:
     void log_error(const std::string& message) const noexcept;
+    void log_errorf(const char* fmt, ...) const noexcept __attribute__((format(printf, 2, 3)));
 
     const PluginDesc* desc_;
     std::string namespace_;

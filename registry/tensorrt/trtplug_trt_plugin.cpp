@@ -16,33 +16,7 @@ namespace trt {
 
 namespace {
 
-std::string format(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-std::string format(const char* fmt, ...) {
-    char buf[768];
-    va_list ap;
-    va_start(ap, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    return std::string(buf);
-}
-
-Shape to_shape(const nvinfer1::Dims& dims) noexcept {
-    Shape s;
-    s.rank = dims.nbDims < 0 ? 0 : (dims.nbDims > kMaxRank ? kMaxRank : dims.nbDims);
-    for (int32_t i = 0; i < s.rank; ++i) s.dims[i] = static_cast<int64_t>(dims.d[i]);
-    return s;
-}
-
-const char* dtype_label(DType t) noexcept {
-    switch (t) {
-        case DType::kFloat32: return "float32";
-        case DType::kFloat16: return "float16";
-        case DType::kInt8: return "int8";
-        case DType::kInt32: return "int32";
-        case DType::kBool: return "bool";
-    }
-    return "?";
-}
+using detail::strf;
 
 // "float32, float32 -> float16" for a list of TensorRT tensor descriptions.
 std::string describe_types(const nvinfer1::PluginTensorDesc* inputs, int32_t n_inputs,
@@ -61,7 +35,7 @@ std::string supported_types(const PluginDesc& desc) {
         for (int32_t i = 0; i < desc.n_inputs + desc.n_outputs; ++i) {
             if (i == desc.n_inputs) text += " -> ";
             else if (i) text += ", ";
-            text += dtype_label(desc.variants[v].io_types[i]);
+            text += detail::dtype_name(desc.variants[v].io_types[i]);
         }
     }
     return text.empty() ? "(none)" : text;
@@ -80,7 +54,7 @@ public:
 
     bool constant(int64_t v, Value* out, std::string* error) {
         if (static_cast<int64_t>(static_cast<DimValue>(v)) != v) {
-            *error = format("constant %lld does not fit this TensorRT version's dimension type",
+            *error = strf("constant %lld does not fit this TensorRT version's dimension type",
                             static_cast<long long>(v));
             return false;
         }
@@ -90,7 +64,7 @@ public:
     bool dim(int32_t input, int32_t axis, Value* out, std::string* error) {
         *out = inputs_[input].d[axis];
         if (*out == nullptr) {
-            *error = format("TensorRT passed no expression for dimension %d of input %d", axis, input);
+            *error = strf("TensorRT passed no expression for dimension %d of input %d", axis, input);
             return false;
         }
         return true;
@@ -118,7 +92,7 @@ public:
             case kOpMin: trt_op = nvinfer1::DimensionOperation::kMIN; break;
             case kOpMax: trt_op = nvinfer1::DimensionOperation::kMAX; break;
             default:
-                *error = format("operation %lld has no TensorRT dimension operation", static_cast<long long>(op));
+                *error = strf("operation %lld has no TensorRT dimension operation", static_cast<long long>(op));
                 return false;
         }
         if ((op == kOpFloorDiv || op == kOpCeilDiv) && b->isConstant() && b->getConstantValue() == 0) {
@@ -142,22 +116,32 @@ private:
 
 }  // namespace
 
-bool to_dtype(nvinfer1::DataType type, DType* out) noexcept {
-    switch (type) {
-        case nvinfer1::DataType::kFLOAT: *out = DType::kFloat32; return true;
-        case nvinfer1::DataType::kHALF: *out = DType::kFloat16; return true;
-        case nvinfer1::DataType::kINT8: *out = DType::kInt8; return true;
-        case nvinfer1::DataType::kINT32: *out = DType::kInt32; return true;
-        case nvinfer1::DataType::kBOOL: *out = DType::kBool; return true;
-        default: return false;
-    }
-}
+bool to_dtype(nvinfer1::DataType type, DType* out) noexcept { return detail::dtype_from_trt(type, out); }
 
 PluginAdapter::PluginAdapter(const PluginDesc& desc, AttrValues values, const char* plugin_namespace)
     : desc_(&desc), values_(std::move(values)), namespace_(plugin_namespace ? plugin_namespace : "") {}
 
 void PluginAdapter::log(Severity severity, const std::string& message) const noexcept {
     log_line(severity, namespace_.c_str(), desc_->name, message.c_str());
+}
+
+void PluginAdapter::log(Severity severity, const char* message) const noexcept {
+    log_line(severity, namespace_.c_str(), desc_->name, message);
+}
+
+void PluginAdapter::log(Severity severity, const char* prefix, const std::string& message) const noexcept {
+    char line[1024];  // a fixed buffer: nothing here allocates, so nothing can throw
+    std::snprintf(line, sizeof line, "%s%s", prefix, message.c_str());
+    log_line(severity, namespace_.c_str(), desc_->name, line);
+}
+
+void PluginAdapter::logf(Severity severity, const char* fmt, ...) const noexcept {
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    std::vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    log_line(severity, namespace_.c_str(), desc_->name, line);
 }
 
 nvinfer1::AsciiChar const* PluginAdapter::getPluginType() const TRTPLUG_TRT_NOEXCEPT { return desc_->name; }
@@ -172,7 +156,7 @@ int32_t PluginAdapter::initialize() TRTPLUG_TRT_NOEXCEPT {
     // the first inference.
     Error err;
     if (prepare_modules(*desc_, &err) != Status::kOk) {
-        log(Severity::kError, "initialize: " + err.message);
+        log(Severity::kError, "initialize: ", err.message);
         return 1;
     }
     return 0;
@@ -187,7 +171,7 @@ size_t PluginAdapter::getSerializationSize() const TRTPLUG_TRT_NOEXCEPT {
 void PluginAdapter::serialize(void* buffer) const TRTPLUG_TRT_NOEXCEPT {
     Error err;
     if (trtplug::serialize(*desc_, values_, buffer, serialized_size(*desc_, values_), &err) != Status::kOk) {
-        log(Severity::kError, "serialize: " + err.message);
+        log(Severity::kError, "serialize: ", err.message);
     }
 }
 
@@ -218,8 +202,8 @@ nvinfer1::DataType PluginAdapter::getOutputDataType(int32_t index, nvinfer1::Dat
                                                     int32_t nb_inputs) const TRTPLUG_TRT_NOEXCEPT {
     const int32_t n_in = desc_->n_inputs;
     if (desc_->n_variants == 0 || index < 0 || index >= desc_->n_outputs) {
-        log(Severity::kError, format("getOutputDataType: output index %d out of range (%d outputs)", index,
-                                     desc_->n_outputs));
+        logf(Severity::kError, "getOutputDataType: output index %d out of range (%d outputs)", index,
+             desc_->n_outputs);
         return nvinfer1::DataType::kFLOAT;
     }
     // The variant whose leading input types agree longest with the given ones: an exact match when
@@ -252,35 +236,35 @@ nvinfer1::DimsExprs PluginAdapter::getOutputDimensions(int32_t output_index, nvi
     result.nbDims = -1;  // what TensorRT receives when the shape cannot be computed (the cause is logged)
     try {
         if (output_index < 0 || output_index >= desc_->n_outputs) {
-            log(Severity::kError, format("getOutputDimensions: output index %d out of range (%d outputs)",
-                                         output_index, desc_->n_outputs));
+            logf(Severity::kError, "getOutputDimensions: output index %d out of range (%d outputs)",
+                 output_index, desc_->n_outputs);
             return result;
         }
         if (nb_inputs != desc_->n_inputs || (nb_inputs > 0 && inputs == nullptr)) {
-            log(Severity::kError, format("getOutputDimensions: got %d inputs, the plugin takes %d", nb_inputs,
-                                         desc_->n_inputs));
+            logf(Severity::kError, "getOutputDimensions: got %d inputs, the plugin takes %d", nb_inputs,
+                 desc_->n_inputs);
             return result;
         }
         for (int32_t i = 0; i < nb_inputs; ++i) {
             const int32_t want = desc_->input_ranks ? desc_->input_ranks[i] : -1;
             if (inputs[i].nbDims < 0 || inputs[i].nbDims > kMaxRank || (want >= 0 && inputs[i].nbDims != want)) {
-                log(Severity::kError, format("getOutputDimensions: input %d ('%s') has rank %d, expected %s%d", i,
-                                             desc_->io_names[i], inputs[i].nbDims, want >= 0 ? "" : "at most ",
-                                             want >= 0 ? want : kMaxRank));
+                logf(Severity::kError, "getOutputDimensions: input %d ('%s') has rank %d, expected %s%d", i,
+                     desc_->io_names[i], inputs[i].nbDims, want >= 0 ? "" : "at most ",
+                     want >= 0 ? want : kMaxRank);
                 return result;
             }
         }
         const OutputDesc& od = desc_->outputs[output_index];
         if (od.copy_input_shape) {
             if (od.input < 0 || od.input >= nb_inputs) {
-                log(Severity::kError, format("getOutputDimensions: output %d copies the shape of input %d, which "
-                                             "does not exist", output_index, od.input));
+                logf(Severity::kError, "getOutputDimensions: output %d copies the shape of input %d, which "
+                     "does not exist", output_index, od.input);
                 return result;
             }
             return inputs[od.input];
         }
         if (od.rank < 0 || od.rank > kMaxRank) {
-            log(Severity::kError, format("getOutputDimensions: output %d has rank %d", output_index, od.rank));
+            logf(Severity::kError, "getOutputDimensions: output %d has rank %d", output_index, od.rank);
             return result;
         }
         DimsExprBuilder walker(inputs, nb_inputs, builder);
@@ -289,8 +273,8 @@ nvinfer1::DimsExprs PluginAdapter::getOutputDimensions(int32_t output_index, nvi
         for (int32_t a = 0; a < od.rank; ++a) {
             std::string error;
             if (!eval_symbolic(od.shape[a], walker, desc_, &values_, &out.d[a], &error)) {
-                log(Severity::kError, format("getOutputDimensions: output '%s' dimension %d: %s",
-                                             desc_->io_names[desc_->n_inputs + output_index], a, error.c_str()));
+                logf(Severity::kError, "getOutputDimensions: output '%s' dimension %d: %s",
+                     desc_->io_names[desc_->n_inputs + output_index], a, error.c_str());
                 return result;
             }
         }
@@ -330,23 +314,49 @@ int32_t PluginAdapter::variant_for(nvinfer1::PluginTensorDesc const* inputs,
     const int32_t variant = representable ? find_variant(*desc_, types) : -1;
     if (variant < 0 && report) {
         try {
-            log(Severity::kError, format("%s: no variant for the data types (%s); supported: %s", where,
-                                         describe_types(inputs, n_in, outputs, n_out).c_str(),
-                                         supported_types(*desc_).c_str()));
+            logf(Severity::kError, "%s: no variant for the data types (%s); supported: %s", where,
+                 describe_types(inputs, n_in, outputs, n_out).c_str(),
+                 supported_types(*desc_).c_str());
         } catch (...) {
-            log(Severity::kError, std::string(where) + ": no variant for these data types");
+            logf(Severity::kError, "%s: no variant for these data types", where);
         }
     }
     return variant;
 }
 
+namespace {
+
+// The input shape the workspace TensorRT allocates was sized for: the profile's max dims. A dim
+// of the current (concrete) dims above max means max is not meaningful here, so the larger one
+// is taken: the capacity is then never below what the current shapes need.
+bool capacity_shape(const nvinfer1::DynamicPluginTensorDesc& in, Shape* out) noexcept {
+    const Shape max = detail::shape_from_dims(in.max);
+    const Shape now = detail::shape_from_dims(in.desc.dims);
+    const bool max_ok = in.max.nbDims == in.desc.dims.nbDims && in.max.nbDims >= 0 && in.max.nbDims <= kMaxRank;
+    bool now_ok = in.desc.dims.nbDims >= 0 && in.desc.dims.nbDims <= kMaxRank;
+    for (int32_t a = 0; now_ok && a < now.rank; ++a) now_ok = now.dims[a] >= 0;
+    if (!max_ok) {
+        *out = now;
+        return now_ok;
+    }
+    *out = max;
+    for (int32_t a = 0; a < max.rank; ++a) {
+        if (out->dims[a] < 0) return false;
+        if (now_ok && now.dims[a] > out->dims[a]) out->dims[a] = now.dims[a];
+    }
+    return true;
+}
+
+}  // namespace
+
 void PluginAdapter::configurePlugin(nvinfer1::DynamicPluginTensorDesc const* in, int32_t nb_inputs,
                                     nvinfer1::DynamicPluginTensorDesc const* out,
                                     int32_t nb_outputs) TRTPLUG_TRT_NOEXCEPT {
+    workspace_known_ = false;
     if (nb_inputs != desc_->n_inputs || nb_outputs != desc_->n_outputs || (nb_inputs && !in) ||
         (nb_outputs && !out)) {
-        log(Severity::kError, format("configurePlugin: got %d inputs and %d outputs, the plugin has %d and %d",
-                                     nb_inputs, nb_outputs, desc_->n_inputs, desc_->n_outputs));
+        logf(Severity::kError, "configurePlugin: got %d inputs and %d outputs, the plugin has %d and %d", nb_inputs,
+             nb_outputs, desc_->n_inputs, desc_->n_outputs);
         return;
     }
     nvinfer1::PluginTensorDesc ins[kMaxTensors];
@@ -356,16 +366,28 @@ void PluginAdapter::configurePlugin(nvinfer1::DynamicPluginTensorDesc const* in,
         return;
     }
     Shape shapes[kMaxTensors];
+    bool capacity_ok = true;
     for (int32_t i = 0; i < nb_inputs; ++i) {
         ins[i] = in[i].desc;
-        shapes[i] = to_shape(in[i].max);
+        capacity_ok = capacity_shape(in[i], &shapes[i]) && capacity_ok;
     }
     for (int32_t i = 0; i < nb_outputs; ++i) outs[i] = out[i].desc;
-    variant_for(ins, outs, "configurePlugin", true);
+    const int32_t variant = variant_for(ins, outs, "configurePlugin", true);
     Error err;
     if (check_inputs(*desc_, shapes, nb_inputs, &err) != Status::kOk) {
-        log(Severity::kError, "configurePlugin: " + err.message);
+        log(Severity::kError, "configurePlugin: ", err.message);
+        return;
     }
+    if (variant < 0 || !capacity_ok) return;
+    // What getWorkspaceSize answers for the max shapes, i.e. what TensorRT allocates; enqueue
+    // checks the workspace its shapes need against it.
+    size_t bytes = 0;
+    if (workspace_size(*desc_, values_, variant, shapes, &bytes, &err) != Status::kOk) {
+        log(Severity::kError, "configurePlugin: the workspace for the max input shapes: ", err.message);
+        return;
+    }
+    workspace_capacity_ = bytes;
+    workspace_known_ = true;
 }
 
 size_t PluginAdapter::getWorkspaceSize(nvinfer1::PluginTensorDesc const* inputs, int32_t nb_inputs,
@@ -380,11 +402,11 @@ size_t PluginAdapter::getWorkspaceSize(nvinfer1::PluginTensorDesc const* inputs,
     if (variant < 0) return 0;
     Shape shapes[kMaxTensors];
     if (nb_inputs > kMaxTensors) return 0;
-    for (int32_t i = 0; i < nb_inputs; ++i) shapes[i] = to_shape(inputs[i].dims);
+    for (int32_t i = 0; i < nb_inputs; ++i) shapes[i] = detail::shape_from_dims(inputs[i].dims);
     size_t bytes = 0;
     Error err;
     if (workspace_size(*desc_, values_, variant, shapes, &bytes, &err) != Status::kOk) {
-        log(Severity::kError, "getWorkspaceSize: " + err.message);
+        log(Severity::kError, "getWorkspaceSize: ", err.message);
         return 0;
     }
     return bytes;
@@ -404,17 +426,27 @@ int32_t PluginAdapter::enqueue(nvinfer1::PluginTensorDesc const* input_desc,
     if (variant < 0) return 1;
     Shape in_shapes[kMaxTensors];
     Shape out_shapes[kMaxTensors];
-    for (int32_t i = 0; i < n_in; ++i) in_shapes[i] = to_shape(input_desc[i].dims);
-    for (int32_t i = 0; i < n_out; ++i) out_shapes[i] = to_shape(output_desc[i].dims);
+    for (int32_t i = 0; i < n_in; ++i) in_shapes[i] = detail::shape_from_dims(input_desc[i].dims);
+    for (int32_t i = 0; i < n_out; ++i) out_shapes[i] = detail::shape_from_dims(output_desc[i].dims);
     Error err;
-    size_t workspace_bytes = 0;
-    if (workspace_size(*desc_, values_, variant, in_shapes, &workspace_bytes, &err) != Status::kOk) {
-        log(Severity::kError, "enqueue: " + err.message);
+    size_t needed = 0;
+    if (workspace_size(*desc_, values_, variant, in_shapes, &needed, &err) != Status::kOk) {
+        log(Severity::kError, "enqueue: ", err.message);
         return 1;
     }
-    TensorArgs args{in_shapes, out_shapes, inputs, outputs, workspace, workspace_bytes};
+    // Without a configuration (TensorRT configures before every first enqueue), the size for the
+    // current shapes is all that is known.
+    const size_t capacity = workspace_known_ ? workspace_capacity_ : needed;
+    if (needed > capacity) {
+        logf(Severity::kError,
+             "enqueue: the workspace needs %zu bytes for these input shapes, but TensorRT allocated %zu (the size "
+             "for the max input shapes given to configurePlugin): the workspace shapes must not need more for "
+             "any input shapes of the profile than for its max shapes", needed, capacity);
+        return 1;
+    }
+    TensorArgs args{in_shapes, out_shapes, inputs, outputs, workspace, capacity};
     if (trtplug::enqueue(*desc_, values_, variant, args, static_cast<void*>(stream), &err) != Status::kOk) {
-        log(Severity::kError, "enqueue: " + err.message);
+        log(Severity::kError, "enqueue: ", err.message);
         return 1;
     }
     return 0;

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "trtplug_core.h"
+#include "trtplug_util.h"
 #include "trtplug_trt_compat.h"
 
 namespace trtplug {
@@ -68,7 +69,11 @@ protected:
     // A heap copy of the concrete (generated) class. May throw std::bad_alloc; clone() catches it.
     virtual PluginAdapter* copy() const = 0;
 
+    // Logging never throws: the overloads below build the line in a fixed buffer.
     void log(Severity severity, const std::string& message) const noexcept;
+    void log(Severity severity, const char* message) const noexcept;
+    void log(Severity severity, const char* prefix, const std::string& message) const noexcept;
+    void logf(Severity severity, const char* fmt, ...) const noexcept __attribute__((format(printf, 3, 4)));
 
 private:
     // The variant (index into desc().variants) for these io types, or -1 (logged when `report`).
@@ -78,6 +83,10 @@ private:
     const PluginDesc* desc_;
     AttrValues values_;
     std::string namespace_;
+    // The workspace TensorRT allocates for enqueue (getWorkspaceSize at the max shapes of the
+    // last configurePlugin); copied by clone(), as a configured plugin's clone is configured.
+    size_t workspace_capacity_ = 0;
+    bool workspace_known_ = false;
 };
 
 TRTPLUG_TRT_V2_END

@@ -19,6 +19,7 @@ static_assert(cu::kErrorInvalidContext == CUDA_ERROR_INVALID_CONTEXT, "");
 static_assert(cu::kErrorNoBinaryForGpu == CUDA_ERROR_NO_BINARY_FOR_GPU, "");
 static_assert(cu::kErrorInvalidPtx == CUDA_ERROR_INVALID_PTX, "");
 static_assert(cu::kErrorUnsupportedPtxVersion == CUDA_ERROR_UNSUPPORTED_PTX_VERSION, "");
+static_assert(cu::kErrorInvalidHandle == CUDA_ERROR_INVALID_HANDLE, "");
 static_assert(cu::kErrorNotFound == CUDA_ERROR_NOT_FOUND, "");
 static_assert(cu::kErrorContextIsDestroyed == CUDA_ERROR_CONTEXT_IS_DESTROYED, "");
 static_assert(cu::kJitWallTime == CU_JIT_WALL_TIME, "");

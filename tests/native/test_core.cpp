@@ -1,6 +1,7 @@
 // Unit tests of the trtplug core runtime on CPU: expressions, attributes, serialization,
 // variants, shapes, workspace, argument packing, image choice, logging, the C API and the
 // no-driver path of enqueue. Run: test_core [group...] (no argument: all groups).
+#include <atomic>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -639,6 +640,26 @@ TEST_GROUP(packing) {
     CHECK(detail::scalar_from_int(ScalarType::kFloat16, 2, &slot, &why) == Status::kOk && slot == 0x4000);
     CHECK(detail::scalar_from_double(ScalarType::kFloat32, 0.1, &slot, &why) == Status::kOk && slot == bits(0.1f));
     CHECK(detail::scalar_from_double(ScalarType::kInt64, 1e19, &slot, &why) == Status::kExprError);
+    // floats beyond the target's range are refused (the conversion would be undefined or infinity)
+    CHECK(detail::scalar_from_double(ScalarType::kFloat32, 1e39, &slot, &why) == Status::kExprError);
+    CHECK(why.find("is outside the range of float32 (largest finite value 3.40282e+38)") != std::string::npos);
+    CHECK(detail::scalar_from_double(ScalarType::kFloat32, -3.4028234663852886e38, &slot, &why) == Status::kOk &&
+          slot == bits(-std::numeric_limits<float>::max()));
+    CHECK(detail::scalar_from_double(ScalarType::kFloat32, std::numeric_limits<double>::infinity(), &slot, &why) ==
+              Status::kOk && slot == bits(std::numeric_limits<float>::infinity()));
+    CHECK(detail::scalar_from_double(ScalarType::kFloat16, 65504.0, &slot, &why) == Status::kOk && slot == 0x7BFF);
+    why.clear();
+    CHECK(detail::scalar_from_double(ScalarType::kFloat16, -70000.0, &slot, &why) == Status::kExprError);
+    CHECK(why.find("value -70000 is outside the range of float16 (largest finite value 65504)") != std::string::npos);
+    CHECK(detail::scalar_from_double(ScalarType::kFloat16, 1e300, &slot, &why) == Status::kExprError);
+    CHECK(detail::scalar_from_int(ScalarType::kFloat16, 65505, &slot, &why) == Status::kExprError);
+    CHECK(why == "value 65505 does not fit float16");
+    CHECK(detail::scalar_from_int(ScalarType::kFloat16, -65504, &slot, &why) == Status::kOk && slot == 0xFBFF);
+    args[9].const_value = -3;
+    args[10].const_value = 1e6;  // 1e6 as .f16 through a launch
+    CHECK_FAILS(c.pack(l), c.err, Status::kExprError,
+                "launch 'scale_kernels' argument 10: value 1000000 is outside the range of float16");
+    args[10].const_value = 1.5;
 
     // launch dimensions
     detail::LaunchDims dims;
@@ -653,6 +674,36 @@ TEST_GROUP(packing) {
     LaunchDesc bad_block = scale;
     bad_block.block[0] = Expr{zero, 2};
     CHECK_FAILS(detail::launch_dims(bad_block, env, &dims, &c.err), c.err, Status::kExprError, "block.x is 0");
+    // CUDA's limits: 1024 threads per block in all, block.z <= 64, grid.y/z <= 65535; messages
+    // name the kernel (the module), not the mangled entry
+    const int64_t c32[] = {kOpConst, 32}, c2[] = {kOpConst, 2}, c128[] = {kOpConst, 128}, c70k[] = {kOpConst, 70000};
+    LaunchDesc big = scale;
+    big.block[0] = Expr{c32, 2};
+    big.block[1] = Expr{c32, 2};
+    CHECK(detail::launch_dims(big, env, &dims, &c.err) == Status::kOk && dims.block[1] == 32);  // 1024 threads
+    big.block[2] = Expr{c2, 2};
+    CHECK_FAILS(detail::launch_dims(big, env, &dims, &c.err), c.err, Status::kExprError,
+                "launch 'scale_kernels' block (32, 32, 2) has 2048 threads; CUDA allows at most 1024 per block");
+    CHECK(c.err.message.find("scale_f32") == std::string::npos);
+    LaunchDesc deep = scale;
+    deep.block[0] = scale.block[1];  // 1
+    deep.block[2] = Expr{c128, 2};
+    CHECK_FAILS(detail::launch_dims(deep, env, &dims, &c.err), c.err, Status::kExprError,
+                "launch 'scale_kernels' block.z is 128 (allowed 1..64)");
+    LaunchDesc tall = scale;
+    tall.grid[2] = Expr{c70k, 2};
+    CHECK_FAILS(detail::launch_dims(tall, env, &dims, &c.err), c.err, Status::kExprError,
+                "launch 'scale_kernels' grid.z is 70000 (allowed 0..65535)");
+    tall.grid[2] = scale.grid[2];
+    tall.grid[1] = Expr{c70k, 2};
+    CHECK_FAILS(detail::launch_dims(tall, env, &dims, &c.err), c.err, Status::kExprError, "grid.y is 70000");
+    // without a module name the entry names the launch
+    const ModuleDesc unnamed_modules[] = {{"", kScale.modules[0].images, kScale.modules[0].n_images}};
+    PluginDesc unnamed = kScale;
+    unnamed.modules = unnamed_modules;
+    EvalEnv unnamed_env{2, c.in, &unnamed, &c.attrs};
+    CHECK_FAILS(detail::launch_dims(big, unnamed_env, &dims, &c.err), c.err, Status::kExprError,
+                "launch 'scale_f32' block (32, 32, 2)");
 }
 
 TEST_GROUP(image_choice) {
@@ -676,6 +727,155 @@ TEST_GROUP(image_choice) {
     CHECK(detail::choose_images(m2, 85).cubin == 1);
     CHECK((detail::choose_images(m2, 75).ptx_parts == std::vector<int32_t>{2}));
     CHECK((detail::choose_images(m2, 90).ptx_parts == std::vector<int32_t>{3}));
+}
+
+// The module cache against a scripted driver (no GPU): a context destroyed and replaced by a new
+// one at the same address, on a driver without cuCtxGetId, must not keep using the old modules.
+namespace fake_driver {
+
+constexpr uintptr_t kContext = 0x5eed0000;  // every "context" lives at this address
+constexpr uintptr_t kHandleBase = 0x100000;
+
+struct State {
+    std::atomic<int> generation{1};  // bumped when the context is destroyed and re-created
+    std::atomic<int> loads{0}, lookups{0}, launches{0}, attribute_calls{0};
+    std::atomic<bool> launch_always_fails{false};
+};
+State g;
+
+template <class Handle>
+Handle handle(int generation) { return reinterpret_cast<Handle>(kHandleBase + static_cast<uintptr_t>(generation)); }
+template <class Handle>
+bool current(Handle h) { return reinterpret_cast<uintptr_t>(h) == kHandleBase + static_cast<uintptr_t>(g.generation.load()); }
+
+cu::Result error_name(cu::Result r, const char** s) {
+    *s = r == cu::kErrorInvalidHandle ? "CUDA_ERROR_INVALID_HANDLE" : "CUDA_ERROR_OTHER";
+    return cu::kSuccess;
+}
+cu::Result error_string(cu::Result, const char** s) {
+    *s = "scripted";
+    return cu::kSuccess;
+}
+cu::Result ctx_get_current(cu::Context* c) {
+    *c = reinterpret_cast<cu::Context>(kContext);
+    return cu::kSuccess;
+}
+cu::Result ctx_get_device(cu::Device* d) {
+    *d = 0;
+    return cu::kSuccess;
+}
+cu::Result device_attribute(int* v, int32_t attribute, cu::Device) {
+    *v = attribute == cu::kDevAttrComputeCapabilityMajor ? 8 : 0;  // sm_80: the fixture's first cubin
+    return cu::kSuccess;
+}
+cu::Result module_load(cu::Module* m, const void*, unsigned int, int32_t*, void**) {
+    ++g.loads;
+    *m = handle<cu::Module>(g.generation);
+    return cu::kSuccess;
+}
+cu::Result module_get_function(cu::Function* f, cu::Module m, const char*) {
+    ++g.lookups;
+    if (!current(m)) return cu::kErrorInvalidHandle;
+    *f = handle<cu::Function>(g.generation);
+    return cu::kSuccess;
+}
+cu::Result func_set_attribute(cu::Function f, int32_t, int) {
+    ++g.attribute_calls;
+    return current(f) ? cu::kSuccess : cu::kErrorInvalidHandle;
+}
+cu::Result launch(cu::Function f, unsigned int, unsigned int, unsigned int, unsigned int, unsigned int,
+                  unsigned int, unsigned int, cu::Stream, void**, void**) {
+    if (!current(f) || g.launch_always_fails) return cu::kErrorInvalidHandle;
+    ++g.launches;
+    return cu::kSuccess;
+}
+cu::Result launch_cooperative(cu::Function f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
+                              unsigned int by, unsigned int bz, unsigned int shared, cu::Stream s, void** p) {
+    return launch(f, gx, gy, gz, bx, by, bz, shared, s, p, nullptr);
+}
+
+const cu::Api& api() {
+    static const cu::Api a = [] {
+        cu::Api x{};
+        x.cuGetErrorName = error_name;
+        x.cuGetErrorString = error_string;
+        x.cuCtxGetCurrent = ctx_get_current;
+        x.cuCtxGetDevice = ctx_get_device;
+        x.cuCtxGetId = nullptr;  // a driver before CUDA 12.0
+        x.cuDeviceGetAttribute = device_attribute;
+        x.cuModuleLoadDataEx = module_load;
+        x.cuModuleGetFunction = module_get_function;
+        x.cuFuncSetAttribute = func_set_attribute;
+        x.cuLaunchKernel = launch;
+        x.cuLaunchCooperativeKernel = launch_cooperative;
+        return x;
+    }();
+    return a;
+}
+
+}  // namespace fake_driver
+
+TEST_GROUP(module_cache) {
+    using fake_driver::g;
+    const cu::Api* api = &fake_driver::api();
+    const ModuleDesc& module = kScale.modules[0];
+    const LaunchDesc& scale = kScale.variants[0].launches[0];
+    const LaunchDesc& reduce = kScale.variants[0].launches[1];  // cooperative, 64 KiB of shared memory
+    detail::LaunchDims dims{{1, 1, 1}, {256, 1, 1}, 0, false};
+    Error err;
+    auto run = [&](const LaunchDesc& l, uint32_t shared = 0) {
+        dims.shared_bytes = shared;
+        return detail::launch_kernel(api, module, l, "scale_kernels", dims, nullptr, nullptr, &err);
+    };
+    CHECK(run(scale) == Status::kOk);
+    CHECK(g.loads == 1 && g.lookups == 1 && g.launches == 1);
+    CHECK(run(scale) == Status::kOk);  // cached: no load, no lookup
+    CHECK(g.loads == 1 && g.lookups == 1 && g.launches == 2);
+
+    // The context is destroyed and a new one made at its address: the cached function is rejected
+    // at launch, the module is loaded again for the new context and the launch goes through.
+    g.generation = 2;
+    CHECK(run(scale) == Status::kOk);
+    CHECK(g.loads == 2 && g.lookups == 2 && g.launches == 3);
+    CHECK(run(scale) == Status::kOk && g.loads == 2);
+
+    // Again, but the first thing asked of the stale module is a function it has not looked up yet.
+    g.generation = 3;
+    cu::Function f = nullptr;
+    CHECK(detail::get_function(api, module, "reduce_f32", 0, &f, &err) == Status::kOk);
+    CHECK(g.loads == 3 && fake_driver::current(f));
+    // raising the shared memory limit of a stale function also reloads
+    g.generation = 4;
+    CHECK(run(reduce, 65536) == Status::kOk);
+    CHECK(g.loads == 4 && g.attribute_calls >= 1);
+
+    // A launch that keeps failing is reported after one reload, not retried forever.
+    g.launch_always_fails = true;
+    const int loads = g.loads;
+    CHECK_FAILS(run(scale), err, Status::kCudaError,
+                "launching 'scale_kernels' (grid 1,1,1 block 256,1,1, 0 bytes shared) failed: "
+                "CUDA_ERROR_INVALID_HANDLE (400)");
+    CHECK(g.loads == loads + 1);
+    g.launch_always_fails = false;
+
+    // Many threads launching from the cached entry.
+    const int before = g.launches;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&] {
+            detail::LaunchDims d{{1, 1, 1}, {256, 1, 1}, 0, false};
+            for (int i = 0; i < 500; ++i) {
+                Error e;
+                if (detail::launch_kernel(api, module, scale, "scale_kernels", d, nullptr, nullptr, &e) !=
+                    Status::kOk) {
+                    ++failures;
+                }
+            }
+        });
+    }
+    for (std::thread& t : threads) t.join();
+    CHECK(failures == 0 && g.launches == before + 2000);
 }
 
 namespace {

@@ -67,3 +67,14 @@ def build_fixture_library(headers: TensorRTHeaders, work: Path, *, namespace: st
     link = CompileJob([*objects, *core_objects(work)], library, shared=True, allow_undefined=True,
                       extra_flags=[f"-Wl,--version-script={EXPORTS_MAP}"])
     return run_compile(link)
+
+
+WORKSPACE_CHECK = HERE / "workspace_check.cpp"
+
+
+def build_workspace_check(headers: TensorRTHeaders, work: Path) -> Path:
+    """workspace_check (see workspace_check.cpp) built against `headers`."""
+    out = work / f"workspace_check_trt{headers.major}"
+    job = CompileJob([WORKSPACE_CHECK], out, shared=False, system_include_dirs=[headers.include_dir, find_cuda_include()],
+                     extra_flags=["-Werror"], optimize="-O1")
+    return run_compile(job)

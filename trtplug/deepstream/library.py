@@ -14,9 +14,11 @@ import tempfile
 from pathlib import Path
 from typing import Optional, Sequence
 
-from ..build.compiler import CompileJob, run_compile
+from ..build.compiler import CORE_DIR, CompileJob, run_compile
 from .emulate import cache_dir, sanitizer_flags
 from .render import render_deepstream_sources
+
+UTIL_HEADER = CORE_DIR / "trtplug_util.h"  # included by the DeepStream sources too
 
 
 def build_parser_library(parsers: Sequence, *, output: Optional[Path] = None, deepstream_version=None,
@@ -32,7 +34,7 @@ def build_parser_library(parsers: Sequence, *, output: Optional[Path] = None, de
         flags = sanitizer_flags(sanitize)
         if output is None:
             h = hashlib.sha256()
-            for f in srcs.sources + sorted((srcs.include_dirs[0]).glob("*.h")):
+            for f in srcs.sources + sorted((srcs.include_dirs[0]).glob("*.h")) + [UTIL_HEADER]:
                 h.update(str(f.name).encode() + Path(f).read_bytes())
             h.update(repr((sorted(srcs.defines.items()), flags, [str(d) for d in include_dirs])).encode())
             out_dir = cache_dir() / "deepstream-lib" / h.hexdigest()[:16]
