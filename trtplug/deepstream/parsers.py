@@ -135,6 +135,25 @@ class Parser:
         return isinstance(self, (NmsDetector, InstanceMask)) or bool(getattr(self, "nms_iou", None))
 
 
+def _check_dense_head(p) -> None:
+    """Checks the fields a dense YOLO-style head shares (YoloDetector, YoloSeg); fills labels/num_classes."""
+    o = p.owner
+    check_func_name(o, p.func_name)
+    _layer(o, "layer", p.layer, optional=True)
+    _num(o, "nms_iou", p.nms_iou, lo=0, hi=1, optional=True)
+    _choice(o, "layout", p.layout, LAYOUTS)
+    _choice(o, "box", p.box, BOX_FORMATS)
+    _bool(o, "objectness", p.objectness)
+    _count(o, "num_classes", p.num_classes)
+    object.__setattr__(p, "labels", _labels(o, "labels", p.labels))
+    object.__setattr__(p, "num_classes", _labels_vs_classes(o, p.labels, p.num_classes))
+    _bool(o, "normalized", p.normalized)
+    _choice(o, "score_activation", p.score_activation, ("none", "sigmoid"))
+    _num(o, "min_box_size", p.min_box_size, lo=0)
+    _count(o, "max_candidates", p.max_candidates)
+    _num(o, "default_threshold", p.default_threshold, lo=0, hi=1)
+
+
 def _labels_vs_classes(owner, labels, num_classes):
     if labels is not None and num_classes is not None and len(labels) != num_classes:
         raise _err(owner, "labels", f"{len(labels)} labels for num_classes={num_classes}")
@@ -169,21 +188,7 @@ class YoloDetector(Parser):
     kind = KIND_BBOX
 
     def __post_init__(self):
-        o = self.owner
-        check_func_name(o, self.func_name)
-        _layer(o, "layer", self.layer, optional=True)
-        _num(o, "nms_iou", self.nms_iou, lo=0, hi=1, optional=True)
-        _choice(o, "layout", self.layout, LAYOUTS)
-        _choice(o, "box", self.box, BOX_FORMATS)
-        _bool(o, "objectness", self.objectness)
-        _count(o, "num_classes", self.num_classes)
-        object.__setattr__(self, "labels", _labels(o, "labels", self.labels))
-        object.__setattr__(self, "num_classes", _labels_vs_classes(o, self.labels, self.num_classes))
-        _bool(o, "normalized", self.normalized)
-        _choice(o, "score_activation", self.score_activation, ("none", "sigmoid"))
-        _num(o, "min_box_size", self.min_box_size, lo=0)
-        _count(o, "max_candidates", self.max_candidates)
-        _num(o, "default_threshold", self.default_threshold, lo=0, hi=1)
+        _check_dense_head(self)
 
     def output_layers(self):
         return [self.layer] if self.layer else None
@@ -412,24 +417,11 @@ class YoloSeg(Parser):
 
     def __post_init__(self):
         o = self.owner
-        check_func_name(o, self.func_name)
-        _num(o, "nms_iou", self.nms_iou, lo=0, hi=1, optional=True)
-        _layer(o, "layer", self.layer, optional=True)
+        _check_dense_head(self)
         _layer(o, "protos", self.protos)
         if self.layer == self.protos:
             raise _err(o, "protos", "must name a different layer than the detection head")
-        _choice(o, "layout", self.layout, LAYOUTS)
-        _choice(o, "box", self.box, BOX_FORMATS)
-        _bool(o, "objectness", self.objectness)
-        _count(o, "num_classes", self.num_classes)
         _count(o, "num_mask_coeffs", self.num_mask_coeffs)
-        object.__setattr__(self, "labels", _labels(o, "labels", self.labels))
-        object.__setattr__(self, "num_classes", _labels_vs_classes(o, self.labels, self.num_classes))
-        _bool(o, "normalized", self.normalized)
-        _choice(o, "score_activation", self.score_activation, ("none", "sigmoid"))
-        _num(o, "min_box_size", self.min_box_size, lo=0)
-        _count(o, "max_candidates", self.max_candidates)
-        _num(o, "default_threshold", self.default_threshold, lo=0, hi=1)
 
     def output_layers(self):
         return [self.layer, self.protos] if self.layer else None
