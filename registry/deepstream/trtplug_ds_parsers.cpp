@@ -200,6 +200,18 @@ bool get_layer(const char* func, const std::vector<NvDsInferLayerInfo>& layers, 
 
 float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
 
+// Applies a head's activation in place: softmax over the whole vector, or sigmoid per value.
+void activate(Activation activation, std::vector<float>& values) {
+    if (activation == Activation::kSoftmax) {
+        const float m = *std::max_element(values.begin(), values.end());
+        float sum = 0.0f;
+        for (auto& v : values) sum += (v = std::exp(v - m));
+        for (auto& v : values) v /= sum;
+    } else if (activation == Activation::kSigmoid) {
+        for (auto& v : values) v = sigmoid(v);
+    }
+}
+
 float activate(Activation a, float x) { return a == Activation::kSigmoid ? sigmoid(x) : x; }
 
 float class_threshold(const NvDsInferParseDetectionParams& dp, unsigned c, float fallback) {
@@ -547,14 +559,7 @@ bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferL
                 ++nonfinite;
                 continue;
             }
-            if (p.score_activation == Activation::kSoftmax) {
-                const float m = *std::max_element(row.begin(), row.end());
-                float sum = 0.0f;
-                for (auto& v : row) sum += (v = std::exp(v - m));
-                for (auto& v : row) v /= sum;
-            } else if (p.score_activation == Activation::kSigmoid) {
-                for (auto& v : row) v = sigmoid(v);
-            }
+            activate(p.score_activation, row);
             Candidate box{0, 0, 0, 0, 0, 0, i};
             bool nf = false;
             if (!decode_box(p.box, p.normalized, boxes.at(i * 4), boxes.at(i * 4 + 1), boxes.at(i * 4 + 2),
@@ -783,14 +788,7 @@ bool parse_classifier(const ClassifierParams& p, const std::vector<NvDsInferLaye
                 warn(p.func_name, "head %d: layer '%s' has NaN or infinite scores; no attribute from it", h, v.name());
                 continue;
             }
-            if (head.activation == Activation::kSoftmax) {
-                const float m = *std::max_element(prob.begin(), prob.end());
-                float sum = 0.0f;
-                for (auto& x : prob) sum += (x = std::exp(x - m));
-                for (auto& x : prob) x /= sum;
-            } else if (head.activation == Activation::kSigmoid) {
-                for (auto& x : prob) x = sigmoid(x);
-            }
+            activate(head.activation, prob);
             const float thr = head.threshold >= 0.0f ? head.threshold : classifier_threshold;
             auto add = [&](size_t c) -> bool {
                 NvDsInferAttribute a{};
