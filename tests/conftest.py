@@ -1,4 +1,9 @@
-"""Test selection by what a test needs: a GPU (`gpu`), TensorRT headers (`trt_headers`)."""
+"""Test selection by what a test needs: a GPU (`gpu`), TensorRT headers (`trt_headers`).
+
+The suite tests the installed trtplug (`pip install .`), never the checkout beside it: the folder
+pytest runs from is taken off sys.path before anything imports trtplug. An editable install
+(`pip install -e .`) still resolves to the checkout, as it should, and so does a checkout named in
+$PYTHONPATH."""
 import functools
 import os
 import sys
@@ -7,7 +12,28 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+
+
+def _drop_checkout_from_sys_path() -> None:
+    """Takes the checkout off sys.path unless $PYTHONPATH names it (a GPU machine that runs the suite
+    from a copy of the tree, where nothing can be installed)."""
+    def resolved(entry: str) -> Path | None:
+        try:
+            return Path(entry or os.getcwd()).resolve()
+        except OSError:
+            return None
+
+    chosen = {resolved(e) for e in os.environ.get("PYTHONPATH", "").split(os.pathsep) if e}
+    if ROOT not in chosen:
+        sys.path[:] = [entry for entry in sys.path if resolved(entry) != ROOT]
+
+
+_drop_checkout_from_sys_path()
+try:
+    import trtplug  # noqa: F401,E402
+except ImportError as exc:
+    raise pytest.UsageError(f"trtplug is not installed ({exc}). Run the suite after `pip install \".[test]\"` "
+                            "(see README.md).") from None
 
 
 @functools.lru_cache(maxsize=None)

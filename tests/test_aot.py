@@ -172,6 +172,11 @@ def test_nrt_kernel_rejected(cache_dir, monkeypatch):
         compile_(K.allocates, (F32,), cache_dir, archs=[75])
 
 
+def test_python_list_in_kernel_gets_a_hint(cache_dir):
+    with pytest.raises(KernelCompileError, match=r"(?s)kernel builds_list: .*Hint: a Python list.*tuple of constants"):
+        compile_(K.builds_list, (F32,), cache_dir, archs=[75])
+
+
 def test_raising_kernel_rejected(cache_dir):
     with pytest.raises(KernelCompileError, match=r"kernel raises: raises an exception .*kernels\.py:\d+"):
         compile_(K.raises, (F32,), cache_dir, archs=[75])

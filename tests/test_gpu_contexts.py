@@ -118,7 +118,7 @@ def test_serialized_clone_from_one_context_runs_in_the_other(contexts, gpu_artif
 
 
 LOAD_ORDER_SCRIPT = """
-import sys; sys.path.insert(0, {root!r})
+import sys
 import numpy as np
 from trtplug.runtime import Library
 from trtplug.testing.device import Device
@@ -142,7 +142,7 @@ print("OK", len(contexts))
 
 @pytest.mark.parametrize("load_first", [True, False], ids=["library-before-contexts", "library-after-contexts"])
 def test_library_loaded_before_or_after_the_contexts(load_first, gpu_artifacts):
-    script = LOAD_ORDER_SCRIPT.format(root=str(ROOT), tests=str(ROOT / "tests"), load_first=load_first,
+    script = LOAD_ORDER_SCRIPT.format(tests=str(ROOT / "tests"), load_first=load_first,
                                       lib=str(library_path(gpu_artifacts, MISH)))
     proc = subprocess.run([sys.executable, "-c", textwrap.dedent(script)], capture_output=True, text=True,
                           encoding="utf-8", errors="replace", timeout=300)

@@ -21,7 +21,9 @@ ITEMSIZE = {"float32": 4, "float16": 2, "int8": 1, "int32": 4, "bool": 1}
 # Scalar kernel-argument types; codes equal trtplug::ScalarType.
 SCALAR_TYPES = {"int32": 0, "int64": 1, "float32": 2, "float64": 3, "float16": 4, "bool": 5, "uint8": 6, "int8": 7}
 
-ALIASES = {"fp32": "float32", "float": "float32", "half": "float16", "fp16": "float16", "int": "int32"}
+# Documented aliases: TensorRT's own spellings. "float" and "int" are refused: numpy reads them as 64-bit.
+ALIASES = {"fp32": "float32", "fp16": "float16", "half": "float16"}
+AMBIGUOUS = {"float": "float32", "int": "int32"}
 
 
 def tensor_dtype(name, where: str) -> str:
@@ -32,9 +34,13 @@ def tensor_dtype(name, where: str) -> str:
         name = name.name
     if not isinstance(name, str):
         raise DefinitionError(f"{where}: expected a dtype name such as 'float32', got {name!r}")
+    if name in AMBIGUOUS:
+        raise DefinitionError(
+            f"{where}: {name!r} is ambiguous (numpy reads it as 64-bit; TensorRT has no 64-bit {name}). "
+            f"Hint: write {AMBIGUOUS[name]!r}")
     key = ALIASES.get(name, name)
     if key not in TENSOR_DTYPES:
         raise DefinitionError(
             f"{where}: unsupported dtype {name!r}. Hint: supported tensor dtypes are "
-            + ", ".join(TENSOR_DTYPES))
+            + ", ".join(TENSOR_DTYPES) + " (aliases: " + ", ".join(f"{a}={c}" for a, c in ALIASES.items()) + ")")
     return key

@@ -91,6 +91,12 @@ def allocates(x):
 
 
 @cuda.jit
+def builds_list(x):
+    weights = [1.0, 2.0, 3.0]
+    x[0] = weights[0]
+
+
+@cuda.jit
 def raises(x):
     if x[0] < 0:
         raise ValueError("negative input")

@@ -169,10 +169,17 @@ _ALLOCATING = re.compile(
     r"array|arange|copy|linspace)>|Only accept returning of array passed into the function")
 
 
+_BUILDS_CONTAINER = re.compile(r"build_(list|set|map)\(|NRT required but not enabled")
+
+
 def _hint(message: str) -> str:
     if _ALLOCATING.search(message):
         return ("\n  Hint: kernels cannot allocate arrays (numpy allocation needs numba's runtime). "
                 "Use cuda.local.array or cuda.shared.array, or pass the buffer as an argument.")
+    if _BUILDS_CONTAINER.search(message):
+        return ("\n  Hint: a Python list, set or dict in a kernel needs numba's runtime, which a plugin does not "
+                "have. Use a tuple of constants (w = (1.0, 2.0, 3.0)), a cuda.local.array, or pass the values "
+                "as an input tensor.")
     return ""
 
 
