@@ -71,6 +71,6 @@ def gpu_artifacts(tmp_path_factory):
     if not numba_stub.numba_available():
         pytest.skip("no prebuilt artifacts ($TRTPLUG_GPU_ARTIFACTS) and no Numba to build them")
     out = tmp_path_factory.mktemp("gpu_artifacts")
-    from trtplug.testing.artifacts import build_artifacts
+    from gpu_artifacts import build_artifacts
     build_artifacts(out)
     return out

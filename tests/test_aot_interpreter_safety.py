@@ -7,7 +7,7 @@ import pytest
 
 def test_fp16_compile_leaves_interned_bytes_alone(tmp_path):
     pytest.importorskip("numba.cuda")
-    from tests.aot_kernels.kernels import half_axpb
+    from aot_kernels.kernels import half_axpb
     from trtplug.aot.compiler import clear_memory_cache, compile_kernel
     from trtplug.aot.signature import ArrayArg, ScalarArg
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from trtplug.runtime import Library
-from trtplug.testing.artifacts import library_path
+from gpu_artifacts import library_path
 
 pytestmark = pytest.mark.gpu
 

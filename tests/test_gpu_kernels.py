@@ -9,7 +9,7 @@ import pytest
 from trtplug.loader import load_specs
 from trtplug.runtime import Library
 from trtplug.testing import numba_stub
-from trtplug.testing.artifacts import PLUGIN_FILES, library_path
+from gpu_artifacts import PLUGIN_FILES, library_path
 from trtplug.testing.cases import input_shape_sets, make_cases
 from trtplug.testing.direct import run_case
 

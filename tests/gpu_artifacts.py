@@ -1,14 +1,16 @@
 """Builds what the GPU tests need ahead of time, on a machine with Numba, for a GPU machine without it.
 
-    python -m trtplug.testing.artifacts OUT_DIR      # then on the GPU machine:
+    python tests/gpu_artifacts.py OUT_DIR      # then on the GPU machine:
     TRTPLUG_GPU_ARTIFACTS=OUT_DIR pytest -m gpu
+
+It reads kernels/ and examples/ of the checkout, so it lives with the tests, not in the package.
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 # The ready-made plugins, and each example's plugin file (examples/<name>/<name>.py).
 PLUGIN_FILES = sorted((ROOT / "kernels").glob("*.py")) + sorted(
     p / f"{p.name}.py" for p in (ROOT / "examples").iterdir() if (p / f"{p.name}.py").is_file())
@@ -19,7 +21,7 @@ def library_path(artifacts: Path, plugin_file: Path) -> Path:
 
 
 def build_artifacts(out: Path, files=None) -> list[Path]:
-    from ..pipeline import CompileOptions, compile_library
+    from trtplug.pipeline import CompileOptions, compile_library
 
     built = []
     for path in files or PLUGIN_FILES:
