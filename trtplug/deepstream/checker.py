@@ -161,7 +161,7 @@ class _Checker:
                 continue
             if spec.deprecated:
                 self.add(WARNING, "deprecated-key", f"{e.key}: {spec.deprecated}", e)
-            if spec.ignored_from and self.v >= parse_version(spec.ignored_from):
+            if self.ignored(spec):
                 self.add(WARNING, "removed-key", f"{e.key} is ignored by DeepStream {self.v}: {spec.ignored_why}", e)
             self.check_value(group, e, spec)
 
@@ -224,10 +224,14 @@ class _Checker:
             return None
         return self.doc.resolve(v).exists()
 
+    def ignored(self, spec: K.KeySpec) -> bool:
+        """nvinfer of this version reads the key but does nothing with it (warned as removed-key)."""
+        return spec.ignored_from is not None and self.v >= parse_version(spec.ignored_from)
+
     def check_paths(self):
         has_model = self._model_sources()
         for key, spec in K.PROPERTY_KEYS.items():
-            if spec.type != K.PATH or self.prop(key) is None:
+            if spec.type != K.PATH or self.prop(key) is None or self.ignored(spec):
                 continue
             e = self.entry(key)
             resolved = self.doc.resolve(self.prop(key))
