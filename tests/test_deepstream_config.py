@@ -71,6 +71,23 @@ def test_classifier_end_to_end(workdir):
     assert res.ok and res.attributes == []
 
 
+def test_softmax_heads_are_pointed_out_where_the_config_is_written_and_checked(workdir, tmp_path, capsys):
+    rc, cfg = run_config(workdir, "--network-type", "classifier")
+    assert rc == 0
+    note = "ClassifyColor applies softmax to the scores of head(s) 0 (color)"
+    out = capsys.readouterr().out
+    assert note in out and "activation='none'" in out
+    assert tds.deepstream_check_main([str(cfg)]) == 0
+    assert note in capsys.readouterr().out
+    # a head declared without softmax gets no note
+    lib = tds.build_parser_library([tds.Classifier("ClassifyProbs", heads=[
+        tds.ClassifierHead(layer="color", activation="none")])], output=tmp_path / "libprobs.so")
+    assert tds.deepstream_config_main(["-o", str(tmp_path / "c.txt"), "--lib", str(lib),
+                                       "--onnx", str(workdir / "model.onnx")]) == 0
+    assert "applies softmax" not in capsys.readouterr().out
+    assert "softmax-head" not in {p.code for p in tds.check_config(tmp_path / "c.txt")}
+
+
 def test_instance_segmentation_end_to_end(workdir):
     rc, cfg = run_config(workdir, "--network-type", "instance-segmentation", "--infer-dims", "3;480;640")
     assert rc == 0
