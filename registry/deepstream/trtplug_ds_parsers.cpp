@@ -557,7 +557,8 @@ bool row_class(const View& classes, size_t i, unsigned num_configured, unsigned&
 // The lowest pre-cluster threshold of any class: rows scoring below it (e.g. an NMS layer's
 // padding) are dropped before their class id is looked at.
 float lowest_threshold(const NvDsInferParseDetectionParams& dp, float fallback) {
-    const bool all_set = dp.numClassesConfigured > 0 && dp.perClassPreclusterThreshold.size() >= dp.numClassesConfigured;
+    const bool all_set =
+        dp.numClassesConfigured > 0 && dp.perClassPreclusterThreshold.size() >= dp.numClassesConfigured;
     float lowest = all_set ? std::numeric_limits<float>::max() : fallback;
     for (size_t c = 0; c < dp.perClassPreclusterThreshold.size() && c < dp.numClassesConfigured; ++c)
         lowest = std::min(lowest, dp.perClassPreclusterThreshold[c]);
@@ -655,7 +656,8 @@ bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferL
         const unsigned num_classes = static_cast<unsigned>(bg == static_cast<long>(nc) - 1 ? nc - 1 : nc);
         if (num_classes == 0) return fail(p.func_name, "scores layer '%s' has no class besides the background", scores.name());
         if (p.num_classes > 0 && num_classes != static_cast<unsigned>(p.num_classes))
-            return fail(p.func_name, "scores layer '%s' holds %u classes (%zu scores per box%s) but the declaration says %d",
+            return fail(p.func_name,
+                        "scores layer '%s' holds %u classes (%zu scores per box%s) but the declaration says %d",
                         scores.name(), num_classes, nc, bg >= 0 ? ", background included" : "", p.num_classes);
         if (!check_class_count(p.func_name, scores.name(), num_classes, p.num_classes > 0, dp)) return false;
         std::vector<float> row(nc);
