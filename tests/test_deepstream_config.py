@@ -7,6 +7,7 @@ import pytest
 
 import trtplug.deepstream as tds
 from trtplug.deepstream.checker import ERROR
+from trtplug.deepstream.emulate import EmulationError
 
 PARSERS = [
     tds.YoloDetector("ParseYolo", layer="output", layout="CxN", num_classes=3, labels=["car", "bus", "bike"]),
@@ -70,6 +71,23 @@ def test_classifier_end_to_end(workdir):
     assert res.ok and res.attributes == []
 
 
+def test_softmax_heads_are_pointed_out_where_the_config_is_written_and_checked(workdir, tmp_path, capsys):
+    rc, cfg = run_config(workdir, "--network-type", "classifier")
+    assert rc == 0
+    note = "ClassifyColor applies softmax to the scores of head(s) 0 (color)"
+    out = capsys.readouterr().out
+    assert note in out and "activation='none'" in out
+    assert tds.deepstream_check_main([str(cfg)]) == 0
+    assert note in capsys.readouterr().out
+    # a head declared without softmax gets no note
+    lib = tds.build_parser_library([tds.Classifier("ClassifyProbs", heads=[
+        tds.ClassifierHead(layer="color", activation="none")])], output=tmp_path / "libprobs.so")
+    assert tds.deepstream_config_main(["-o", str(tmp_path / "c.txt"), "--lib", str(lib),
+                                       "--onnx", str(workdir / "model.onnx")]) == 0
+    assert "applies softmax" not in capsys.readouterr().out
+    assert "softmax-head" not in {p.code for p in tds.check_config(tmp_path / "c.txt")}
+
+
 def test_instance_segmentation_end_to_end(workdir):
     rc, cfg = run_config(workdir, "--network-type", "instance-segmentation", "--infer-dims", "3;480;640")
     assert rc == 0
@@ -90,6 +108,52 @@ def test_config_needs_a_network_type_for_a_mixed_library(workdir, capsys):
     rc, _ = run_config(workdir)
     assert rc == 1
     assert "set the network type" in capsys.readouterr().err
+
+
+def test_relative_library_path_is_taken_from_the_current_directory(workdir, monkeypatch, capsys):
+    monkeypatch.chdir(workdir)
+    rc = tds.deepstream_config_main(["-o", "out/config_infer.txt", "--lib", "./libparsers.so", "--onnx", "model.onnx",
+                                     "--network-type", "detector"])
+    assert rc == 0, capsys.readouterr()
+    cfg = workdir / "out" / "config_infer.txt"
+    # nvinfer resolves custom-lib-path against the config's folder, not the current directory
+    assert "custom-lib-path=../libparsers.so" in cfg.read_text().splitlines()
+    monkeypatch.chdir(workdir / "out")
+    assert tds.deepstream_check_main(["config_infer.txt"]) == 0
+    head = np.zeros((4 + 3, 1), np.float32)
+    head[:, 0] = [320, 240, 100, 50, 0.1, 0.9, 0.2]
+    with pytest.raises(EmulationError, match="no infer-dims"):
+        tds.emulate_config("config_infer.txt", {"output": head})
+    res = tds.emulate_config("config_infer.txt", {"output": head}, network=(640, 480, 3))
+    assert [o["classId"] for o in res.objects] == [1]
+
+
+def test_missing_relative_library_names_the_path_looked_at(workdir, monkeypatch, capsys):
+    monkeypatch.chdir(workdir)
+    rc = tds.deepstream_config_main(["-o", "c.txt", "--lib", "./libnone.so", "--onnx", "model.onnx"])
+    assert rc == 1
+    assert f"library: no such file ./libnone.so (looked for {workdir.resolve() / 'libnone.so'})" in capsys.readouterr().err
+
+
+def test_detector_does_not_ask_to_choose_among_classifier_parsers(tmp_path, capsys):
+    lib = tds.build_parser_library([PARSERS[0], PARSERS[1], tds.Classifier("ClassifyMake", heads=[
+        tds.ClassifierHead(layer="make")])], output=tmp_path / "libmixed.so")
+    (tmp_path / "model.onnx").write_bytes(b"onnx")
+    argv = ["-o", str(tmp_path / "c.txt"), "--lib", str(lib), "--onnx", str(tmp_path / "model.onnx")]
+    assert tds.deepstream_config_main(argv + ["--network-type", "detector"]) == 0, capsys.readouterr()
+    text = (tmp_path / "c.txt").read_text().splitlines()
+    assert "parse-bbox-func-name=ParseYolo" in text
+    assert not any(line.startswith("parse-classifier-func-name") for line in text)
+    capsys.readouterr()
+    # for a classifier the choice is genuinely open
+    assert tds.deepstream_config_main(argv + ["--network-type", "classifier"]) == 1
+    assert "several classifier parsers (ClassifyColor, ClassifyMake): choose one" in capsys.readouterr().err
+    assert tds.deepstream_config_main(argv + ["--network-type", "classifier", "--classifier-func", "ClassifyMake"]) == 0
+    assert "parse-classifier-func-name=ClassifyMake" in (tmp_path / "c.txt").read_text().splitlines()
+    capsys.readouterr()
+    # a function named for another kind must still exist
+    assert tds.deepstream_config_main(argv + ["--network-type", "detector", "--classifier-func", "ClassifyTypo"]) == 1
+    assert "no classifier parser named 'ClassifyTypo'" in capsys.readouterr().err
 
 
 def test_write_config_from_declarations(tmp_path):
@@ -249,6 +313,20 @@ def test_library_built_for_another_layout(workdir):
     (p,) = [p for p in problems if p.code == "ds-layout-mismatch"]
     assert p.severity == ERROR and "rebuild with --deepstream-version 9.1" in p.message
     assert tds.is_usable(tds.check_config(cfg, "8.0"))
+
+
+def test_ignored_uff_file_is_one_warning_not_a_missing_path_error(workdir, capsys):
+    cfg = workdir / "config.txt"
+    text = add("uff-file=gone.uff")(BASE)
+    cfg.write_text(text)
+    line = text.splitlines().index("uff-file=gone.uff") + 1
+    on_line = [p for p in tds.check_config(cfg, "9.1") if p.line == line]
+    assert [(p.severity, p.code) for p in on_line] == [("warning", "removed-key")]
+    assert tds.deepstream_check_main([str(cfg)]) == 0
+    assert "usable by nvinfer (DeepStream 9.1): 0 error(s), 1 warning(s)" in capsys.readouterr().out
+    # DeepStream 6.3 still builds from uff-file, so there a missing file is an error
+    on_line = [p for p in tds.check_config(cfg, "6.3", open_library=False) if p.line == line]
+    assert [(p.severity, p.code) for p in on_line] == [("error", "path-missing")]
 
 
 def test_check_usage_errors(tmp_path, capsys):

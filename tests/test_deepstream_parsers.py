@@ -27,6 +27,7 @@ PARSERS = [
     tds.BoxesScoresDetector("Detr", box="cxcywh", normalized=True, score_activation="softmax",
                             background_class="last", boxes="pred_boxes", scores="pred_logits"),
     tds.BoxesScoresDetector("SsdMulti", background_class=0, multi_label=True),
+    tds.BoxesScoresDetector("SsdDeclared", num_classes=3),
     tds.Classifier("Cls", heads=[tds.ClassifierHead(layer="color", labels=["red", "green", "blue"]),
                                  tds.ClassifierHead(layer="make", labels=["audi", "bmw"], threshold=0.9)]),
     tds.Classifier("ClsMulti", heads=[tds.ClassifierHead(activation="sigmoid", multi_label=True,
@@ -80,9 +81,9 @@ def test_yolo_layouts(lib, layout, box, obj, dtype):
     assert first["left"] == pytest.approx(80, abs=tol) and first["top"] == pytest.approx(90, abs=tol)
     assert first["width"] == pytest.approx(40, abs=tol) and first["height"] == pytest.approx(60, abs=tol)
     assert first["confidence"] == pytest.approx(0.855, abs=2e-3)
-    # [610, 450, 650, 490] clipped to the 640x480 input
-    assert clipped["left"] == pytest.approx(610, abs=tol) and clipped["width"] == pytest.approx(30, abs=tol)
-    assert clipped["top"] == pytest.approx(450, abs=tol) and clipped["height"] == pytest.approx(30, abs=tol)
+    # [610, 450, 650, 490] clipped to [0, 639] x [0, 479] on the 640x480 input, as NVIDIA's parsers clip
+    assert clipped["left"] == pytest.approx(610, abs=tol) and clipped["width"] == pytest.approx(29, abs=tol)
+    assert clipped["top"] == pytest.approx(450, abs=tol) and clipped["height"] == pytest.approx(29, abs=tol)
     assert first["rotation_angle"] == 0  # DeepStream 9.x layout
     assert "NaN or infinite" in res.stderr
 
@@ -143,7 +144,7 @@ def test_nms_outputs(lib):
     assert res.ok
     a, b = res.objects  # row 2 is beyond num_detections
     assert (a["classId"], a["left"], a["top"], a["width"], a["height"]) == (1, 10, 20, 100, 200)
-    assert (b["classId"], b["left"], b["top"], b["width"], b["height"]) == (0, 0, 300, 50, 180)
+    assert (b["classId"], b["left"], b["top"], b["width"], b["height"]) == (0, 0, 300, 50, 179)  # bottom at 479
 
 
 def test_batched_nms_float_classes_normalized(lib):
@@ -193,6 +194,122 @@ def test_classifier_multi_label_and_no_labels(lib):
     res = tds.emulate_parser(lib, "ClsNoLabels", "classifier", {"out": np.array([[0.0], [5.0]], np.float32).ravel()},
                              classifier_threshold=0.5)
     assert res.attributes[0]["label"] is None and res.attributes[0]["value"] == 1 and res.description == ""
+
+
+def warning_lines(stderr):
+    return [line for line in stderr.splitlines() if line.startswith("trtplug deepstream warning")]
+
+
+def error_lines(stderr):
+    return [line for line in stderr.splitlines() if line.startswith("trtplug deepstream error")]
+
+
+def test_open_class_count_must_match_nvinfer(lib):
+    rows = np.array([[10, 10, 110, 110, 0.9], [300, 300, 400, 400, 0.7]], np.float32)  # [2, 5]: one class
+    res = tds.emulate_parser(lib, "YoloTop2", "bbox", {"output": rows}, network=NET, num_classes=3)
+    assert not res.ok and res.objects == []
+    (line,) = error_lines(res.stderr)
+    assert "parser YoloTop2: layer 'output' holds 1 class but num-detected-classes=3" in line
+    assert tds.emulate_parser(lib, "YoloTop2", "bbox", {"output": rows}, network=NET, num_classes=1).ok
+    logits = np.array([[0.0, 4.0, 0.0]], np.float32)  # two classes and DETR's "no object"
+    res = tds.emulate_parser(lib, "Detr", "bbox", {"pred_logits": logits, "pred_boxes": np.full((1, 4), 0.5, np.float32)},
+                             network=NET, num_classes=3)
+    assert not res.ok and "layer 'pred_logits' holds 2 classes but num-detected-classes=3" in res.stderr
+    # a declared count may stay below nvinfer's
+    res = tds.emulate_parser(lib, yolo_name("NxC", "cxcywh", True), "bbox", {"output": yolo_rows(True, "cxcywh")},
+                             network=NET, num_classes=4, pre_cluster_thresholds=0.3)
+    assert res.ok and [o["classId"] for o in res.objects] == [2, 0]
+
+
+@pytest.mark.parametrize("shape", [(3,), (3, 1, 1), (1, 3), (1, 1, 3), (1, 3, 1)])
+def test_classifier_reads_one_score_per_class_in_any_vector_layout(lib, shape):
+    scores = np.array([0.0, 5.0, 1.0], np.float32)
+    res = tds.emulate_parser(lib, "ClsNoLabels", "classifier", {"out": scores.reshape(shape)}, classifier_threshold=0.5)
+    assert res.ok, res.stderr
+    (a,) = res.attributes
+    assert a["value"] == 1 and a["confidence"] == pytest.approx(np.exp(5) / (1 + np.exp(5) + np.exp(1)), rel=1e-5)
+    color = np.array([0.1, 3.0, 0.2], np.float32).reshape(3, 1, 1)  # NVIDIA's sample classifiers: [C, 1, 1]
+    res = tds.emulate_parser(lib, "Cls", "classifier", {"color": color, "make": np.zeros((1, 2), np.float32)},
+                             classifier_threshold=0.5)
+    assert [(a["index"], a["label"]) for a in res.attributes] == [(0, "green")]
+
+
+def test_single_class_classifier_layer_of_ones(lib):
+    res = tds.emulate_parser(lib, "ClsNoLabels", "classifier", {"out": np.full((1, 1, 1), 7.0, np.float32)},
+                             classifier_threshold=0.5)
+    assert res.ok and [a["value"] for a in res.attributes] == [0]
+
+
+def test_nms_bad_rows_are_skipped_with_one_rate_limited_line(lib):
+    outs = efficient_nms_outputs(count=3)
+    outs["detection_classes"][:4] = [1, 7, 1, -1]
+    outs["num_detections"][0] = 4  # row 3 scores 0: below every threshold, so its class is not looked at
+    res = tds.emulate_parser(lib, "EffNms", "bbox", outs, network=NET, num_classes=2, pre_cluster_thresholds=0.5,
+                             calls=25)
+    assert res.ok
+    assert [(o["classId"], round(o["confidence"], 2)) for o in res.objects] == [(1, 0.9), (1, 0.95)]
+    (line,) = warning_lines(res.stderr)  # 25 frames, one line
+    assert ("parser EffNms: skipped 1 detections whose class id is not one of nvinfer's classes; e.g. layer "
+            "'detection_classes' row 1: class id 7 with num-detected-classes=2") in line
+    assert "at most every 10 s" in line
+
+
+def test_skip_reports_repeat_after_the_interval(lib, monkeypatch):
+    monkeypatch.setenv("TRTPLUG_DS_SKIP_REPORT_SECONDS", "0")
+    outs = efficient_nms_outputs(count=3)
+    outs["detection_classes"][1] = 9
+    res = tds.emulate_parser(lib, "EffNms", "bbox", outs, network=NET, num_classes=2, pre_cluster_thresholds=0.5,
+                             calls=3)
+    lines = warning_lines(res.stderr)
+    assert len(lines) == 3 and all("in 1 frames since the last report" in l for l in lines[1:])
+
+
+def test_instance_mask_bad_rows_are_skipped(lib):
+    outs = mrcnn_outputs(False)
+    outs["num"][0] = 3
+    outs["classes"][:] = [5, 0, 0]  # row 0: no such class; row 1: below threshold
+    res = tds.emulate_parser(lib, "Mrcnn", "instance_mask", outs, network=NET, num_classes=2,
+                             pre_cluster_thresholds=0.5)
+    assert res.ok and [(o["classId"], o["left"]) for o in res.objects] == [(0, 20)]
+    assert "skipped 1 detections whose class id is not one of nvinfer's classes" in res.stderr
+    outs = {**mrcnn_outputs(True), "masks": np.zeros((3, 1, 4, 5), np.float32)}  # one mask per object, class 1
+    res = tds.emulate_parser(lib, "Mrcnn", "instance_mask", outs, network=NET, num_classes=2,
+                             pre_cluster_thresholds=0.5)
+    assert res.ok and res.objects == []
+    assert "skipped 1 detections whose class has no mask; e.g. row 0: class 1" in res.stderr
+
+
+EDGE_BOXES = np.array([[600, 400, 700, 500],   # crosses the right and bottom edges: clipped to 639, 479
+                       [700, 10, 800, 50],     # wholly right of the input: zero width, kept as NVIDIA keeps it
+                       [50, 60, 40, 70]],      # right < left: dropped
+                      np.float32)
+EDGE_EXPECTED = [(600, 400, 39, 79), (639, 10, 0, 40)]
+
+
+def edge_case_call(lib, parser):
+    n = len(EDGE_BOXES)
+    if parser == "EffNms":
+        outs = {"num_detections": np.array([n], np.int32), "detection_boxes": EDGE_BOXES,
+                "detection_scores": np.full(n, 0.9, np.float32), "detection_classes": np.zeros(n, np.int32)}
+        return tds.emulate_parser(lib, parser, "bbox", outs, network=NET, num_classes=1)
+    if parser == "YoloTop2":
+        rows = np.concatenate([EDGE_BOXES, np.full((n, 1), 0.9, np.float32)], axis=1)
+        return tds.emulate_parser(lib, parser, "bbox", {"output": rows}, network=NET, num_classes=1)
+    if parser == "SsdMulti":
+        scores = np.tile(np.array([[0.0, 0.9, 0.0, 0.0]], np.float32), (n, 1))
+        return tds.emulate_parser(lib, parser, "bbox", {"boxes": EDGE_BOXES, "scores": scores}, network=NET,
+                                  num_classes=4)
+    outs = {"num": np.array([n], np.int32), "boxes": EDGE_BOXES, "scores": np.full(n, 0.9, np.float32),
+            "classes": np.zeros(n, np.float32), "masks": np.zeros((n, 2, 2), np.float32)}
+    return tds.emulate_parser(lib, parser, "instance_mask", outs, network=NET, num_classes=1)
+
+
+@pytest.mark.parametrize("parser", ["EffNms", "YoloTop2", "SsdMulti", "Mrcnn"])
+def test_box_edges_follow_nvidia_convention(lib, parser):
+    res = edge_case_call(lib, parser)
+    assert res.ok, res.stderr
+    got = sorted((o["left"], o["top"], o["width"], o["height"]) for o in res.objects)
+    assert got == sorted(EDGE_EXPECTED)
 
 
 def mrcnn_outputs(per_class):
@@ -256,8 +373,6 @@ BAD_CASES = [
      "expected an integer from 0 to 10", False),
     ("negative count", "EffNms", "bbox", {**efficient_nms_outputs(), "num_detections": np.array([-1], np.int32)},
      "expected an integer", False),
-    ("class out of range", "EffNms", "bbox",
-     {**efficient_nms_outputs(), "detection_classes": np.array([7] * 10, np.int32)}, "out of range", False),
     ("scores size", "EffNms", "bbox", {**efficient_nms_outputs(), "detection_scores": np.zeros(9, np.float32)},
      "has 9 elements", False),
     ("label count", "Cls", "classifier", {"color": np.zeros(4, np.float32), "make": np.zeros(2, np.float32)},
@@ -266,9 +381,11 @@ BAD_CASES = [
      {"color": np.array([0, 9, 0], np.float32), "make": np.zeros(3, np.float32)}, "3 scores but 2 labels", False),
     ("masks rows", "Mrcnn", "instance_mask", {**mrcnn_outputs(False), "masks": np.zeros((2, 4, 5), np.float32)},
      "masks layer 'masks' has 2 rows", False),
-    ("mask class beyond masks", "Mrcnn", "instance_mask",
-     {**mrcnn_outputs(True), "classes": np.array([1, 0, 0], np.float32), "masks": np.zeros((3, 1, 4, 5), np.float32)},
-     "has no mask", False),
+    ("declared classes", "SsdDeclared", "bbox", {"boxes": np.zeros((2, 4), np.float32),
+                                                  "scores": np.zeros((2, 4), np.float32)},
+     "holds 4 classes (4 scores per box) but the declaration says 3", False),
+    ("classifier 2-D layer", "ClsNoLabels", "classifier", {"out": np.zeros((2, 3), np.float32)},
+     "has dims [2, 3]: expected one score per class", False),
     ("protos size", "YoloSeg", "instance_mask", {**yolo_seg_outputs(), "proto": np.zeros((3, 12, 16), np.float32)},
      "values per candidate", False),
 ]
@@ -290,6 +407,17 @@ def test_nonfinite_values_are_skipped_under_asan(asan_lib):
     res = tds.emulate_parser(asan_lib, "EffNms", "bbox", outs, network=NET, num_classes=2, sanitize=True)
     assert res.ok and res.objects == []
     assert "skipped 2 detections with NaN or infinite values" in res.stderr
+
+
+def test_bad_rows_among_masks_are_skipped_under_asan(asan_lib):
+    outs = mrcnn_outputs(True)
+    outs["num"][0] = 3
+    outs["classes"][:] = [1, 0, 4]
+    outs["scores"][2] = np.nan
+    res = tds.emulate_parser(asan_lib, "Mrcnn", "instance_mask", outs, network=NET, num_classes=2,
+                             pre_cluster_thresholds=0.05, sanitize=True, calls=3)
+    assert res.ok and [o["classId"] for o in res.objects] == [1, 0]
+    assert len(warning_lines(res.stderr)) == 1 and "skipped 1 detections with NaN" in res.stderr
 
 
 def test_valid_masks_and_labels_released_as_nvinfer_does_under_asan(asan_lib):

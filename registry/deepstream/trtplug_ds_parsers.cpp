@@ -2,14 +2,17 @@
 #include "trtplug_ds_parsers.h"
 
 #include <algorithm>
-#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <mutex>
 #include <new>
+#include <string>
+#include <vector>
 
 namespace trtplug {
 namespace ds {
@@ -32,21 +35,85 @@ __attribute__((format(printf, 2, 3))) bool fail(const char* func, const char* fm
     return false;
 }
 
-// Warnings come per frame; after a few the rest are counted, not printed.
-std::atomic<int> g_warnings{0};
-constexpr int kMaxWarnings = 20;
+// Rows of one frame skipped for one cause (a NaN score, a class id out of range), with the
+// first of them described for the log.
+struct SkippedRows {
+    size_t count = 0;
+    char example[192] = "";
 
-__attribute__((format(printf, 2, 3))) void warn(const char* func, const char* fmt, ...) {
-    int n = g_warnings.fetch_add(1);
-    if (n > kMaxWarnings) return;
-    if (n == kMaxWarnings) {
-        std::fprintf(stderr, "trtplug deepstream warning: further parser warnings are not printed\n");
-        return;
+    __attribute__((format(printf, 2, 3))) void add(const char* fmt, ...) {
+        if (count++ != 0) return;
+        va_list args;
+        va_start(args, fmt);
+        std::vsnprintf(example, sizeof example, fmt, args);
+        va_end(args);
     }
-    va_list args;
-    va_start(args, fmt);
-    vreport("warning", func, fmt, args);
-    va_end(args);
+};
+
+// A bad row is skipped and the frame goes on: nvinfer drops every object of a frame whose parser
+// returns false. Skips are logged per parser and cause: the first at once, then at most one line
+// every skip_report_seconds() with what was skipped since the previous line, so a persistent
+// fault neither writes a line per frame nor goes silent.
+double skip_report_seconds() {
+    static const double seconds = [] {
+        const char* text = std::getenv("TRTPLUG_DS_SKIP_REPORT_SECONDS");
+        char* end = nullptr;
+        const double v = text ? std::strtod(text, &end) : 0.0;
+        return text && end != text && *end == '\0' && std::isfinite(v) && v >= 0.0 ? v : 10.0;
+    }();
+    return seconds;
+}
+
+struct SkipCounter {
+    std::string func, what;
+    std::chrono::steady_clock::time_point last;
+    size_t rows = 0, frames = 0;  // since the last line
+};
+
+enum class SkipReport { kNone, kFirst, kPeriodic };
+
+// Counts a frame's skipped rows and says whether a line is due; for a periodic line, rows and
+// frames become the totals since the previous line.
+SkipReport skip_report_due(const char* func, const char* what, size_t& rows, size_t& frames) {
+    static std::mutex mutex;
+    static std::vector<SkipCounter> counters;
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard<std::mutex> lock(mutex);
+    auto it = std::find_if(counters.begin(), counters.end(),
+                           [&](const SkipCounter& c) { return c.func == func && c.what == what; });
+    if (it == counters.end()) {
+        counters.push_back(SkipCounter{func, what, now, 0, 0});
+        return SkipReport::kFirst;
+    }
+    it->rows += rows;
+    it->frames += 1;
+    if (std::chrono::duration<double>(now - it->last).count() < skip_report_seconds()) return SkipReport::kNone;
+    rows = it->rows;
+    frames = it->frames;
+    it->rows = it->frames = 0;
+    it->last = now;
+    return SkipReport::kPeriodic;
+}
+
+// `verb` and `what` describe the rows: "skipped" 3 "detections with NaN or infinite values".
+void report_skipped(const char* func, const char* verb, const char* what, const SkippedRows& skipped) noexcept {
+    if (skipped.count == 0) return;
+    func = func ? func : "?";
+    size_t rows = skipped.count, frames = 1;
+    SkipReport due = SkipReport::kFirst;
+    try {
+        due = skip_report_due(func, what, rows, frames);
+    } catch (...) {  // no memory for the counter: report this frame
+    }
+    const char* sep = skipped.example[0] ? "; e.g. " : "";
+    if (due == SkipReport::kFirst)
+        std::fprintf(stderr,
+                     "trtplug deepstream warning: parser %s: %s %zu %s%s%s (repeats are reported at most every %g s)\n",
+                     func, verb, rows, what, sep, skipped.example, skip_report_seconds());
+    else if (due == SkipReport::kPeriodic)
+        std::fprintf(stderr,
+                     "trtplug deepstream warning: parser %s: %s %zu %s in %zu frames since the last report%s%s\n",
+                     func, verb, rows, what, frames, sep, skipped.example);
 }
 
 // ------------------------------------------------------------------------------------------
@@ -195,6 +262,21 @@ bool get_layer(const char* func, const std::vector<NvDsInferLayerInfo>& layers, 
     return true;
 }
 
+// A classifier head's layer: one score per class, as [C], [C,1,1], [1,C], [1,1,C], ... (exactly
+// one extent other than 1, or all 1s for a single class). NVIDIA's sample classifier models give
+// [C,1,1]; genuinely 2-D data is refused.
+bool get_score_vector(const char* func, const std::vector<NvDsInferLayerInfo>& layers, const char* name, int head,
+                      View& v) {
+    if (!get_layer(func, layers, name, static_cast<size_t>(head), 1, static_cast<int>(kNvDsInferMaxDims), v))
+        return false;
+    int extents = 0;
+    for (int i = 0; i < v.rank; ++i) extents += v.dims[i] != 1 ? 1 : 0;
+    if (extents > 1)
+        return fail(func, "head %d: layer '%s' has dims %s: expected one score per class ([C], [C,1,1] or [1,C])",
+                    head, v.name(), dims_text(v.info->inferDims).c_str());
+    return true;
+}
+
 // ------------------------------------------------------------------------------------------
 // Scores, boxes, thresholds
 
@@ -218,12 +300,22 @@ float class_threshold(const NvDsInferParseDetectionParams& dp, unsigned c, float
     return c < dp.perClassPreclusterThreshold.size() ? dp.perClassPreclusterThreshold[c] : fallback;
 }
 
-bool check_class_count(const char* func, unsigned num_classes, const NvDsInferParseDetectionParams& dp) {
-    if (num_classes > dp.numClassesConfigured)
+// A declared class count may be below nvinfer's (unused classes); a count read off the layer
+// must equal it, as NVIDIA's sample parsers require: otherwise a layer of another layout would
+// be read with the wrong number of classes.
+bool check_class_count(const char* func, const char* layer, unsigned num_classes, bool declared,
+                       const NvDsInferParseDetectionParams& dp) {
+    if (declared && num_classes > dp.numClassesConfigured)
         return fail(func,
                     "the model has %u classes but nvinfer is configured for %u (set num-detected-classes=%u in the "
                     "[property] group)",
                     num_classes, dp.numClassesConfigured, num_classes);
+    if (!declared && num_classes != dp.numClassesConfigured)
+        return fail(func,
+                    "layer '%s' holds %u class%s but num-detected-classes=%u; the declaration leaves the class count "
+                    "open, so the layer must match nvinfer's (check the layer's layout, then set "
+                    "num-detected-classes or declare num_classes)",
+                    layer, num_classes, num_classes == 1 ? "" : "es", dp.numClassesConfigured);
     return true;
 }
 
@@ -234,8 +326,11 @@ struct Candidate {
     size_t row;  // index of the candidate in its layer
 };
 
-// Decodes a box to network-input pixels, clips it to the input and checks its size. Returns
-// false for a box to drop; sets *nonfinite when a coordinate was NaN or infinite.
+// Decodes a box to network-input pixels and clips it the way NVIDIA's sample parsers do: each
+// coordinate into [0, W-1] x [0, H-1]. A box that clipping reduces to zero width or height
+// (e.g. one wholly outside the input) is kept, as NVIDIA keeps it; an inverted box (right < left)
+// or one smaller than min_size is dropped. Returns false for a box to drop; sets *nonfinite when
+// a coordinate was NaN or infinite.
 bool decode_box(BoxFormat f, int normalized, float a, float b, float c, float d, const NvDsInferNetworkInfo& net,
                 float min_size, Candidate& out, bool* nonfinite) {
     if (!std::isfinite(a) || !std::isfinite(b) || !std::isfinite(c) || !std::isfinite(d)) {
@@ -254,11 +349,12 @@ bool decode_box(BoxFormat f, int normalized, float a, float b, float c, float d,
     if (normalized) {
         x1 *= w; x2 *= w; y1 *= h; y2 *= h;
     }
-    x1 = std::clamp(x1, 0.0f, w);
-    x2 = std::clamp(x2, 0.0f, w);
-    y1 = std::clamp(y1, 0.0f, h);
-    y2 = std::clamp(y2, 0.0f, h);
-    if (!(x2 - x1 > 0.0f) || !(y2 - y1 > 0.0f) || x2 - x1 < min_size || y2 - y1 < min_size) return false;
+    const float max_x = std::max(w - 1.0f, 0.0f), max_y = std::max(h - 1.0f, 0.0f);
+    x1 = std::clamp(x1, 0.0f, max_x);
+    x2 = std::clamp(x2, 0.0f, max_x);
+    y1 = std::clamp(y1, 0.0f, max_y);
+    y2 = std::clamp(y2, 0.0f, max_y);
+    if (!(x2 - x1 >= 0.0f) || !(y2 - y1 >= 0.0f) || x2 - x1 < min_size || y2 - y1 < min_size) return false;
     out.x1 = x1; out.y1 = y1; out.x2 = x2; out.y2 = y2;
     return true;
 }
@@ -333,9 +429,9 @@ bool emit_detections(const char* func, const std::vector<Candidate>& cands,
     return true;
 }
 
-void report_nonfinite(const char* func, size_t n, const char* what) {
-    if (n) warn(func, "skipped %zu %s with NaN or infinite values", n, what);
-}
+const char* const kNonFiniteCandidates = "candidates with NaN or infinite values";
+const char* const kNonFiniteDetections = "detections with NaN or infinite values";
+const char* const kBadClassDetections = "detections whose class id is not one of nvinfer's classes";
 
 // ------------------------------------------------------------------------------------------
 // Dense YOLO-style heads
@@ -376,15 +472,15 @@ bool dense_layout(const DenseParams& p, const std::vector<NvDsInferLayerInfo>& l
 
 bool dense_candidates(const DenseParams& p, const DenseLayout& L, const NvDsInferNetworkInfo& net,
                       const NvDsInferParseDetectionParams& dp, std::vector<Candidate>& cands) {
-    if (!check_class_count(p.func_name, L.classes, dp)) return false;
+    if (!check_class_count(p.func_name, L.v.name(), L.classes, p.num_classes > 0, dp)) return false;
     const size_t cls0 = p.objectness ? 5 : 4;
-    size_t nonfinite = 0;
+    SkippedRows nonfinite;
     for (size_t r = 0; r < L.n; ++r) {
         float obj = 1.0f;
         if (p.objectness) {
             obj = activate(p.score_activation, L.value(r, 4, p.transposed));
             if (!std::isfinite(obj)) {
-                ++nonfinite;
+                nonfinite.add("layer '%s' candidate %zu: objectness %g", L.v.name(), r, static_cast<double>(obj));
                 continue;
             }
         }
@@ -403,7 +499,7 @@ bool dense_candidates(const DenseParams& p, const DenseLayout& L, const NvDsInfe
             }
         }
         if (bad) {
-            ++nonfinite;
+            nonfinite.add("layer '%s' candidate %zu: a class score", L.v.name(), r);
             continue;
         }
         const float score = obj * best_score;
@@ -412,12 +508,12 @@ bool dense_candidates(const DenseParams& p, const DenseLayout& L, const NvDsInfe
         bool nf = false;
         if (!decode_box(p.box, p.normalized, L.value(r, 0, p.transposed), L.value(r, 1, p.transposed),
                         L.value(r, 2, p.transposed), L.value(r, 3, p.transposed), net, p.min_box_size, c, &nf)) {
-            nonfinite += nf ? 1 : 0;
+            if (nf) nonfinite.add("layer '%s' candidate %zu: a box coordinate", L.v.name(), r);
             continue;
         }
         cands.push_back(c);
     }
-    report_nonfinite(p.func_name, nonfinite, "candidates");
+    report_skipped(p.func_name, "skipped", kNonFiniteCandidates, nonfinite);
     rank_candidates(cands, p.max_candidates, p.nms_iou);
     return true;
 }
@@ -445,17 +541,28 @@ bool read_count(const char* func, const std::vector<NvDsInferLayerInfo>& layers,
     return true;
 }
 
-bool class_value(const char* func, const View& classes, size_t i, unsigned num_configured, unsigned& cls) {
+// Reads row i's class id; when it is not an integer in [0, num_configured), records why in
+// `skipped` and returns false.
+bool row_class(const View& classes, size_t i, unsigned num_configured, unsigned& cls, SkippedRows& skipped) {
     const float v = classes.at(i);
-    if (!std::isfinite(v) || v < 0.0f || v != std::floor(v))
-        return fail(func, "layer '%s' row %zu: class id %g is not a non-negative integer", classes.name(), i,
-                    static_cast<double>(v));
-    if (v >= static_cast<float>(num_configured))
-        return fail(func,
-                    "layer '%s' row %zu: class id %g is out of range for num-detected-classes=%u", classes.name(), i,
+    if (!std::isfinite(v) || v < 0.0f || v != std::floor(v) || v >= static_cast<float>(num_configured)) {
+        skipped.add("layer '%s' row %zu: class id %g with num-detected-classes=%u", classes.name(), i,
                     static_cast<double>(v), num_configured);
+        return false;
+    }
     cls = static_cast<unsigned>(v);
     return true;
+}
+
+// The lowest pre-cluster threshold of any class: rows scoring below it (e.g. an NMS layer's
+// padding) are dropped before their class id is looked at.
+float lowest_threshold(const NvDsInferParseDetectionParams& dp, float fallback) {
+    const bool all_set =
+        dp.numClassesConfigured > 0 && dp.perClassPreclusterThreshold.size() >= dp.numClassesConfigured;
+    float lowest = all_set ? std::numeric_limits<float>::max() : fallback;
+    for (size_t c = 0; c < dp.perClassPreclusterThreshold.size() && c < dp.numClassesConfigured; ++c)
+        lowest = std::min(lowest, dp.perClassPreclusterThreshold[c]);
+    return lowest;
 }
 
 #if TRTPLUG_DS_HAS_INSTANCE_MASK
@@ -500,26 +607,29 @@ bool parse_nms(const NmsParams& p, const std::vector<NvDsInferLayerInfo>& layers
         size_t count = 0;
         if (!read_count(p.func_name, layers, p.count_layer, boxes.dims[0], count)) return false;
         std::vector<Candidate> cands;
-        size_t nonfinite = 0;
+        SkippedRows nonfinite, bad_class;
+        const float lowest = lowest_threshold(dp, p.default_threshold);
         for (size_t i = 0; i < count; ++i) {
             const float s = scores.at(i);
             if (!std::isfinite(s)) {
-                ++nonfinite;
+                nonfinite.add("layer '%s' row %zu: score %g", scores.name(), i, static_cast<double>(s));
                 continue;
             }
+            if (!(s >= lowest)) continue;
             unsigned cls = 0;
-            if (!class_value(p.func_name, classes, i, dp.numClassesConfigured, cls)) return false;
+            if (!row_class(classes, i, dp.numClassesConfigured, cls, bad_class)) continue;
             if (!(s >= class_threshold(dp, cls, p.default_threshold))) continue;
             Candidate c{cls, s, 0, 0, 0, 0, i};
             bool nf = false;
             if (!decode_box(p.box, p.normalized, boxes.at(i * 4), boxes.at(i * 4 + 1), boxes.at(i * 4 + 2),
                             boxes.at(i * 4 + 3), net, p.min_box_size, c, &nf)) {
-                nonfinite += nf ? 1 : 0;
+                if (nf) nonfinite.add("layer '%s' row %zu: a box coordinate", boxes.name(), i);
                 continue;
             }
             cands.push_back(c);
         }
-        report_nonfinite(p.func_name, nonfinite, "detections");
+        report_skipped(p.func_name, "skipped", kNonFiniteDetections, nonfinite);
+        report_skipped(p.func_name, "skipped", kBadClassDetections, bad_class);
         return emit_detections(p.func_name, cands, out);
     } catch (...) {
         return fail(p.func_name, "out of memory");
@@ -545,10 +655,14 @@ bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferL
                         scores.name());
         const unsigned num_classes = static_cast<unsigned>(bg == static_cast<long>(nc) - 1 ? nc - 1 : nc);
         if (num_classes == 0) return fail(p.func_name, "scores layer '%s' has no class besides the background", scores.name());
-        if (!check_class_count(p.func_name, num_classes, dp)) return false;
+        if (p.num_classes > 0 && num_classes != static_cast<unsigned>(p.num_classes))
+            return fail(p.func_name,
+                        "scores layer '%s' holds %u classes (%zu scores per box%s) but the declaration says %d",
+                        scores.name(), num_classes, nc, bg >= 0 ? ", background included" : "", p.num_classes);
+        if (!check_class_count(p.func_name, scores.name(), num_classes, p.num_classes > 0, dp)) return false;
         std::vector<float> row(nc);
         std::vector<Candidate> cands;
-        size_t nonfinite = 0;
+        SkippedRows nonfinite;
         for (size_t i = 0; i < n; ++i) {
             bool bad = false;
             for (size_t c = 0; c < nc; ++c) {
@@ -556,7 +670,7 @@ bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferL
                 if (!std::isfinite(row[c])) bad = true;
             }
             if (bad) {
-                ++nonfinite;
+                nonfinite.add("layer '%s' row %zu: a score", scores.name(), i);
                 continue;
             }
             activate(p.score_activation, row);
@@ -564,7 +678,7 @@ bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferL
             bool nf = false;
             if (!decode_box(p.box, p.normalized, boxes.at(i * 4), boxes.at(i * 4 + 1), boxes.at(i * 4 + 2),
                             boxes.at(i * 4 + 3), net, p.min_box_size, box, &nf)) {
-                nonfinite += nf ? 1 : 0;
+                if (nf) nonfinite.add("layer '%s' row %zu: a box coordinate", boxes.name(), i);
                 continue;
             }
             long best = -1;
@@ -588,7 +702,7 @@ bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferL
                 cands.push_back(box);
             }
         }
-        report_nonfinite(p.func_name, nonfinite, "candidates");
+        report_skipped(p.func_name, "skipped", kNonFiniteCandidates, nonfinite);
         rank_candidates(cands, p.max_candidates);
         return emit_detections(p.func_name, cands, out);
     } catch (...) {
@@ -622,29 +736,28 @@ bool parse_instance_mask(const InstanceMaskParams& p, const std::vector<NvDsInfe
         if (mh == 0 || mw == 0) return fail(p.func_name, "masks layer '%s' has an empty mask size", masks.name());
         size_t count = 0;
         if (!read_count(p.func_name, layers, p.count_layer, boxes.dims[0], count)) return false;
-        size_t nonfinite = 0, nonfinite_mask = 0;
+        SkippedRows nonfinite, bad_class, no_mask, nonfinite_mask;
+        const float lowest = lowest_threshold(dp, p.default_threshold);
         for (size_t i = 0; i < count; ++i) {
             const float s = scores.at(i);
             if (!std::isfinite(s)) {
-                ++nonfinite;
+                nonfinite.add("layer '%s' row %zu: score %g", scores.name(), i, static_cast<double>(s));
                 continue;
             }
+            if (!(s >= lowest)) continue;
             unsigned cls = 0;
-            if (!class_value(p.func_name, classes, i, dp.numClassesConfigured, cls)) {
-                release_masks(out, before);
-                return false;
-            }
+            if (!row_class(classes, i, dp.numClassesConfigured, cls, bad_class)) continue;
             if (per_class && cls >= mask_classes) {
-                release_masks(out, before);
-                return fail(p.func_name, "row %zu: class %u has no mask in layer '%s' (%zu masks per object)", i, cls,
-                            masks.name(), mask_classes);
+                no_mask.add("row %zu: class %u, layer '%s' has %zu masks per object", i, cls, masks.name(),
+                            mask_classes);
+                continue;
             }
             if (!(s >= class_threshold(dp, cls, p.default_threshold))) continue;
             Candidate c{cls, s, 0, 0, 0, 0, i};
             bool nf = false;
             if (!decode_box(p.box, p.normalized, boxes.at(i * 4), boxes.at(i * 4 + 1), boxes.at(i * 4 + 2),
                             boxes.at(i * 4 + 3), net, p.min_box_size, c, &nf)) {
-                nonfinite += nf ? 1 : 0;
+                if (nf) nonfinite.add("layer '%s' row %zu: a box coordinate", boxes.name(), i);
                 continue;
             }
             NvDsInferInstanceMaskInfo o{};
@@ -659,7 +772,7 @@ bool parse_instance_mask(const InstanceMaskParams& p, const std::vector<NvDsInfe
                 float v = activate(p.mask_activation, masks.at(base + k));
                 if (!std::isfinite(v)) {
                     v = 0.0f;
-                    ++nonfinite_mask;
+                    nonfinite_mask.add("layer '%s' row %zu", masks.name(), i);
                 }
                 o.mask[k] = v;
             }
@@ -673,8 +786,10 @@ bool parse_instance_mask(const InstanceMaskParams& p, const std::vector<NvDsInfe
                 throw;
             }
         }
-        report_nonfinite(p.func_name, nonfinite, "detections");
-        if (nonfinite_mask) warn(p.func_name, "set %zu NaN or infinite mask values to 0", nonfinite_mask);
+        report_skipped(p.func_name, "skipped", kNonFiniteDetections, nonfinite);
+        report_skipped(p.func_name, "skipped", kBadClassDetections, bad_class);
+        report_skipped(p.func_name, "skipped", "detections whose class has no mask", no_mask);
+        report_skipped(p.func_name, "set", "NaN or infinite mask values to 0", nonfinite_mask);
         return true;
     } catch (...) {
         release_masks(out, before);
@@ -704,6 +819,7 @@ bool parse_yolo_seg(const YoloSegParams& p, const std::vector<NvDsInferLayerInfo
         const float sx = static_cast<float>(pw) / static_cast<float>(net.width);
         const float sy = static_cast<float>(ph) / static_cast<float>(net.height);
         std::vector<float> coeffs(m);
+        SkippedRows bad_coeffs;
         out.reserve(before + cands.size());
         for (const auto& c : cands) {
             bool bad = false;
@@ -712,7 +828,7 @@ bool parse_yolo_seg(const YoloSegParams& p, const std::vector<NvDsInferLayerInfo
                 if (!std::isfinite(coeffs[k])) bad = true;
             }
             if (bad) {
-                warn(func, "skipped a candidate with NaN or infinite mask coefficients");
+                bad_coeffs.add("layer '%s' candidate %zu", L.v.name(), c.row);
                 continue;
             }
             // The box's region of the prototype grid; the mask covers the box, as nvinfer expects.
@@ -742,6 +858,7 @@ bool parse_yolo_seg(const YoloSegParams& p, const std::vector<NvDsInferLayerInfo
             o.mask_size = static_cast<unsigned>(mw * mh * sizeof(float));
             out.push_back(o);  // capacity reserved above
         }
+        report_skipped(func, "skipped", "candidates with NaN or infinite mask coefficients", bad_coeffs);
         return true;
     } catch (...) {
         release_masks(out, before);
@@ -762,10 +879,11 @@ bool parse_classifier(const ClassifierParams& p, const std::vector<NvDsInferLaye
     };
     try {
         std::vector<float> prob;
+        SkippedRows nonfinite;
         for (int h = 0; h < p.num_heads; ++h) {
             const ClassifierHead& head = p.heads[h];
             View v;
-            if (!get_layer(p.func_name, layers, head.layer, static_cast<size_t>(h), 1, 1, v)) {
+            if (!get_score_vector(p.func_name, layers, head.layer, h, v)) {
                 rollback();
                 return false;
             }
@@ -785,7 +903,7 @@ bool parse_classifier(const ClassifierParams& p, const std::vector<NvDsInferLaye
                 if (!std::isfinite(prob[c])) bad = true;
             }
             if (bad) {
-                warn(p.func_name, "head %d: layer '%s' has NaN or infinite scores; no attribute from it", h, v.name());
+                nonfinite.add("head %d, layer '%s'", h, v.name());
                 continue;
             }
             activate(head.activation, prob);
@@ -825,6 +943,7 @@ bool parse_classifier(const ClassifierParams& p, const std::vector<NvDsInferLaye
                 }
             }
         }
+        report_skipped(p.func_name, "skipped", "heads with NaN or infinite scores (no attribute from them)", nonfinite);
         return true;
     } catch (...) {
         rollback();

@@ -4,10 +4,14 @@
 // declaration) and nvinfer's arguments. The generated entry points under the user's names are
 // one-line forwards to these functions. Every function here:
 //   * never throws and never aborts; a bad layer (missing, wrong rank, size or dtype), an absurd
-//     detection count or an allocation failure prints one line to stderr naming the parser
-//     function and the cause, leaves the output vector as it was, and returns false;
-//   * skips candidates whose scores or coordinates are NaN or infinite (with a rate-limited
-//     warning), so one corrupt value does not stop a pipeline;
+//     detection count, a class count that does not match nvinfer's or an allocation failure
+//     prints one line to stderr naming the parser function and the cause, leaves the output
+//     vector as it was, and returns false;
+//   * skips bad rows (NaN or infinite scores or coordinates, a class id outside nvinfer's
+//     classes) and keeps the rest, with a warning rate-limited per parser and cause, because
+//     nvinfer drops every object of a frame whose parser returns false;
+//   * clips boxes as NVIDIA's sample parsers do: corners into [0, W-1] x [0, H-1], zero-size
+//     boxes kept, inverted ones dropped;
 //   * allocates exactly the way nvinfer releases: masks with new float[] (delete[]), attribute
 //     labels with strdup (free()).
 //
@@ -41,7 +45,7 @@ struct DenseParams {
     int transposed;     // 0: [N, A] (a row per candidate); 1: [A, N]
     BoxFormat box;
     int objectness;
-    int num_classes;  // 0: inferred from the layer width
+    int num_classes;  // 0: inferred from the layer width (it must then match num-detected-classes)
     int normalized;   // box values are fractions of the network input size
     Activation score_activation;  // kNone or kSigmoid
     float min_box_size;           // pixels; smaller boxes are dropped
@@ -73,6 +77,7 @@ struct BoxesScoresParams {
     Activation score_activation;
     int background_class;  // class index to skip, kBackgroundNone or kBackgroundLast
     int multi_label;       // one object per class above threshold instead of the best class
+    int num_classes;       // 0: read off the scores layer (it must then match num-detected-classes)
     float min_box_size;
     int max_candidates;
     float default_threshold;

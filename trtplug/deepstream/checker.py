@@ -21,6 +21,8 @@ from .nvinfer_params import PROPERTY, network_type
 from .versions import DsVersion, parse_version
 
 ERROR, WARNING, INFO = "error", "warning", "info"
+# Notes that `trtplug deepstream config` prints too: they concern choices made in the declarations.
+CONFIG_NOTES = frozenset({"softmax-head"})
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _CLASS_GROUP = re.compile(r"^class-attrs-(.*)$")
 
@@ -161,7 +163,7 @@ class _Checker:
                 continue
             if spec.deprecated:
                 self.add(WARNING, "deprecated-key", f"{e.key}: {spec.deprecated}", e)
-            if spec.ignored_from and self.v >= parse_version(spec.ignored_from):
+            if self.ignored(spec):
                 self.add(WARNING, "removed-key", f"{e.key} is ignored by DeepStream {self.v}: {spec.ignored_why}", e)
             self.check_value(group, e, spec)
 
@@ -224,10 +226,14 @@ class _Checker:
             return None
         return self.doc.resolve(v).exists()
 
+    def ignored(self, spec: K.KeySpec) -> bool:
+        """nvinfer of this version reads the key but does nothing with it (warned as removed-key)."""
+        return spec.ignored_from is not None and self.v >= parse_version(spec.ignored_from)
+
     def check_paths(self):
         has_model = self._model_sources()
         for key, spec in K.PROPERTY_KEYS.items():
-            if spec.type != K.PATH or self.prop(key) is None:
+            if spec.type != K.PATH or self.prop(key) is None or self.ignored(spec):
                 continue
             e = self.entry(key)
             resolved = self.doc.resolve(self.prop(key))
@@ -416,10 +422,21 @@ class _Checker:
             if missing:
                 self.add(WARNING, "output-blob-names", f"{name} reads layers {missing} that output-blob-names "
                          "does not list", self.entry("output-blob-names"))
+            if key == active_key and key == K.PARSER_KEYS["classifier"]:
+                self.note_softmax_heads(name, p.get("heads") or [])
             cm = self.prop("cluster-mode")
             if key == active_key and key == K.PARSER_KEYS["bbox"] and p.get("clustered") is False and cm == 4:
                 self.add(WARNING, "no-clustering", f"{name} returns raw candidates but cluster-mode=4 turns clustering "
                          "off: overlapping boxes stay (use cluster-mode=2)", self.entry("cluster-mode"))
+
+    def note_softmax_heads(self, name: str, heads: list):
+        softmax = [f"{i} ({h.get('layer') or 'output ' + str(i)})" for i, h in enumerate(heads)
+                   if isinstance(h, dict) and h.get("activation") == "softmax"]
+        if softmax:
+            self.add(INFO, "softmax-head", f"{name} applies softmax to the scores of head(s) {', '.join(softmax)}: "
+                     "right for a model that outputs logits. Hint: if the model already ends in Softmax, declare "
+                     "ClassifierHead(activation='none'); a second softmax flattens probabilities (0.9/0.1 becomes "
+                     "0.69/0.31)", self.entry(K.PARSER_KEYS["classifier"]))
 
     def list_plugins(self, text, e):
         if not text:

@@ -7,7 +7,7 @@ import sys
 from typing import Optional, Sequence
 
 from ..errors import TrtPlugError
-from .checker import ERROR, INFO, WARNING, check_config, is_usable
+from .checker import CONFIG_NOTES, ERROR, INFO, WARNING, check_config, is_usable
 from .config_writer import CLUSTER_MODES, COLOR_FORMATS, NETWORK_MODES, NETWORK_TYPES, PROCESS_MODES, write_config
 from .versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, parse_version
 
@@ -172,7 +172,7 @@ def deepstream_config_main(argv: Optional[Sequence[str]] = None) -> int:
     if args.no_check:
         return 0
     problems = check_config(path, version)
-    shown = [q for q in problems if q.severity != INFO]
+    shown = [q for q in problems if q.severity != INFO or q.code in CONFIG_NOTES]
     _print_problems(shown, path)
     if not is_usable(problems):
         print(f"{path}: the written config is NOT usable by nvinfer (see the errors above)")

@@ -54,7 +54,11 @@ def library_parsers(library, deepstream_version=None) -> list:
     """The parsers a trtplug library reports (trtplug_deepstream_info), [] for other libraries."""
     from .probe import probe_library
 
-    res = probe_library(library, [], deepstream_version)
+    path = Path(library).resolve()
+    if not path.is_file():
+        raise ConfigError(f"library: no such file {library} (looked for {path}). Hint: a relative --lib is "
+                          "taken from the current directory")
+    res = probe_library(path, [], deepstream_version)
     if not res.loaded:
         raise ConfigError(f"cannot open library {library}: {res.error}")
     if not res.deepstream_info:
@@ -77,7 +81,7 @@ def _parser_dicts(parsers) -> list:
     return out
 
 
-def _pick(kind: str, explicit: Optional[str], available: list) -> Optional[dict]:
+def _pick(kind: str, explicit: str | None, available: list) -> dict | None:
     of_kind = [p for p in available if p.get("kind") == kind]
     if explicit:
         found = next((p for p in of_kind if p.get("function") == explicit), None)
@@ -90,6 +94,20 @@ def _pick(kind: str, explicit: Optional[str], available: list) -> Optional[dict]
         raise ConfigError(f"the library has several {kind} parsers ({names}): choose one "
                           f"(--{kind.replace('_', '-')}-func)")
     return of_kind[0] if of_kind else None
+
+
+def _network_type(network_type, explicit_funcs: dict, available: list) -> int:
+    """The network type given, or the only one the named functions or the library's parsers allow."""
+    nt = _enum("network_type", network_type, NETWORK_TYPES)
+    if nt is not None:
+        return nt
+    named = [k for k, e in explicit_funcs.items() if e]
+    present = named or [k for k in (KIND_INSTANCE_MASK, KIND_BBOX, KIND_CLASSIFIER)
+                        if any(p.get("kind") == k for p in available)]
+    if len(present) > 1:
+        raise ConfigError(f"the library has parsers of several kinds ({', '.join(present)}): set the network "
+                          f"type (--network-type detector|classifier|instance-segmentation)")
+    return KIND_NETWORK_TYPE[present[0]] if present else 0
 
 
 def build_config(config_path, *, library=None, parsers: Optional[Sequence] = None, onnx_file=None,
@@ -111,19 +129,15 @@ def build_config(config_path, *, library=None, parsers: Optional[Sequence] = Non
     available = _parser_dicts(parsers) if parsers is not None else (
         library_parsers(library, version) if library is not None else [])
 
-    nt = _enum("network_type", network_type, NETWORK_TYPES)
-    chosen = {k: _pick(k, e, available) for k, e in
-              ((KIND_BBOX, bbox_func), (KIND_CLASSIFIER, classifier_func), (KIND_INSTANCE_MASK, instance_mask_func))}
-    if nt is None:
-        explicit = [k for k, e in ((KIND_BBOX, bbox_func), (KIND_CLASSIFIER, classifier_func),
-                                   (KIND_INSTANCE_MASK, instance_mask_func)) if e]
-        present = explicit or [k for k in (KIND_INSTANCE_MASK, KIND_BBOX, KIND_CLASSIFIER) if chosen[k]]
-        if len(set(present)) > 1:
-            raise ConfigError(f"the library has parsers of several kinds ({', '.join(present)}): set the network "
-                              f"type (--network-type detector|classifier|instance-segmentation)")
-        nt = KIND_NETWORK_TYPE[present[0]] if present else 0
+    explicit_funcs = {KIND_BBOX: bbox_func, KIND_CLASSIFIER: classifier_func, KIND_INSTANCE_MASK: instance_mask_func}
+    nt = _network_type(network_type, explicit_funcs, available)
     active_kind = {0: KIND_BBOX, 1: KIND_CLASSIFIER, 3: KIND_INSTANCE_MASK}.get(nt)
-    active = chosen.get(active_kind) if active_kind else None
+    # Only the network type's parser goes into the config, so only its choice can be ambiguous;
+    # a function named for another kind must still exist.
+    for kind, name in explicit_funcs.items():
+        if name and kind != active_kind:
+            _pick(kind, name, available)
+    active = _pick(active_kind, explicit_funcs[active_kind], available) if active_kind else None
     if nt == 3 and active is None:
         raise ConfigError("instance segmentation needs an instance-mask parser: the library has none "
                           "(declare InstanceMask or YoloSeg, or pass --instance-mask-func)")
@@ -176,9 +190,8 @@ def build_config(config_path, *, library=None, parsers: Optional[Sequence] = Non
         prop.append(("labelfile-path", Path(config_path).stem + "_labels.txt"))
     if library is not None:
         prop.append(("custom-lib-path", _rel(library, base)))
-    for kind in (KIND_BBOX, KIND_CLASSIFIER, KIND_INSTANCE_MASK):
-        if chosen[kind] is not None and kind == active_kind:
-            prop.append((KIND_CONFIG_KEY[kind], chosen[kind]["function"]))
+    if active is not None:
+        prop.append((KIND_CONFIG_KEY[active_kind], active["function"]))
     if nt == 3:
         prop.append(("output-instance-mask", True))
     if engine_create_func_name:

@@ -197,6 +197,9 @@ def emulate_config(config_path, outputs: Mapping[str, np.ndarray], *, deepstream
         raise EmulationError(f"{config_path}: {params.error}")
     if network is None:
         network = params.network
+    if network is None:
+        raise EmulationError(f"{config_path}: no infer-dims, so the network input size nvinfer would take from the "
+                             "engine is unknown. Hint: pass network=(width, height, channels)")
     return emulate_parser(params.custom_lib_path, params.function, params.kind, outputs, network=network,
                           num_classes=params.num_classes, pre_cluster_thresholds=params.pre_cluster,
                           post_cluster_thresholds=params.post_cluster,

@@ -170,6 +170,10 @@ class YoloDetector(Parser):
     objectness * best class score; candidates below the class's pre-cluster-threshold are
     dropped, the rest go to nvinfer's clustering (use cluster-mode=2, NMS) unless nms_iou is
     set: then the parser keeps the best box of each same-class overlap itself.
+
+    num_classes=None reads the class count off the layer; it must then equal nvinfer's
+    num-detected-classes, or the parser refuses the frame (a layer of another layout would
+    otherwise be read with the wrong classes). A declared num_classes may be below it.
     """
 
     func_name: str
@@ -200,6 +204,8 @@ class NmsDetector(Parser):
 
     Defaults are EfficientNMS_TRT's output names. count=None: every row is a candidate (rows
     below threshold are dropped). Classes may be int32 or float layers. Use cluster-mode=4.
+    A row whose class id is not one of nvinfer's num-detected-classes, or whose values are NaN
+    or infinite, is skipped with a rate-limited warning; the frame's other rows are kept.
     """
 
     func_name: str
@@ -243,7 +249,8 @@ class BoxesScoresDetector(Parser):
     background_class: None, a class index, or "last" (DETR's no-object logit); it is skipped and
     the other class ids are kept as they are. score_activation: "none", "sigmoid" or "softmax"
     (over the row, background included). multi_label: one object per class above threshold
-    instead of the best class only.
+    instead of the best class only. num_classes=None reads the class count off the scores layer;
+    it must then equal nvinfer's num-detected-classes.
     """
 
     func_name: str
@@ -288,9 +295,15 @@ class BoxesScoresDetector(Parser):
 
 @dataclass(frozen=True)
 class ClassifierHead:
-    """One classification output. labels: one per score (they become attribute labels and the
-    description string); None leaves labels to nvinfer's labelfile-path. threshold: None uses
-    nvinfer's classifier-threshold."""
+    """One classification output: a layer with one score per class ([C], or [C,1,1], [1,C] and
+    other layouts with one extent besides 1s). labels: one per score (they become attribute
+    labels and the description string); None leaves labels to nvinfer's labelfile-path.
+    threshold: None uses nvinfer's classifier-threshold.
+
+    activation: "softmax" (the default) turns logits into probabilities. A model that already
+    ends in a Softmax layer needs activation="none": a second softmax flattens its probabilities
+    (0.9/0.1 becomes 0.69/0.31), so thresholds pass or fail the wrong attributes. nvinfer's own
+    classifier parser applies none."""
 
     layer: Optional[str] = None
     labels: Optional[Sequence[str]] = None
@@ -344,7 +357,8 @@ class Classifier(Parser):
 
     def info(self):
         d = super().info()
-        d["heads"] = [{"layer": h.layer, "labels": list(h.labels) if h.labels else None} for h in self.heads]
+        d["heads"] = [{"layer": h.layer, "labels": list(h.labels) if h.labels else None, "activation": h.activation}
+                      for h in self.heads]
         return d
 
 

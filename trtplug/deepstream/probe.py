@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Optional, Sequence
 
 from ..errors import TrtPlugError
@@ -24,8 +23,12 @@ class ProbeResult:
 
 
 def probe_library(path, names: Sequence[str], deepstream_version=None, timeout: float = 60) -> ProbeResult:
-    """Raises TrtPlugError only when the probe itself cannot run (no compiler)."""
+    """Raises TrtPlugError only when the probe itself cannot run (no compiler). A relative `path`
+    is taken relative to the current directory (as a path, never searched for on the loader's
+    library path): nvinfer, too, hands dlopen an absolute path."""
     names = [n for n in names if n]
+    # Path("./libx.so") prints as "libx.so", which dlopen would look up on LD_LIBRARY_PATH.
+    library = os.path.abspath(path)
     last = ""
     for sanitize in (False, True):  # a library built with AddressSanitizer loads only in a sanitized process
         exe = build_emulator(deepstream_version, sanitize=sanitize)
@@ -33,7 +36,7 @@ def probe_library(path, names: Sequence[str], deepstream_version=None, timeout: 
         if sanitize:
             env["ASAN_OPTIONS"] += ":detect_leaks=0"
         try:
-            proc = subprocess.run([str(exe), "--probe", str(Path(path)), *names], capture_output=True, text=True, encoding="utf-8", errors="replace",
+            proc = subprocess.run([str(exe), "--probe", library, *names], capture_output=True, text=True, encoding="utf-8", errors="replace",
                                   timeout=timeout, env=env)
         except subprocess.TimeoutExpired:
             return ProbeResult(False, f"loading the library did not finish within {timeout} s")

@@ -145,6 +145,7 @@ def _view(p, index: int) -> dict:
             _f("score_activation", _act(p.score_activation)),
             _f("background_class", bg_c),
             _f("multi_label", _bool(p.multi_label)),
+            _f("num_classes", str(p.num_classes or 0)),
             _f("min_box_size", _c_float(p.min_box_size)),
             _f("max_candidates", str(p.max_candidates or 0)),
             _f("default_threshold", _c_float(p.default_threshold)),
