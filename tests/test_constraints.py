@@ -81,18 +81,20 @@ PLUGINS = textwrap.dedent('''
 ''')
 
 HEADERS = {h.major: h for h in find_all_tensorrt_includes()}
+SCALED_ADD = Path(__file__).resolve().parents[1] / "kernels" / "scaled_add.py"
 
 
-def compile_plugins(out, *extra) -> Path:
+def compile_plugins(out, *extra, sources=()) -> Path:
     source = out / "rules.py"
     source.write_text(PLUGINS)
-    assert cli_main(["compile", str(source), "-o", str(out), "--name", "rules", "--arch", "90", "-q", *extra]) == 0
+    assert cli_main(["compile", str(source), *map(str, sources), "-o", str(out), "--name", "rules", "--arch", "90",
+                     "-q", *extra]) == 0
     return out / "librules.so"
 
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory):
-    return Library(compile_plugins(tmp_path_factory.mktemp("rules"), "--no-tensorrt"))
+    return Library(compile_plugins(tmp_path_factory.mktemp("rules"), "--no-tensorrt", sources=[SCALED_ADD]))
 
 
 def set_field(instance, name: str, text: str):
@@ -163,6 +165,17 @@ def test_launch_sizes_out_of_range_fail_before_the_driver(library, block, messag
     grouped = library.instance("Grouped", block=block)
     with pytest.raises(NativeError, match=message):
         grouped.enqueue(0, [(12,)], [0], [(12,)], [0])
+
+
+def test_scaled_add_refuses_a_bias_it_cannot_broadcast(library):
+    scaled_add = library.instance("ScaledAdd")
+    assert scaled_add.output_shapes([(5, 3, 4, 4), (1, 3, 1, 1)]) == [(5, 3, 4, 4)]
+    assert scaled_add.output_shapes([(5, 3, 4, 4), (5, 1, 4, 4)]) == [(5, 3, 4, 4)]
+    with pytest.raises(NativeError, match=r"constraint failed: b's N dim must be 1 or equal to x's .*"
+                                          r"\(b\.shape\[0\] = 2, x\.shape\[0\] = 5\)"):
+        scaled_add.output_shapes([(5, 3, 4, 4), (2, 3, 1, 1)])
+    with pytest.raises(NativeError, match=r"b's W dim must be 1 or equal to x's"):
+        scaled_add.output_shapes([(5, 3, 4, 4), (1, 3, 1, 8)])
 
 
 # ---------------------------------------------------------------------------- with TensorRT
