@@ -38,6 +38,12 @@ class ScaledAdd(tp.TrtPlugin):
         {"x": (4, 8, 1, 9), "b": (4, 8, 1, 9)},
     ]
 
+    def constraints(self, x, b):
+        # The kernel indexes b with x's coordinates wherever b's dim is not 1.
+        for axis, name in enumerate(("N", "C", "H", "W")):
+            tp.require((b.shape[axis] == 1) | (b.shape[axis] == x.shape[axis]),
+                       f"b's {name} dim must be 1 or equal to x's")
+
     def enqueue(self, x, b, y):
         total = x.numel
         tp.launch(scaled_add_kernel, grid=tp.cdiv(total, 256), block=256)(x, b, y, self.alpha, total)

@@ -86,7 +86,24 @@ TRACE_MISTAKES = [
     (lambda self, x, y: tp.launch(K, grid=0, block=1)(x), r"grid: dims must be positive, got 0"),
     (lambda self, x, y: tp.launch(K, grid=(1, 1, 1, 1), block=1)(x), r"grid: expected 1 to 3 dims, got 4"),
     (lambda self, x, y: tp.launch(K, grid=x.numel / 256, block=1)(x), r"cannot use '/' \(true division\)"),
-    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x) if x.shape[0] > 4 else None, r"cannot use '<'|cannot use"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x) if x.shape[0] > 4 else None,
+     r"cannot use '>' \(x\.shape\[0\] > 4\) as a condition"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x) if x.shape[0] <= 4 else None, r"cannot use '<='"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x) if x.shape[0] >= x.shape[1] else None, r"cannot use '>='"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x) if x.shape[0] != 4 else None, r"cannot use '!='"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x) if (x.shape[0] > 1) | (x.shape[1] > 1) else None,
+     r"cannot use '\|'.*Hint: state what the inputs must satisfy with tp\.require"),
+    (lambda self, x, y: tp.launch(K, grid=x.shape[0] > 1, block=1)(x), r"the condition \(x\.shape\[0\] > 1\) is not a number"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(self.scales),
+     r"P\.enqueue: tp\.launch\(fake_kernel\) argument 0: self\.scales is a float-list attribute; float-list "
+     r"attributes cannot be passed to a kernel.*Hint: declare one tp\.Attr\.float per value"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x, tp.scalar(self.mode, "int32")),
+     r"argument 1: tp\.scalar: self\.mode is a string attribute; string attributes cannot be passed to a kernel"
+     r".*Hint: choose the behaviour with an int or bool attribute"),
+    (lambda self, x, y: tp.launch(K, grid=1, block=1)(x) if self.mode == "a" else None,
+     r"self\.mode is a string attribute and cannot be used while tracing"),
+    (lambda self, x, y: tp.require(x.shape[0] > 1, "rows"), r"tp\.require can only be called inside a plugin's "
+     r"constraints"),
     (lambda self, x, y: tp.launch(K, grid=1, block=1)("text"), r"argument 0: cannot pass str 'text' to a kernel"),
     (lambda self, x, y: tp.launch(K, grid=1, block=1)(x=x), r"kernel arguments must be positional"),
     (lambda self, x, y: tp.launch(K, grid=1, block=1)(x[0]), r"indexing 'x' in enqueue is not possible"),
@@ -111,7 +128,8 @@ TRACE_MISTAKES = [
 @pytest.mark.parametrize("enqueue,message", TRACE_MISTAKES, ids=[m for _, m in TRACE_MISTAKES])
 def test_trace_mistake_is_reported(enqueue, message):
     spec = plugin(enqueue, alpha=tp.Attr.float(1.0), mode=tp.Attr.string("a"),
-                  pads=tp.Attr.int_list([0, 0], length=2), sizes=tp.Attr.int_list([1]))
+                  pads=tp.Attr.int_list([0, 0], length=2), sizes=tp.Attr.int_list([1]),
+                  scales=tp.Attr.float_list([1.0, 2.0]))
     with pytest.raises(TraceError, match=message):
         trace(spec)
 
@@ -181,3 +199,60 @@ def test_workspace_buffer_names_must_be_identifiers():
 
 def test_constant_dims_still_compare_by_value():
     assert Const(3) == 3 and Const(3) == Const(3) and Const(3) != 4
+
+
+def test_modulo_and_conditions_encode_and_evaluate():
+    x0, x1 = Dim(0, 0, "x"), Dim(0, 1, "x")
+    rule = (x1 % (x0 * 2) == 0) | (x1 < 3)
+    assert str(rule) == "((x.shape[1] % (x.shape[0] * 2)) == 0) | (x.shape[1] < 3)"
+    assert rule.program() == (2, 0, 1, 2, 0, 0, 1, 2, 12, 17, 1, 0, 20, 2, 0, 1, 1, 3, 22, 27)
+    assert rule.evaluate([(2, 8)], {}) is True and rule.evaluate([(3, 8)], {}) is False
+    assert rule.evaluate([(3, 2)], {}) is True
+    assert (-7 % Dim(0, 0)).evaluate([(3,)], {}) == 2  # Python's sign convention, as the native core
+    assert (Const(7) % 3) == Const(1) and (Const(3) > 2) is True and (Const(3) != Const(3)) is False
+    with pytest.raises(TraceError, match=r"division by zero in a shape expression: %\(x\.shape\[1\], 0\)"):
+        x1 % 0
+    with pytest.raises(TraceError, match=r"'&' combines conditions.*Hint: put each comparison in parentheses"):
+        (x1 > 1) & 3
+
+
+def test_constraints_are_traced_with_their_messages():
+    def constraints(self, x):
+        tp.require(x.shape[1] % (self.r * self.r) == 0, "channels must be a multiple of r*r")
+        tp.require(True, "always holds: nothing to check")
+        tp.require((x.shape[0] >= 1) & (x.shape[0] <= self.rows[1]), "between 1 and rows[1] rows")
+
+    def enqueue(self, x, y):
+        tp.launch(K, grid=1, block=1)(x)
+
+    traced = trace(plugin(enqueue, constraints=constraints, r=tp.Attr.int(2), rows=tp.Attr.int_list([1, 64], length=2)))
+    assert [(str(c.condition), c.message) for c in traced.constraints] == [
+        ("(x.shape[1] % (self.r * self.r)) == 0", "channels must be a multiple of r*r"),
+        ("(x.shape[0] >= 1) & (x.shape[0] <= self.rows[1])", "between 1 and rows[1] rows")]
+    assert traced.constraints[0].condition.evaluate([(1, 8)], {0: 2}) is True
+    assert traced.constraints[0].condition.evaluate([(1, 6)], {0: 2}) is False
+    assert trace(plugin(enqueue)).constraints == ()
+
+
+CONSTRAINT_MISTAKES = [
+    (lambda self, x: tp.require(x.shape[0], "rows"), r"P\.constraints: tp\.require\(\.\.\., 'rows'\): expected a "
+     r"comparison of shapes or attributes.*got Dim"),
+    (lambda self, x: tp.require(x.shape[0] > 0, ""), r"the message must be a non-empty string"),
+    (lambda self, x: tp.require(x.shape[0] > 0, "two\nlines"), r"the message must be one printable line"),
+    (lambda self, x: tp.require(x.ndim == 3, "rank 3"), r"P\.constraints: tp\.require\(\.\.\., 'rank 3'\): the "
+     r"condition is false for every input"),
+    (lambda self, x: x.shape[0] > 0, r"P\.constraints: must return None \(state each rule with tp\.require\)"),
+    (lambda self, x: tp.require(x.shape[0] > 0 and x.shape[1] > 0, "both"), r"cannot use '>'.*as a condition"),
+    (lambda self, x: tp.require(x.shape[0] > 0 if x.dtype == "float32" else x.shape[0] > 1, "rows"),
+     r"P\.constraints: the constraints differ between dtype combinations"),
+    (lambda self, x: tp.require(self.alpha > 0, "positive"), r"self\.alpha is a float attribute"),
+]
+
+
+@pytest.mark.parametrize("constraints,message", CONSTRAINT_MISTAKES, ids=[m for _, m in CONSTRAINT_MISTAKES])
+def test_constraint_mistake_is_reported(constraints, message):
+    def enqueue(self, x, y):
+        tp.launch(K, grid=1, block=1)(x)
+
+    with pytest.raises(TraceError, match=message):
+        trace(plugin(enqueue, constraints=constraints, alpha=tp.Attr.float(1.0)))

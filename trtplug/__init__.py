@@ -7,6 +7,7 @@ from .declare.plugin import TrtPlugin
 from .declare.tensors import Input, Output
 from .errors import (BuildError, DefinitionError, HeadersNotFoundError, KernelCompileError, LoadError,
                      NativeError, TraceError, TrtPlugError)
+from .trace.constraints import require
 from .trace.expr import cdiv, maximum as max, minimum as min
 from .trace.launch import launch
 from .trace.symbolic import Buffer, scalar
@@ -15,7 +16,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "TrtPlugin", "Input", "Output", "Attr", "Buffer",
-    "launch", "cdiv", "min", "max", "scalar",
+    "launch", "cdiv", "min", "max", "scalar", "require",
     "TrtPlugError", "DefinitionError", "TraceError", "KernelCompileError", "BuildError",
     "HeadersNotFoundError", "LoadError", "NativeError",
 ]

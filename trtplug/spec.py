@@ -25,6 +25,8 @@ class PluginSpec:
     output_shapes: Callable | None = field(compare=False, repr=False, default=None)
     workspace: Callable | None = field(compare=False, repr=False, default=None)
     reference: Callable | None = field(compare=False, repr=False, default=None)
+    # What the inputs must satisfy: calls tp.require (traced like output_shapes).
+    constraints: Callable | None = field(compare=False, repr=False, default=None)
     # Input shapes `trtplug test` runs (one tuple of shapes per case), and tolerances per dtype.
     test_shapes: tuple | None = None
     tolerance: dict = field(default_factory=dict, compare=False)

@@ -39,6 +39,19 @@ bool range_ok(const AttrDesc& d, double v, std::string* why, const char* kind) {
     return true;
 }
 
+bool choice_ok(const AttrDesc& d, const std::string& text, std::string* why) {
+    if (d.n_choices <= 0 || d.choices == nullptr) return true;
+    std::string allowed;
+    for (int32_t i = 0; i < d.n_choices; ++i) {
+        const char* choice = d.choices[i] ? d.choices[i] : "";
+        if (text == choice) return true;
+        allowed += strf("%s'%s'", i ? ", " : "", printable(choice, std::strlen(choice)).c_str());
+    }
+    *why = strf("attribute '%s': '%s' is not one of %s", d.name, printable(text.data(), text.size()).c_str(),
+                allowed.c_str());
+    return false;
+}
+
 }  // namespace
 
 bool check_attr_value(const AttrDesc& d, const AttrValue& v, std::string* why) {
@@ -79,7 +92,7 @@ bool check_attr_value(const AttrDesc& d, const AttrValue& v, std::string* why) {
             *why = strf("attribute '%s': string holds a NUL byte", d.name);
             return false;
         }
-        return true;
+        return choice_ok(d, v.text, why);
     }
     if (d.type == AttrType::kBool) {
         if (v.ints[0] != 0 && v.ints[0] != 1) {

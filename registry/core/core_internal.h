@@ -66,6 +66,16 @@ bool check_attr_value(const AttrDesc& desc, const AttrValue& value, std::string*
 // `limit` bytes shown.
 std::string printable(const char* data, size_t size, size_t limit = 64);
 
+// Expressions (expr.cpp). int_binary applies one binary opcode with checked int64 arithmetic.
+const char* op_symbol(int64_t op);
+bool int_binary(ExprOp op, int64_t a, int64_t b, int64_t* out, std::string* error);
+// Evaluates with dims < 0 standing for unknown ones: *known is false when the value depends on one.
+Status eval_known(const Expr& expr, const EvalEnv& env, bool* known, int64_t* out, Error* err);
+// The program in Python-like infix with the plugin's names: "x.shape[0] // self.group".
+std::string expr_text(const Expr& expr, const PluginDesc& desc);
+// The values of the program's inputs and attributes: "x.shape[0] = 12, self.group = -3" ("?" if unknown).
+std::string expr_values(const Expr& expr, const EvalEnv& env);
+
 // IEEE CRC-32 (the one zlib.crc32 computes).
 uint32_t crc32(const void* data, size_t size);
 

@@ -15,7 +15,7 @@ Status check_outputs(const PluginDesc& desc, const AttrValues& values, const Ten
     if (desc.n_outputs > 0 && !t.output_shapes) return fail(err, Status::kBadArgument, "output shapes missing (null pointer)");
     for (int32_t o = 0; o < desc.n_outputs; ++o) {
         Shape want;
-        Status s = output_shape(desc, values, t.input_shapes, o, &want, err);
+        Status s = detail::computed_output_shape(desc, values, t.input_shapes, o, &want, err);
         if (s != Status::kOk) return s;
         const Shape& got = t.output_shapes[o];
         bool same = got.rank == want.rank;
@@ -44,7 +44,7 @@ Status enqueue_impl(const PluginDesc& desc, const AttrValues& values, int32_t va
         return fail(err, Status::kBadArgument,
                     strf("variant %d out of range: plugin '%s' has %d variants", variant, desc.name, desc.n_variants));
     }
-    Status s = check_inputs(desc, t.input_shapes, desc.n_inputs, err);
+    Status s = check_constraints(desc, values, t.input_shapes, err);
     if (s != Status::kOk) return s;
     s = check_outputs(desc, values, t, err);
     if (s != Status::kOk) return s;

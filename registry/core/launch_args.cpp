@@ -108,8 +108,32 @@ Status scalar_from_double(ScalarType type, double v, uint64_t* slot, std::string
     return scalar_from_int(type, static_cast<int64_t>(v), slot, why);
 }
 
+namespace {
+
+// Evaluates one launch parameter and checks it lies in [lo, hi]; the message names the launch,
+// the parameter, its expression (unless a constant) and the values it read.
+Status launch_value(const char* launch, const char* what, const Expr& expr, const EvalEnv& env, int64_t lo, int64_t hi,
+                    int64_t* out, Error* err) {
+    const std::string text = env.desc ? expr_text(expr, *env.desc) : "?";
+    const std::string values = expr_values(expr, env);
+    Error e;
+    if (eval_expr(expr, env, out, &e) != Status::kOk) {
+        return fail(err, e.status, strf("launch '%s' %s = %s: %s%s%s%s", launch, what, text.c_str(), e.message.c_str(),
+                                        values.empty() ? "" : " (", values.c_str(), values.empty() ? "" : ")"));
+    }
+    if (*out >= lo && *out <= hi) return ok(err);
+    const std::string value = strf("%lld", static_cast<long long>(*out));
+    return fail(err, Status::kExprError,
+                strf("launch '%s' %s%s%s is %s (allowed %lld..%lld%s%s)", launch, what, text == value ? "" : " = ",
+                     text == value ? "" : text.c_str(), value.c_str(), static_cast<long long>(lo),
+                     static_cast<long long>(hi), values.empty() ? "" : "; ", values.c_str()));
+}
+
+}  // namespace
+
 Status launch_dims(const LaunchDesc& launch, const EvalEnv& env, LaunchDims* dims, Error* err) {
-    static const char* const axis[3] = {"x", "y", "z"};
+    static const char* const grid_axis[3] = {"grid.x", "grid.y", "grid.z"};
+    static const char* const block_axis[3] = {"block.x", "block.y", "block.z"};
     static const int64_t grid_limit[3] = {2147483647, 65535, 65535};
     static const int64_t block_limit[3] = {1024, 1024, 64};
     const char* name = launch_name(launch, env.desc);
@@ -117,23 +141,11 @@ Status launch_dims(const LaunchDesc& launch, const EvalEnv& env, LaunchDims* dim
     int64_t threads = 1;
     for (int i = 0; i < 3; ++i) {
         int64_t g = 0, b = 0;
-        Error e;
-        if (eval_expr(launch.grid[i], env, &g, &e) != Status::kOk) {
-            return fail(err, e.status, strf("launch '%s' grid.%s: %s", name, axis[i], e.message.c_str()));
-        }
-        if (eval_expr(launch.block[i], env, &b, &e) != Status::kOk) {
-            return fail(err, e.status, strf("launch '%s' block.%s: %s", name, axis[i], e.message.c_str()));
-        }
-        if (g < 0 || g > grid_limit[i]) {
-            return fail(err, Status::kExprError,
-                        strf("launch '%s' grid.%s is %lld (allowed 0..%lld)", name, axis[i], static_cast<long long>(g),
-                             static_cast<long long>(grid_limit[i])));
-        }
-        if (b < 1 || b > block_limit[i]) {
-            return fail(err, Status::kExprError,
-                        strf("launch '%s' block.%s is %lld (allowed 1..%lld)", name, axis[i], static_cast<long long>(b),
-                             static_cast<long long>(block_limit[i])));
-        }
+        // A grid dimension of 0 (an empty tensor) launches nothing; a block needs at least one thread.
+        Status s = launch_value(name, grid_axis[i], launch.grid[i], env, 0, grid_limit[i], &g, err);
+        if (s != Status::kOk) return s;
+        s = launch_value(name, block_axis[i], launch.block[i], env, 1, block_limit[i], &b, err);
+        if (s != Status::kOk) return s;
         threads *= b;  // at most 1024^2 * 64: no overflow
         if (g == 0) dims->empty = true;
         dims->grid[i] = static_cast<uint32_t>(g);
@@ -145,14 +157,8 @@ Status launch_dims(const LaunchDesc& launch, const EvalEnv& env, LaunchDims* dim
                          dims->block[0], dims->block[1], dims->block[2], static_cast<long long>(threads)));
     }
     int64_t shared = 0;
-    Error e;
-    if (eval_expr(launch.shared_bytes, env, &shared, &e) != Status::kOk) {
-        return fail(err, e.status, strf("launch '%s' shared memory: %s", name, e.message.c_str()));
-    }
-    if (shared < 0 || shared > INT32_MAX) {
-        return fail(err, Status::kExprError,
-                    strf("launch '%s' dynamic shared memory is %lld bytes", name, static_cast<long long>(shared)));
-    }
+    Status s = launch_value(name, "dynamic shared memory", launch.shared_bytes, env, 0, INT32_MAX, &shared, err);
+    if (s != Status::kOk) return s;
     dims->shared_bytes = static_cast<uint32_t>(shared);
     return ok(err);
 }

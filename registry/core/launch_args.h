@@ -20,6 +20,10 @@ struct WorkspaceLayout {
 Status workspace_layout(const PluginDesc& desc, const AttrValues& values, int32_t variant, const Shape* inputs,
                         WorkspaceLayout* layout, Error* err);
 
+// output_shape for inputs already checked (check_inputs, check_constraints): no repeated checks.
+Status computed_output_shape(const PluginDesc& desc, const AttrValues& values, const Shape* inputs,
+                             int32_t output_index, Shape* out, Error* err);
+
 struct LaunchDims {
     uint32_t grid[3];
     uint32_t block[3];

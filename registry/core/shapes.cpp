@@ -47,10 +47,116 @@ Status check_inputs_impl(const PluginDesc& desc, const Shape* inputs, int32_t n_
     return detail::ok(err);
 }
 
+// `head` followed by the values the expression read: "... (x.shape[0] = 12, self.group = -3)".
+std::string with_values(const std::string& head, const Expr& e, const EvalEnv& env) {
+    const std::string values = detail::expr_values(e, env);
+    return values.empty() ? head : head + " (" + values + ")";
+}
+
+// Evaluates constraint `c`; *decided is false when it depends on an unknown dim (known_only).
+Status check_constraint(const PluginDesc& desc, const ConstraintDesc& c, const EvalEnv& env, bool known_only,
+                        Error* err) {
+    const char* message = c.message ? c.message : "(no message)";
+    const std::string text = detail::expr_text(c.condition, desc);
+    int64_t holds = 0;
+    bool known = true;
+    Error e;
+    const Status s = known_only ? detail::eval_known(c.condition, env, &known, &holds, &e)
+                                : eval_expr(c.condition, env, &holds, &e);
+    if (s != Status::kOk) {
+        return fail(err, s, with_values(strf("constraint '%s': %s: %s", message, text.c_str(), e.message.c_str()),
+                                        c.condition, env));
+    }
+    if (known && holds == 0) {
+        return fail(err, Status::kBadArgument,
+                    with_values(strf("constraint failed: %s (%s does not hold)", message, text.c_str()), c.condition, env));
+    }
+    return detail::ok(err);
+}
+
+Status check_constraints_impl(const PluginDesc& desc, const AttrValues& values, const Shape* inputs, bool known_only,
+                              Error* err) {
+    const EvalEnv env{desc.n_inputs, inputs, &desc, &values};
+    for (int32_t i = 0; i < desc.n_constraints; ++i) {
+        const Status s = check_constraint(desc, desc.constraints[i], env, known_only, err);
+        if (s != Status::kOk) return s;
+    }
+    return detail::ok(err);
+}
+
+// Output dim `a` of `o`: evaluated, and checked to be >= 0 when known.
+Status output_dim(const PluginDesc& desc, const OutputDesc& o, const char* name, int32_t a, const EvalEnv& env,
+                  bool known_only, int64_t* out, Error* err) {
+    const std::string head = strf("output '%s' dim %d = %s", name, a, detail::expr_text(o.shape[a], desc).c_str());
+    bool known = true;
+    Error e;
+    const Status s = known_only ? detail::eval_known(o.shape[a], env, &known, out, &e) : eval_expr(o.shape[a], env, out, &e);
+    if (s != Status::kOk) return fail(err, s, with_values(head + ": " + e.message, o.shape[a], env));
+    if (known && *out < 0) {
+        return fail(err, Status::kExprError,
+                    with_values(strf("%s = %lld: negative", head.c_str(), static_cast<long long>(*out)), o.shape[a], env));
+    }
+    return detail::ok(err);
+}
+
+Status output_shape_impl(const PluginDesc& desc, const AttrValues& values, const Shape* inputs, int32_t output_index,
+                         bool known_only, Shape* out, Error* err) {
+    if (output_index < 0 || output_index >= desc.n_outputs) {
+        return fail(err, Status::kBadArgument,
+                    strf("output index %d out of range: plugin '%s' has %d outputs", output_index, desc.name,
+                         desc.n_outputs));
+    }
+    const OutputDesc& o = desc.outputs[output_index];
+    const char* name = io_name(desc, desc.n_inputs + output_index);
+    if (o.copy_input_shape) {
+        if (o.input < 0 || o.input >= desc.n_inputs) {
+            return fail(err, Status::kInternal, strf("output '%s' copies the shape of input %d, which does not exist",
+                                                     name, o.input));
+        }
+        *out = inputs[o.input];
+        return detail::ok(err);
+    }
+    if (o.rank < 0 || o.rank > kMaxRank) {
+        return fail(err, Status::kInternal, strf("output '%s' declares rank %d", name, o.rank));
+    }
+    EvalEnv env{desc.n_inputs, inputs, &desc, &values};
+    Shape result;
+    result.rank = o.rank;
+    for (int32_t a = 0; a < o.rank; ++a) {
+        const Status s = output_dim(desc, o, name, a, env, known_only, &result.dims[a], err);
+        if (s != Status::kOk) return s;
+    }
+    int64_t numel = 0;
+    if (!known_only && !detail::checked_numel(result, &numel)) {
+        return fail(err, Status::kExprError, strf("output '%s': element count overflows int64", name));
+    }
+    *out = result;
+    return detail::ok(err);
+}
+
 }  // namespace
 
 Status check_inputs(const PluginDesc& desc, const Shape* inputs, int32_t n_inputs, Error* err) {
     return detail::guarded(err, "check_inputs", [&] { return check_inputs_impl(desc, inputs, n_inputs, err); });
+}
+
+Status check_constraints(const PluginDesc& desc, const AttrValues& values, const Shape* inputs, Error* err) {
+    return detail::guarded(err, "check_constraints", [&]() -> Status {
+        Status s = check_inputs_impl(desc, inputs, desc.n_inputs, err);
+        if (s != Status::kOk) return s;
+        return check_constraints_impl(desc, values, inputs, false, err);
+    });
+}
+
+Status check_known_shapes(const PluginDesc& desc, const AttrValues& values, const Shape* inputs, int32_t output_index,
+                          Error* err) {
+    return detail::guarded(err, "check_known_shapes", [&]() -> Status {
+        if (!inputs && desc.n_inputs > 0) return fail(err, Status::kBadArgument, "input shapes missing (null pointer)");
+        Status s = check_constraints_impl(desc, values, inputs, true, err);
+        if (s != Status::kOk) return s;
+        Shape ignored;
+        return output_shape_impl(desc, values, inputs, output_index, true, &ignored, err);
+    });
 }
 
 Status output_shape(const PluginDesc& desc, const AttrValues& values, const Shape* inputs, int32_t output_index,
@@ -59,42 +165,20 @@ Status output_shape(const PluginDesc& desc, const AttrValues& values, const Shap
         Status s = check_inputs_impl(desc, inputs, desc.n_inputs, err);
         if (s != Status::kOk) return s;
         if (!out) return fail(err, Status::kBadArgument, "output_shape: null output");
-        if (output_index < 0 || output_index >= desc.n_outputs) {
-            return fail(err, Status::kBadArgument,
-                        strf("output index %d out of range: plugin '%s' has %d outputs", output_index, desc.name,
-                             desc.n_outputs));
-        }
-        const OutputDesc& o = desc.outputs[output_index];
-        const char* name = io_name(desc, desc.n_inputs + output_index);
-        if (o.copy_input_shape) {
-            if (o.input < 0 || o.input >= desc.n_inputs) {
-                return fail(err, Status::kInternal, strf("output '%s' copies the shape of input %d, which does not exist",
-                                                         name, o.input));
-            }
-            *out = inputs[o.input];
-            return detail::ok(err);
-        }
-        if (o.rank < 0 || o.rank > kMaxRank) {
-            return fail(err, Status::kInternal, strf("output '%s' declares rank %d", name, o.rank));
-        }
-        EvalEnv env{desc.n_inputs, inputs, &desc, &values};
-        Shape result;
-        result.rank = o.rank;
-        for (int32_t a = 0; a < o.rank; ++a) {
-            Error e;
-            if (eval_expr(o.shape[a], env, &result.dims[a], &e) != Status::kOk) {
-                return fail(err, e.status, strf("output '%s' dim %d: %s", name, a, e.message.c_str()));
-            }
-            if (result.dims[a] < 0) {
-                return fail(err, Status::kExprError,
-                            strf("output '%s' dim %d evaluates to %lld (must be >= 0)", name, a,
-                                 static_cast<long long>(result.dims[a])));
-            }
-        }
-        *out = result;
-        return detail::ok(err);
+        s = check_constraints_impl(desc, values, inputs, false, err);
+        if (s != Status::kOk) return s;
+        return output_shape_impl(desc, values, inputs, output_index, false, out, err);
     });
 }
+
+namespace detail {
+
+Status computed_output_shape(const PluginDesc& desc, const AttrValues& values, const Shape* inputs,
+                             int32_t output_index, Shape* out, Error* err) {
+    return output_shape_impl(desc, values, inputs, output_index, false, out, err);
+}
+
+}  // namespace detail
 
 int32_t find_variant(const PluginDesc& desc, const DType* io_types) {
     if (!io_types) return -1;

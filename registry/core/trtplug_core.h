@@ -58,7 +58,11 @@ struct Shape {
 //   kOpRank i             push the rank of input i
 //   kOpAttr k             push int/bool attribute k
 //   kOpAttrItem k j       push element j of int-list attribute k
-//   kOpAdd .. kOpMax      pop b, pop a, push (a op b); floor/ceil division by zero is an error
+//   kOpAdd .. kOpMod      pop b, pop a, push (a op b); floor/ceil division and modulo by zero are
+//                         errors; kOpMod takes the sign of b (Python's %)
+//   kOpEq .. kOpGe        pop b, pop a, push 1 if (a op b) holds, else 0
+//   kOpAnd, kOpOr         pop b, pop a, push 1 if both / either are non-zero, else 0
+// Comparisons and kOpAnd/kOpOr only appear in constraint programs (ConstraintDesc).
 enum ExprOp : int64_t {
     kOpConst = 1,
     kOpDim = 2,
@@ -73,7 +77,18 @@ enum ExprOp : int64_t {
     kOpCeilDiv = 14,
     kOpMin = 15,
     kOpMax = 16,
+    kOpMod = 17,
+    kOpEq = 20,
+    kOpNe = 21,
+    kOpLt = 22,
+    kOpLe = 23,
+    kOpGt = 24,
+    kOpGe = 25,
+    kOpAnd = 26,
+    kOpOr = 27,
 };
+
+inline bool is_binary_op(int64_t op) { return (op >= kOpAdd && op <= kOpMod) || (op >= kOpEq && op <= kOpOr); }
 
 struct Expr {
     const int64_t* code;
@@ -98,6 +113,9 @@ struct AttrDesc {
     const float* default_floats;
     const char* default_string;
     int32_t default_length;
+    // Strings only: when n_choices > 0, the value must equal one of choices[0..n_choices).
+    const char* const* choices = nullptr;
+    int32_t n_choices = 0;
 };
 
 // Values of one plugin instance's attributes, indexed like PluginDesc::attrs.
@@ -185,6 +203,12 @@ struct OutputDesc {
     int32_t input = 0;
 };
 
+// A condition the inputs must satisfy (traced from the plugin's `constraints` method).
+struct ConstraintDesc {
+    Expr condition;       // non-zero when the inputs are acceptable
+    const char* message;  // the plugin author's explanation, shown when the condition fails
+};
+
 struct PluginDesc {
     const char* name;
     const char* version;
@@ -199,6 +223,8 @@ struct PluginDesc {
     int32_t n_variants;
     const ModuleDesc* modules;
     int32_t n_modules;
+    const ConstraintDesc* constraints = nullptr;
+    int32_t n_constraints = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -241,6 +267,14 @@ Status deserialize(const PluginDesc& desc, const void* data, size_t length, Attr
 // ---------------------------------------------------------------------------------------------
 // Shapes, variants, workspace.
 Status check_inputs(const PluginDesc& desc, const Shape* inputs, int32_t n_inputs, Error* err);
+// Every declared constraint for these (checked) input shapes; kBadArgument names the first that
+// fails, its expression and the values it saw. output_shape and enqueue check them first.
+Status check_constraints(const PluginDesc& desc, const AttrValues& values, const Shape* inputs, Error* err);
+// For input shapes of which some dims are not known yet (TensorRT's symbolic dims while it builds
+// a network), marked by a value < 0: checks the constraints and the dims of output `output_index`
+// that the known dims decide. Undecided ones pass.
+Status check_known_shapes(const PluginDesc& desc, const AttrValues& values, const Shape* inputs, int32_t output_index,
+                          Error* err);
 Status output_shape(const PluginDesc& desc, const AttrValues& values, const Shape* inputs, int32_t output_index,
                     Shape* out, Error* err);
 // Index of the variant whose io types equal `io_types` (n_inputs + n_outputs entries), or -1.

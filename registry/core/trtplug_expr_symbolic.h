@@ -56,7 +56,7 @@ bool eval_symbolic(const Expr& expr, Builder& builder, const PluginDesc* desc, c
     while (pc < expr.length) {
         const int32_t at = pc;
         const int64_t op = expr.code[pc++];
-        if (op >= kOpAdd && op <= kOpMax) {
+        if (is_binary_op(op)) {
             if (depth < 2) return expr_error(error, at, "binary op %lld needs 2 operands, stack holds %lld", op, depth);
             Value r;
             if (!builder.binary(static_cast<ExprOp>(op), stack[depth - 2], stack[depth - 1], &r, error)) {

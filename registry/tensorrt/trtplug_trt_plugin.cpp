@@ -82,6 +82,23 @@ public:
         return true;
     }
     bool binary(ExprOp op, const Value& a, const Value& b, Value* out, std::string* error) {
+        using Op = nvinfer1::DimensionOperation;
+        switch (op) {  // the operations TensorRT lacks, from those it has
+            case kOpMod: {  // a - (a // b) * b
+                Value q = nullptr, qb = nullptr;
+                return binary(kOpFloorDiv, a, b, &q, error) && apply(Op::kPROD, *q, *b, &qb, error) &&
+                       apply(Op::kSUB, *a, *qb, out, error);
+            }
+            case kOpEq: return apply(Op::kEQUAL, *a, *b, out, error);
+            case kOpNe: return negated(Op::kEQUAL, *a, *b, out, error);
+            case kOpLt: return apply(Op::kLESS, *a, *b, out, error);
+            case kOpGt: return apply(Op::kLESS, *b, *a, out, error);
+            case kOpLe: return negated(Op::kLESS, *b, *a, out, error);
+            case kOpGe: return negated(Op::kLESS, *a, *b, out, error);
+            case kOpAnd: return apply(Op::kPROD, *a, *b, out, error);  // conditions are 0 or 1
+            case kOpOr: return apply(Op::kMAX, *a, *b, out, error);
+            default: break;
+        }
         nvinfer1::DimensionOperation trt_op;
         switch (op) {
             case kOpAdd: trt_op = nvinfer1::DimensionOperation::kSUM; break;
@@ -108,11 +125,34 @@ private:
         if (v == nullptr) *error = "TensorRT's expression builder returned no expression";
         return v != nullptr;
     }
+    bool apply(nvinfer1::DimensionOperation op, const nvinfer1::IDimensionExpr& a, const nvinfer1::IDimensionExpr& b,
+               Value* out, std::string* error) {
+        *out = builder_.operation(op, a, b);
+        return checked(*out, error);
+    }
+    // 1 - (a op b), for a condition op TensorRT has only the complement of.
+    bool negated(nvinfer1::DimensionOperation op, const nvinfer1::IDimensionExpr& a,
+                 const nvinfer1::IDimensionExpr& b, Value* out, std::string* error) {
+        Value holds = nullptr, one = nullptr;
+        return apply(op, a, b, &holds, error) && constant(1, &one, error) &&
+               apply(nvinfer1::DimensionOperation::kSUB, *one, *holds, out, error);
+    }
 
     const nvinfer1::DimsExprs* inputs_;
     int32_t n_inputs_;
     nvinfer1::IExprBuilder& builder_;
 };
+
+// An input's dims as far as they are constant; -1 marks a dim TensorRT only knows symbolically.
+Shape known_dims(const nvinfer1::DimsExprs& dims) noexcept {
+    Shape s;
+    s.rank = dims.nbDims < 0 ? 0 : (dims.nbDims > kMaxRank ? kMaxRank : dims.nbDims);
+    for (int32_t a = 0; a < s.rank; ++a) {
+        const nvinfer1::IDimensionExpr* d = dims.d[a];
+        s.dims[a] = d != nullptr && d->isConstant() && d->getConstantValue() >= 0 ? d->getConstantValue() : -1;
+    }
+    return s;
+}
 
 }  // namespace
 
@@ -254,6 +294,15 @@ nvinfer1::DimsExprs PluginAdapter::getOutputDimensions(int32_t output_index, nvi
                 return result;
             }
         }
+        // Constraints and output dims that the constant input dims decide fail the build now;
+        // the rest are checked against the profile in configurePlugin and at every enqueue.
+        Shape known[kMaxTensors];
+        for (int32_t i = 0; i < nb_inputs && i < kMaxTensors; ++i) known[i] = known_dims(inputs[i]);
+        Error err;
+        if (nb_inputs <= kMaxTensors && check_known_shapes(*desc_, values_, known, output_index, &err) != Status::kOk) {
+            log(Severity::kError, "getOutputDimensions: ", err.message);
+            return result;
+        }
         const OutputDesc& od = desc_->outputs[output_index];
         if (od.copy_input_shape) {
             if (od.input < 0 || od.input >= nb_inputs) {
@@ -349,10 +398,73 @@ bool capacity_shape(const nvinfer1::DynamicPluginTensorDesc& in, Shape* out) noe
 
 }  // namespace
 
+namespace {
+
+// The dims of one shape set configurePlugin describes (0: current, 1: min, 2: opt, 3: max), or
+// null where this TensorRT version has none.
+const nvinfer1::Dims* profile_dims(const nvinfer1::DynamicPluginTensorDesc& d, int32_t which) noexcept {
+    switch (which) {
+        case 0: return &d.desc.dims;
+        case 1: return &d.min;
+#if NV_TENSORRT_MAJOR >= 10
+        case 2: return &d.opt;
+#endif
+        case 3: return &d.max;
+        default: return nullptr;
+    }
+}
+
+constexpr int32_t kProfileShapeSets = 4;
+const char* const kProfileLabels[kProfileShapeSets] = {"current", "profile's min", "profile's opt", "profile's max"};
+
+// Concrete shapes of one set, false when some dim is unknown (-1) or the set is missing.
+bool concrete_shapes(nvinfer1::DynamicPluginTensorDesc const* in, int32_t nb_inputs, int32_t which,
+                     Shape* shapes) noexcept {
+    for (int32_t i = 0; i < nb_inputs; ++i) {
+        const nvinfer1::Dims* d = profile_dims(in[i], which);
+        if (d == nullptr || d->nbDims < 0 || d->nbDims > kMaxRank) return false;
+        shapes[i] = detail::shape_from_dims(*d);
+        for (int32_t a = 0; a < shapes[i].rank; ++a) {
+            if (shapes[i].dims[a] < 0) return false;
+        }
+    }
+    return true;
+}
+
+}  // namespace
+
+bool PluginAdapter::shapes_accepted(nvinfer1::DynamicPluginTensorDesc const* in,
+                                    int32_t nb_inputs) const noexcept {
+    for (int32_t which = 0; which < kProfileShapeSets; ++which) {
+        Shape shapes[kMaxTensors];
+        if (nb_inputs > kMaxTensors || !concrete_shapes(in, nb_inputs, which, shapes)) continue;
+        Error err;
+        Status s = check_constraints(*desc_, values_, shapes, &err);
+        for (int32_t o = 0; s == Status::kOk && o < desc_->n_outputs; ++o) {
+            Shape ignored;
+            s = output_shape(*desc_, values_, shapes, o, &ignored, &err);
+        }
+        if (s == Status::kOk) continue;
+        try {
+            std::string given;
+            for (int32_t i = 0; i < nb_inputs; ++i) {
+                given += (i ? ", " : "") + std::string(desc_->io_names[i]) + " " + detail::shape_text(shapes[i]);
+            }
+            log(Severity::kError, "configurePlugin: ",
+                std::string("the ") + kProfileLabels[which] + " input shapes (" + given + "): " + err.message);
+        } catch (...) {
+            log(Severity::kError, "configurePlugin: ", err.message);
+        }
+        return false;
+    }
+    return true;
+}
+
 void PluginAdapter::configurePlugin(nvinfer1::DynamicPluginTensorDesc const* in, int32_t nb_inputs,
                                     nvinfer1::DynamicPluginTensorDesc const* out,
                                     int32_t nb_outputs) TRTPLUG_TRT_NOEXCEPT {
     workspace_known_ = false;
+    shapes_rejected_ = false;
     if (nb_inputs != desc_->n_inputs || nb_outputs != desc_->n_outputs || (nb_inputs && !in) ||
         (nb_outputs && !out)) {
         logf(Severity::kError, "configurePlugin: got %d inputs and %d outputs, the plugin has %d and %d", nb_inputs,
@@ -376,6 +488,10 @@ void PluginAdapter::configurePlugin(nvinfer1::DynamicPluginTensorDesc const* in,
     Error err;
     if (check_inputs(*desc_, shapes, nb_inputs, &err) != Status::kOk) {
         log(Severity::kError, "configurePlugin: ", err.message);
+        return;
+    }
+    if (!shapes_accepted(in, nb_inputs)) {
+        shapes_rejected_ = true;
         return;
     }
     if (variant < 0 || !capacity_ok) return;
@@ -420,6 +536,10 @@ int32_t PluginAdapter::enqueue(nvinfer1::PluginTensorDesc const* input_desc,
     if ((n_in && (!input_desc || !inputs)) || (n_out && (!output_desc || !outputs)) || n_in > kMaxTensors ||
         n_out > kMaxTensors) {
         log(Severity::kError, "enqueue: missing tensor descriptions or pointers");
+        return 1;
+    }
+    if (shapes_rejected_) {
+        log(Severity::kError, "enqueue: not launching: configurePlugin rejected the input shapes (see its error)");
         return 1;
     }
     const int32_t variant = variant_for(input_desc, output_desc, "enqueue", true);

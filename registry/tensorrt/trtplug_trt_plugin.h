@@ -79,6 +79,10 @@ private:
     // The variant (index into desc().variants) for these io types, or -1 (logged when `report`).
     int32_t variant_for(nvinfer1::PluginTensorDesc const* inputs, nvinfer1::PluginTensorDesc const* outputs,
                         const char* where, bool report) const noexcept;
+    // Whether every concrete shape set configurePlugin describes (the current dims, the profile's
+    // min, opt and max) satisfies the constraints and gives valid output dims; logs the first that
+    // does not.
+    bool shapes_accepted(nvinfer1::DynamicPluginTensorDesc const* in, int32_t nb_inputs) const noexcept;
 
     const PluginDesc* desc_;
     AttrValues values_;
@@ -87,6 +91,9 @@ private:
     // last configurePlugin); copied by clone(), as a configured plugin's clone is configured.
     size_t workspace_capacity_ = 0;
     bool workspace_known_ = false;
+    // The last configurePlugin found input shapes the plugin rejects: enqueue refuses to run, so
+    // that TensorRT's build fails instead of running kernels out of bounds.
+    bool shapes_rejected_ = false;
 };
 
 TRTPLUG_TRT_V2_END

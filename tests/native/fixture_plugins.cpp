@@ -154,6 +154,39 @@ const int32_t kNeedsRanks[] = {1};
 const DType kTypesI32[] = {DType::kInt32, DType::kInt32};
 const VariantDesc kNeedsVariants[] = {{kTypesI32, nullptr, 0, nullptr, 0}};
 
+// ---- a plugin with constraints, choices and launch sizes taken from attributes ------------
+const int64_t kGroupedRows[] = {kOpDim, 0, 0, kOpAttr, 0, kOpFloorDiv};
+const int64_t kBlockAttr[] = {kOpAttr, 3};
+// x.shape[1] % (r * r) == 0
+const int64_t kChannelsRule[] = {kOpDim, 0, 1, kOpAttr, 1, kOpAttr, 1, kOpMul, kOpMod, kOpConst, 0, kOpEq};
+// (w.shape[0] == 1) | (w.shape[0] == x.shape[1])
+const int64_t kWeightsRule[] = {kOpDim, 1, 0, kOpConst, 1, kOpEq, kOpDim, 1, 0, kOpDim, 0, 1, kOpEq, kOpOr};
+const ConstraintDesc kRulesConstraints[] = {
+    {EXPR(kChannelsRule), "channels must be a multiple of r*r"},
+    {EXPR(kWeightsRule), "w holds one weight, or one per channel"},
+};
+const Expr kRulesShape[] = {EXPR(kGroupedRows), EXPR(kX1)};
+const OutputDesc kRulesOutputs[] = {{2, kRulesShape}};
+const char* const kRulesIo[] = {"x", "w", "y"};
+const int32_t kRulesRanks[] = {2, 1};
+const int64_t kGroupDefault[] = {1};
+const int64_t kRDefault[] = {2};
+const int64_t kBlockDefault[] = {256};
+const char* const kModeChoices[] = {"nearest", "linear"};
+const AttrDesc kRulesAttrs[] = {
+    {"group", AttrType::kInt, 1, 1, false, false, 0, 0, kGroupDefault, nullptr, nullptr, 1},
+    {"r", AttrType::kInt, 1, 1, true, false, 1, 0, kRDefault, nullptr, nullptr, 1},
+    {"mode", AttrType::kString, 0, 16, false, false, 0, 0, nullptr, nullptr, "nearest", 7, kModeChoices, 2},
+    {"block", AttrType::kInt, 1, 1, false, false, 0, 0, kBlockDefault, nullptr, nullptr, 1},
+};
+const ArgDesc kRulesArgs[] = {tensor(ArgKind::kTensor, 0, 1, kFlatX)};
+const LaunchDesc kRulesLaunches[] = {
+    {0, "rules_f32", {EXPR(kGroupedRows), EXPR(kOne), EXPR(kOne)}, {EXPR(kBlockAttr), EXPR(kOne), EXPR(kOne)},
+     EXPR(kZero), kRulesArgs, 1, 7, false},
+};
+const DType kRulesTypes[] = {DType::kFloat32, DType::kFloat32, DType::kFloat32};
+const VariantDesc kRulesVariants[] = {{kRulesTypes, kRulesLaunches, 1, nullptr, 0}};
+
 }  // namespace
 
 const PluginDesc kScale = {
@@ -164,13 +197,18 @@ const PluginDesc kNeeds = {
     "TestNeeds", "2", 1, 1, kNeedsIo, kNeedsRanks, kNeedsOutputs, kNeedsAttrs, 2, kNeedsVariants, 1, nullptr, 0,
 };
 
+const PluginDesc kRules = {
+    "TestRules", "1", 2, 1, kRulesIo, kRulesRanks, kRulesOutputs, kRulesAttrs, 4, kRulesVariants, 1, kScaleModules, 1,
+    kRulesConstraints, 2,
+};
+
 }  // namespace fixture
 
 namespace trtplug {
 
 const LibraryDesc& library() {
-    static const PluginDesc* const plugins[] = {&fixture::kScale, &fixture::kNeeds};
-    static const LibraryDesc lib = {"fixture_plugins", "trtplug_test", plugins, 2,
+    static const PluginDesc* const plugins[] = {&fixture::kScale, &fixture::kNeeds, &fixture::kRules};
+    static const LibraryDesc lib = {"fixture_plugins", "trtplug_test", plugins, 3,
                                     "{\"name\": \"fixture_plugins\", \"plugins\": [\"TestScale\", \"TestNeeds\"]}"};
     return lib;
 }

@@ -14,5 +14,11 @@ extern const trtplug::PluginDesc kScale;
 // TestNeeds v2: attributes gamma (float 0..1) and label (string of 1..8 bytes), both without
 // defaults; one int32 variant without launches.
 extern const trtplug::PluginDesc kNeeds;
+// TestRules v1: inputs x (rank 2), w (rank 1); output y = (x.shape[0] // group, x.shape[1]);
+// attributes group (int, default 1, no range), r (int >= 1, default 2), mode (string, one of
+// "nearest", "linear"; default "nearest"), block (int, default 256, no range). Constraints:
+// x.shape[1] % (r * r) == 0 and (w.shape[0] == 1) | (w.shape[0] == x.shape[1]). One float32 variant
+// launching x.shape[0] // group blocks of `block` threads.
+extern const trtplug::PluginDesc kRules;
 
 }  // namespace fixture

@@ -1,6 +1,7 @@
 // Unit tests of the trtplug core runtime on CPU: expressions, attributes, serialization,
 // variants, shapes, workspace, argument packing, image choice, logging, the C API and the
 // no-driver path of enqueue. Run: test_core [group...] (no argument: all groups).
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <cstdlib>
@@ -21,6 +22,7 @@
 
 using namespace trtplug;
 using fixture::kNeeds;
+using fixture::kRules;
 using fixture::kScale;
 
 namespace {
@@ -73,6 +75,21 @@ TEST_GROUP(expressions) {
     CHECK(e({kOpConst, 8, kOpConst, 2, kOpCeilDiv}) == Status::kOk && e.value == 4);
     CHECK(e({kOpConst, 3, kOpConst, 9, kOpMin}) == Status::kOk && e.value == 3);
     CHECK(e({kOpConst, 3, kOpConst, 9, kOpMax}) == Status::kOk && e.value == 9);
+    // modulo takes the sign of the divisor (Python's %)
+    CHECK(e({kOpConst, 7, kOpConst, 3, kOpMod}) == Status::kOk && e.value == 1);
+    CHECK(e({kOpConst, -7, kOpConst, 3, kOpMod}) == Status::kOk && e.value == 2);
+    CHECK(e({kOpConst, 7, kOpConst, -3, kOpMod}) == Status::kOk && e.value == -2);
+    CHECK(e({kOpConst, INT64_MIN, kOpConst, -1, kOpMod}) == Status::kOk && e.value == 0);
+    CHECK_FAILS(e({kOpConst, 1, kOpConst, 0, kOpMod}), e.err, Status::kExprError, "modulo of 1 by zero");
+    // comparisons and their combinations give 0 or 1
+    CHECK(e({kOpDim, 0, 1, kOpConst, 5, kOpEq}) == Status::kOk && e.value == 1);
+    CHECK(e({kOpDim, 0, 1, kOpConst, 5, kOpNe}) == Status::kOk && e.value == 0);
+    CHECK(e({kOpConst, 4, kOpConst, 5, kOpLt}) == Status::kOk && e.value == 1);
+    CHECK(e({kOpConst, 5, kOpConst, 5, kOpLe}) == Status::kOk && e.value == 1);
+    CHECK(e({kOpConst, 5, kOpConst, 5, kOpGt}) == Status::kOk && e.value == 0);
+    CHECK(e({kOpConst, 5, kOpConst, 6, kOpGe}) == Status::kOk && e.value == 0);
+    CHECK(e({kOpConst, 1, kOpConst, 0, kOpAnd}) == Status::kOk && e.value == 0);
+    CHECK(e({kOpConst, 1, kOpConst, 0, kOpOr}) == Status::kOk && e.value == 1);
     // cdiv(numel(x) + dim(w, 0), 4) = cdiv(19, 4) = 5
     CHECK(e({kOpNumel, 0, kOpDim, 1, 0, kOpAdd, kOpConst, 4, kOpCeilDiv}) == Status::kOk && e.value == 5);
 
@@ -906,7 +923,7 @@ TEST_GROUP(c_api) {
     set_log_sink(capture, nullptr);  // keep expected failures off stderr
     char err[512] = "";
     CHECK(trtplug_abi_version() == 1);
-    CHECK(trtplug_plugin_count() == 2);
+    CHECK(trtplug_plugin_count() == 3);
     CHECK(std::string(trtplug_library_info()).find("fixture_plugins") != std::string::npos);
     CHECK(trtplug_plugin_index("TestScale", nullptr) == 0);
     CHECK(trtplug_plugin_index("TestNeeds", "2") == 1);
@@ -958,6 +975,126 @@ TEST_GROUP(c_api) {
     trtplug_instance_destroy(in);
     trtplug_instance_destroy(nullptr);
     CHECK(trtplug_instance_serialize(nullptr, nullptr, 0, &length, err, sizeof err) == static_cast<int32_t>(Status::kBadArgument));
+    set_log_sink(nullptr, nullptr);
+}
+
+// TestRules: string choices, constraints, negative output dims and launch sizes, each a status
+// and one line that names the plugin, the expression and the values.
+TEST_GROUP(rules) {
+    Error err;
+    AttrValues v = defaults(kRules);
+    CHECK(attrs_validate(kRules, v, &err) == Status::kOk && v[2].text == "nearest");
+
+    // choices hold for fields, serialized data and whole-value validation
+    CHECK(attrs_set_field(kRules, &v, "mode", FieldType::kChar, "linear", 7, &err) == Status::kOk);
+    CHECK_FAILS(attrs_set_field(kRules, &v, "mode", FieldType::kChar, "foo", 4, &err), err, Status::kBadArgument,
+                "attribute 'mode': 'foo' is not one of 'nearest', 'linear'");
+    CHECK_FAILS(attrs_set_field(kRules, &v, "mode", FieldType::kChar, "", 0, &err), err, Status::kBadArgument,
+                "attribute 'mode': '' is not one of");
+    CHECK(v[2].text == "linear");
+    AttrValues bad = v;
+    bad[2].text = "foo";
+    CHECK_FAILS(attrs_validate(kRules, bad, &err), err, Status::kBadArgument, "'foo' is not one of");
+    blob::Bytes good_blob = blob::serialize(kRules, v);
+    CHECK(!good_blob.empty());
+    // the same blob with "linear" replaced by "lineaR" (same length): the CRC is rewritten
+    blob::Bytes foreign = good_blob;
+    const std::string needle = "linear";
+    auto at = std::search(foreign.begin(), foreign.end(), needle.begin(), needle.end());
+    CHECK(at != foreign.end());
+    if (at != foreign.end()) *(at + 5) = 'R';
+    blob::fix_header(foreign);
+    AttrValues read;
+    CHECK_FAILS(deserialize(kRules, foreign.data(), foreign.size(), &read, &err), err, Status::kBadSerialization,
+                "serialized attribute 'mode': 'lineaR' is not one of 'nearest', 'linear'");
+    CHECK(deserialize(kRules, good_blob.data(), good_blob.size(), &read, &err) == Status::kOk && read[2].text == "linear");
+
+    // constraints are checked before output shapes
+    Shape in[] = {shape({12, 8}), shape({8})};
+    Shape out;
+    CHECK(output_shape(kRules, v, in, 0, &out, &err) == Status::kOk && out.dims[0] == 12 && out.dims[1] == 8);
+    in[0] = shape({12, 3});
+    in[1] = shape({1});
+    CHECK_FAILS(output_shape(kRules, v, in, 0, &out, &err), err, Status::kBadArgument,
+                "constraint failed: channels must be a multiple of r*r (x.shape[1] % (self.r * self.r) == 0 does not "
+                "hold) (x.shape[1] = 3, self.r = 2)");
+    CHECK_FAILS(check_constraints(kRules, v, in, &err), err, Status::kBadArgument, "channels must be a multiple");
+    in[0] = shape({12, 8});
+    in[1] = shape({5});
+    CHECK_FAILS(output_shape(kRules, v, in, 0, &out, &err), err, Status::kBadArgument,
+                "constraint failed: w holds one weight, or one per channel ((w.shape[0] == 1) | (w.shape[0] == "
+                "x.shape[1]) does not hold) (w.shape[0] = 5, x.shape[1] = 8)");
+
+    // with unknown dims (< 0), only what the known ones decide is checked
+    in[0] = shape({-1, 8});
+    in[1] = shape({-1});
+    CHECK(check_known_shapes(kRules, v, in, 0, &err) == Status::kOk);
+    in[0] = shape({-1, 6});
+    CHECK_FAILS(check_known_shapes(kRules, v, in, 0, &err), err, Status::kBadArgument,
+                "(x.shape[1] = 6, self.r = 2)");
+
+    // a negative output dim names the output, its expression and the values it read
+    in[0] = shape({12, 8});
+    in[1] = shape({1});
+    const int32_t minus3 = -3;
+    CHECK(attrs_set_field(kRules, &v, "group", FieldType::kInt32, &minus3, 1, &err) == Status::kOk);
+    CHECK_FAILS(output_shape(kRules, v, in, 0, &out, &err), err, Status::kExprError,
+                "output 'y' dim 0 = x.shape[0] // self.group = -4: negative (x.shape[0] = 12, self.group = -3)");
+    in[0] = shape({-1, 8});
+    CHECK(check_known_shapes(kRules, v, in, 0, &err) == Status::kOk);  // x.shape[0] unknown: undecided
+    in[0] = shape({12, 8});
+    const int32_t zero = 0;
+    CHECK(attrs_set_field(kRules, &v, "group", FieldType::kInt32, &zero, 1, &err) == Status::kOk);
+    CHECK_FAILS(output_shape(kRules, v, in, 0, &out, &err), err, Status::kExprError,
+                "output 'y' dim 0 = x.shape[0] // self.group: expression word 5: floor division of 12 by zero");
+
+    // launch sizes: zero, negative and too many threads per block
+    const int32_t one = 1;
+    CHECK(attrs_set_field(kRules, &v, "group", FieldType::kInt32, &one, 1, &err) == Status::kOk);
+    const EvalEnv env{2, in, &kRules, &v};
+    detail::LaunchDims dims{};
+    CHECK(detail::launch_dims(kRules.variants[0].launches[0], env, &dims, &err) == Status::kOk && dims.grid[0] == 12);
+    const int32_t blocks[] = {0, -32, 2048};
+    const char* expected[] = {"launch 'scale_kernels' block.x = self.block is 0 (allowed 1..1024; self.block = 0)",
+                              "launch 'scale_kernels' block.x = self.block is -32 (allowed 1..1024; self.block = -32)",
+                              "launch 'scale_kernels' block.x = self.block is 2048 (allowed 1..1024; self.block = 2048)"};
+    for (int i = 0; i < 3; ++i) {
+        CHECK(attrs_set_field(kRules, &v, "block", FieldType::kInt32, &blocks[i], 1, &err) == Status::kOk);
+        CHECK_FAILS(detail::launch_dims(kRules.variants[0].launches[0], env, &dims, &err), err, Status::kExprError,
+                    expected[i]);
+    }
+    CHECK(attrs_set_field(kRules, &v, "group", FieldType::kInt32, &minus3, 1, &err) == Status::kOk);
+    CHECK_FAILS(detail::launch_dims(kRules.variants[0].launches[0], env, &dims, &err), err, Status::kExprError,
+                "launch 'scale_kernels' grid.x = x.shape[0] // self.group is -4 (allowed 0..2147483647; "
+                "x.shape[0] = 12, self.group = -3)");
+
+    // the printed form keeps Python's precedence
+    const int64_t sum_times[] = {kOpConst, 1, kOpDim, 0, 0, kOpAdd, kOpConst, 2, kOpMul, kOpConst, -3, kOpSub};
+    CHECK(detail::expr_text(Expr{sum_times, 12}, kRules) == "(1 + x.shape[0]) * 2 - (-3)");
+    const int64_t nested[] = {kOpConst, 8, kOpDim, 0, 0, kOpConst, 2, kOpSub, kOpSub, kOpNumel, 1, kOpConst, 4, kOpMax, kOpFloorDiv};
+    CHECK(detail::expr_text(Expr{nested, 15}, kRules) == "(8 - (x.shape[0] - 2)) // max(w.numel, 4)");
+
+    // the C API: a status and one log line naming the plugin
+    set_log_sink(capture, nullptr);
+    g_lines.clear();
+    char message[512] = "";
+    void* instance = trtplug_instance_create(2, nullptr, 0, message, sizeof message);
+    CHECK(instance != nullptr);
+    CHECK(trtplug_instance_set_field(instance, "mode", static_cast<int32_t>(FieldType::kChar), "foo", 3, message,
+                                     sizeof message) == static_cast<int32_t>(Status::kBadArgument));
+    CHECK(g_lines.size() == 1 &&
+          g_lines[0].second == "[trtplug] trtplug_test::TestRules: attribute 'mode': 'foo' is not one of 'nearest', 'linear'");
+    const int32_t ranks[] = {2, 1};
+    int64_t in_dims[2 * kMaxRank] = {4, 3};
+    in_dims[kMaxRank] = 3;
+    int32_t out_rank = 0;
+    int64_t out_dims[kMaxRank];
+    g_lines.clear();
+    CHECK(trtplug_output_shape(instance, 2, ranks, in_dims, 0, &out_rank, out_dims, message, sizeof message) ==
+          static_cast<int32_t>(Status::kBadArgument));
+    CHECK(std::string(message).find("channels must be a multiple of r*r") != std::string::npos);
+    CHECK(g_lines.size() == 1 && g_lines[0].second.rfind("[trtplug] trtplug_test::TestRules: constraint failed", 0) == 0);
+    trtplug_instance_destroy(instance);
     set_log_sink(nullptr, nullptr);
 }
 

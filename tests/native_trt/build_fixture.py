@@ -78,3 +78,14 @@ def build_workspace_check(headers: TensorRTHeaders, work: Path) -> Path:
     job = CompileJob([WORKSPACE_CHECK], out, shared=False, system_include_dirs=[headers.include_dir, find_cuda_include()],
                      extra_flags=["-Werror"], optimize="-O1")
     return run_compile(job)
+
+
+CONFIGURE_CHECK = HERE / "configure_check.cpp"
+
+
+def build_configure_check(headers: TensorRTHeaders, work: Path) -> Path:
+    """configure_check (see configure_check.cpp) built against `headers`."""
+    out = work / f"configure_check_trt{headers.major}"
+    job = CompileJob([CONFIGURE_CHECK], out, shared=False, system_include_dirs=[headers.include_dir, find_cuda_include()],
+                     extra_flags=["-Werror"], optimize="-O1")
+    return run_compile(job)

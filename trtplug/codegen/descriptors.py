@@ -13,7 +13,7 @@ from pathlib import Path
 from ..aot.signature import expected_param_types, param_count
 from ..dtypes import SCALAR_TYPES, TENSOR_DTYPES
 from ..errors import KernelCompileError
-from ..trace.expr import Expr
+from ..trace.expr import Condition, Expr
 from ..trace.tracer import TracedPlugin
 from .render import render_template
 
@@ -117,6 +117,7 @@ class AttrView:
     floats: list[str]
     string: str
     default_length: int
+    choices: list[str]  # C string literals
 
 
 @dataclass
@@ -125,6 +126,13 @@ class OutputView:
     shape: str
     copy_input_shape: bool
     input: int
+
+
+@dataclass
+class ConstraintView:
+    condition: str  # Expr initializer
+    message: str    # C string literal body
+    comment: str
 
 
 @dataclass
@@ -142,6 +150,7 @@ class PluginView:
     modules: list[Module]
     n_inputs: int
     n_outputs: int
+    constraints: list[ConstraintView] = field(default_factory=list)
 
 
 @dataclass
@@ -174,6 +183,11 @@ def c_string_lines(data: bytes, width: int = 100) -> list[str]:
     return lines or [""]
 
 
+def c_literal(text: str) -> str:
+    """The body of a C string literal holding `text` (UTF-8, octal escapes)."""
+    return "".join(c_string_lines(text.encode()))
+
+
 def cxx_ident(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
 
@@ -191,7 +205,7 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
     exprs = Table("kExpr")
     shapes = Table("kShape")
 
-    def expr(e: Expr | None) -> str:
+    def expr(e: Expr | Condition | None) -> str:
         if e is None:
             return "{nullptr, 0}"
         words = e.program()
@@ -235,7 +249,9 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
             ident=ident, desc_symbol=f"k{ident}_desc", name=spec.name, version=spec.version, qualname=spec.qualname,
             io_names=list(spec.io_names), input_ranks=[t.rank if t.rank is not None else -1 for t in spec.inputs],
             outputs=outputs, attrs=[_attr_view(a) for a in spec.attrs], variants=variants, modules=modules,
-            n_inputs=spec.n_inputs, n_outputs=spec.n_outputs))
+            n_inputs=spec.n_inputs, n_outputs=spec.n_outputs,
+            constraints=[ConstraintView(expr(c.condition), c_literal(c.message), str(c.condition))
+                         for c in tp.constraints]))
 
     view = LibraryView(library_name, plugin_namespace, plugins, header=header)
     view.exprs = exprs.items()
@@ -296,8 +312,8 @@ def _attr_view(attr) -> AttrView:
         has_min=attr.min is not None, has_max=attr.max is not None,
         min_value=float_literal(attr.min) if attr.min is not None else "0.0",
         max_value=float_literal(attr.max) if attr.max is not None else "0.0",
-        ints=ints, floats=floats, string='"' + "".join(c_string_lines(string.encode())) + '"',
-        default_length=length)
+        ints=ints, floats=floats, string='"' + c_literal(string) + '"',
+        default_length=length, choices=[c_literal(c) for c in attr.choices or ()])
 
 
 def render_plugins_cpp(view: LibraryView, out_dir: Path) -> Path:

@@ -95,6 +95,9 @@ class Attr:
         if self.choices is not None:
             if not self.choices or not all(isinstance(c, str) for c in self.choices):
                 raise DefinitionError(f"{where}: choices must be a non-empty sequence of strings, got {self.choices!r}")
+            free = Attr(self.kind, self.default, max_length=self.max_length, min_length=self.min_length)
+            for i, choice in enumerate(self.choices):
+                free.check_value(choice, f"{where}: choices[{i}]")
         bound = Attr(self.kind, self.default, self.min, self.max, self.min_length, self.max_length,
                      self.choices, self.doc, name)
         bound.check_value(bound.default, f"{where}: default")

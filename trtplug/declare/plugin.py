@@ -39,7 +39,7 @@ from .attrs import Attr
 from .tensors import Input, Output
 
 RESERVED = {"name", "version", "inputs", "outputs", "dtype_combinations", "enqueue", "output_shapes",
-            "workspace", "reference", "spec", "test_shapes", "tolerance"}
+            "workspace", "reference", "spec", "test_shapes", "tolerance", "constraints"}
 PLUGIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 
@@ -125,6 +125,7 @@ def build_spec(cls) -> PluginSpec:
     output_shapes = _method(cls, "output_shapes", owner)
     workspace = _method(cls, "workspace", owner)
     reference = _method(cls, "reference", owner)
+    constraints = _method(cls, "constraints", owner)
 
     n_io = len(inputs) + len(outputs)
     _check_arity(enqueue, owner, "enqueue", 1 + n_io, "self, then every input and output" +
@@ -140,6 +141,8 @@ def build_spec(cls) -> PluginSpec:
         _check_arity(workspace, owner, "workspace", 1 + len(inputs), "self, then every input")
     if reference is not None:
         _check_arity(reference, owner, "reference", 1 + len(inputs), "self, then every input")
+    if constraints is not None:
+        _check_arity(constraints, owner, "constraints", 1 + len(inputs), "self, then every input")
 
     combos = _combinations(cls, owner, inputs, outputs)
     test_shapes = _test_shapes(cls, owner, inputs)
@@ -149,6 +152,7 @@ def build_spec(cls) -> PluginSpec:
         source=inspect.getsourcefile(cls) or "<unknown>", doc=inspect.getdoc(cls) or "",
         inputs=inputs, outputs=outputs, attrs=attrs, combinations=combos,
         enqueue=enqueue, output_shapes=output_shapes, workspace=workspace, reference=reference,
+        constraints=constraints,
         test_shapes=test_shapes, tolerance=tolerance, plugin_class=cls)
 
 

@@ -13,7 +13,10 @@ from ..errors import TraceError
 
 # Opcodes: keep equal to trtplug::ExprOp.
 OP_CONST, OP_DIM, OP_NUMEL, OP_RANK, OP_ATTR, OP_ATTR_ITEM = 1, 2, 3, 4, 5, 6
-BINARY_OPS = {"+": 10, "-": 11, "*": 12, "//": 13, "cdiv": 14, "min": 15, "max": 16}
+BINARY_OPS = {"+": 10, "-": 11, "*": 12, "//": 13, "cdiv": 14, "min": 15, "max": 16, "%": 17}
+# Conditions (only in constraint programs): comparisons give 0 or 1, & and | combine them.
+COMPARE_OPS = {"==": 20, "!=": 21, "<": 22, "<=": 23, ">": 24, ">=": 25}
+LOGIC_OPS = {"&": 26, "|": 27}
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
@@ -30,6 +33,21 @@ def _cdiv(a: int, b: int) -> int:
     return -((-a) // b)
 
 
+def _mod(a: int, b: int) -> int:
+    if b == 0:
+        raise ZeroDivisionError("modulo by zero in a shape expression")
+    return a % b
+
+
+_COMPARE: dict[str, Callable[[int, int], bool]] = {
+    "==": lambda a, b: a == b,
+    "!=": lambda a, b: a != b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
 _FOLD: dict[str, Callable[[int, int], int]] = {
     "+": lambda a, b: a + b,
     "-": lambda a, b: a - b,
@@ -38,11 +56,13 @@ _FOLD: dict[str, Callable[[int, int], int]] = {
     "cdiv": _cdiv,
     "min": min,
     "max": max,
+    "%": _mod,
 }
 
 
 class Expr:
-    """A symbolic int64 value. Supports + - * // with ints and other Exprs."""
+    """A symbolic int64 value. Supports + - * // % with ints and other Exprs; comparisons give a
+    Condition (for tp.require)."""
 
     __slots__ = ()
 
@@ -76,8 +96,41 @@ class Expr:
     def __rfloordiv__(self, o):
         return self._bin("//", o, True)
 
+    def __mod__(self, o):
+        return self._bin("%", o)
+
+    def __rmod__(self, o):
+        return self._bin("%", o, True)
+
     def __neg__(self):
         return binary("-", Const(0), self)
+
+    # -- comparisons: conditions for tp.require (never a Python bool, unless both sides are constant)
+    def _compare(self, op: str, other):
+        if isinstance(other, Condition):
+            raise TraceError(f"cannot compare the condition ({other}) with '{op}'. Hint: combine conditions with "
+                             "& and | (each in parentheses)")
+        return compare(op, self, as_expr(other, f"operand of '{op}'"))
+
+    def __lt__(self, o):
+        return self._compare("<", o)
+
+    def __le__(self, o):
+        return self._compare("<=", o)
+
+    def __gt__(self, o):
+        return self._compare(">", o)
+
+    def __ge__(self, o):
+        return self._compare(">=", o)
+
+    def __eq__(self, o):
+        return self._compare("==", o)
+
+    def __ne__(self, o):
+        return self._compare("!=", o)
+
+    __hash__ = object.__hash__
 
     # -- things that cannot be traced -----------------------------------------------------------
     def _untraceable(self, what: str):
@@ -91,32 +144,10 @@ class Expr:
 
     __rtruediv__ = __truediv__
 
-    def __mod__(self, o):
-        self._untraceable("'%'")
-
-    __rmod__ = __mod__
-
     def __bool__(self):
         if isinstance(self, Const):
             return self.value != 0
         self._untraceable("a condition (if/while/and/or)")
-
-    def __lt__(self, o):
-        self._untraceable("'<'")
-
-    __le__ = __gt__ = __ge__ = __lt__
-
-    def __eq__(self, other):
-        # Constants compare by value; a symbolic dim is only known when TensorRT runs the plugin,
-        # so `if x.shape[1] == 1:` must fail loudly instead of tracing one branch silently.
-        if isinstance(self, Const) and isinstance(other, (Const, int)) and not isinstance(other, bool):
-            return self.value == (other.value if isinstance(other, Const) else other)
-        self._untraceable("'=='")
-
-    def __ne__(self, other):
-        return not self.__eq__(other)
-
-    __hash__ = object.__hash__
 
     def same_as(self, other: "Expr") -> bool:
         """Structural equality (the same program), for comparing traced results."""
@@ -270,6 +301,76 @@ class Binary(Expr):
         return f"({self.a} {self.op} {self.b})"
 
 
+@dataclass(frozen=True, eq=False)
+class Condition:
+    """A comparison of traced values (or a combination of them with & and |). It has no truth value
+    while tracing: it can only be handed to tp.require in a plugin's constraints()."""
+
+    op: str
+    a: "Expr | Condition"
+    b: "Expr | Condition"
+
+    def __bool__(self):
+        # Constant comparisons fold to Python bools, so this is a condition on a symbolic value:
+        # an `if` on it would trace one branch silently.
+        raise TraceError(
+            f"cannot use '{self.op}' ({self}) as a condition (if/while/and/or/not): shapes are only known when "
+            "TensorRT runs the plugin. Hint: state what the inputs must satisfy with tp.require(condition, "
+            "message) in constraints(); combine conditions with & and | (each in parentheses); pass values "
+            "the kernel must branch on to the kernel as arguments")
+
+    def _logic(self, op: str, other, reflected: bool = False):
+        if isinstance(other, bool):
+            keep = (op == "&") == other  # x & True, x | False: x
+            return self if keep else other
+        if not isinstance(other, Condition):
+            raise TraceError(f"'{op}' combines conditions, got ({self}) {op} {type(other).__name__} {other!r}. "
+                             "Hint: put each comparison in parentheses: (a == 1) | (a == b)")
+        return Condition(op, other, self) if reflected else Condition(op, self, other)
+
+    def __and__(self, other):
+        return self._logic("&", other)
+
+    def __rand__(self, other):
+        return self._logic("&", other, True)
+
+    def __or__(self, other):
+        return self._logic("|", other)
+
+    def __ror__(self, other):
+        return self._logic("|", other, True)
+
+    def evaluate(self, dims, attrs) -> bool:
+        a, b = self.a.evaluate(dims, attrs), self.b.evaluate(dims, attrs)
+        if self.op == "&":
+            return bool(a and b)
+        if self.op == "|":
+            return bool(a or b)
+        return _COMPARE[self.op](a, b)
+
+    def encode(self, out: list[int]) -> None:
+        self.a.encode(out)
+        self.b.encode(out)
+        out.append(LOGIC_OPS[self.op] if self.op in LOGIC_OPS else COMPARE_OPS[self.op])
+
+    def program(self) -> tuple[int, ...]:
+        words: list[int] = []
+        self.encode(words)
+        return tuple(words)
+
+    def __str__(self):
+        if self.op in LOGIC_OPS:
+            return f"({self.a}) {self.op} ({self.b})"
+        return f"{self.a} {self.op} {self.b}"
+
+
+def compare(op: str, a: Expr, b: Expr) -> "Condition | bool":
+    """`a op b`: a Python bool when both sides are constants, else a Condition."""
+    if isinstance(a, Const) and isinstance(b, Const):
+        return _COMPARE[op](a.value, b.value)
+    return Condition(op, a, b)
+
+
 def as_expr(value, where: str) -> Expr:
     """Turns an int (or bool) or Expr into an Expr; anything else is a TraceError naming `where`."""
     if isinstance(value, Expr):
@@ -280,6 +381,9 @@ def as_expr(value, where: str) -> Expr:
         if not INT64_MIN <= value <= INT64_MAX:
             raise TraceError(f"{where}: {value} does not fit in int64")
         return Const(value)
+    if isinstance(value, Condition):
+        raise TraceError(f"{where}: the condition ({value}) is not a number. Hint: conditions only go to "
+                         "tp.require(condition, message) in constraints()")
     raise TraceError(f"{where}: expected an integer or a symbolic dimension, got {type(value).__name__} {value!r}")
 
 
@@ -294,7 +398,7 @@ def binary(op: str, a: Expr, b: Expr) -> Expr:
             raise TraceError(f"{a} {op} {b} = {value} does not fit in int64")
         return Const(value)
     if isinstance(b, Const):
-        if b.value == 0 and op in ("//", "cdiv"):
+        if b.value == 0 and op in ("//", "cdiv", "%"):
             raise TraceError(f"division by zero in a shape expression: {op}({a}, 0)")
         if (op in ("+", "-") and b.value == 0) or (op in ("*", "//", "cdiv") and b.value == 1):
             return a

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from ..aot.signature import ArrayArg, ScalarArg
 from ..errors import TraceError
 from .expr import AttrRef, Const, Expr, as_expr
-from .symbolic import FloatAttrRef, Scalar, SymTensor, TensorView
+from .symbolic import FloatAttrRef, MetadataAttrRef, Scalar, SymTensor, TensorView
 
 MAX_THREADS_PER_BLOCK = 1024
 
@@ -137,6 +137,8 @@ def _arg(value, where) -> TracedArg:
         return TracedArg(value.kind, value.index, value.shape, value.dtype, label=value.label)
     if isinstance(value, Scalar):
         return _scalar(value.value, value.dtype, where)
+    if isinstance(value, MetadataAttrRef):
+        raise value.kernel_error(where)
     if isinstance(value, bool):
         return TracedArg("scalar_const", dtype="bool", const=float(value))
     if isinstance(value, float):
@@ -153,6 +155,8 @@ def _arg(value, where) -> TracedArg:
 
 
 def _scalar(value, dtype, where) -> TracedArg:
+    if isinstance(value, MetadataAttrRef):
+        raise value.kernel_error(f"{where}: tp.scalar")
     if isinstance(value, FloatAttrRef):
         return TracedArg("scalar_attr", index=value.index, dtype=dtype, label=value.name)
     if isinstance(value, (float,)) and not isinstance(value, bool):

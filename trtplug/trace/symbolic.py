@@ -130,6 +130,47 @@ class FloatAttrRef:
     __hash__ = object.__hash__
 
 
+class MetadataAttrRef:
+    """A string or float-list attribute: its value is only known when TensorRT creates the plugin,
+    and no kernel argument, shape or condition can hold it."""
+
+    KERNEL_HINTS = {
+        "string": "choose the behaviour with an int or bool attribute (e.g. mode_index = "
+                  "tp.Attr.int(0, min=0, max=1)) and pass that",
+        "float_list": "declare one tp.Attr.float per value and pass each, or pass the values as an input tensor",
+    }
+
+    def __init__(self, index: int, name: str, kind: str, owner: str):
+        self.index = index
+        self.name = name
+        self.kind = kind
+        self._owner = owner
+
+    @property
+    def label(self) -> str:
+        return self.kind.replace("_", "-")
+
+    def kernel_error(self, where: str) -> TraceError:
+        return TraceError(
+            f"{where}: self.{self.name} is a {self.label} attribute; {self.label} attributes cannot be passed to "
+            f"a kernel (kernels take tensors and int, bool or float scalars). Hint: {self.KERNEL_HINTS[self.kind]}")
+
+    def _untraceable(self, *_):
+        raise TraceError(
+            f"{self._owner}: self.{self.name} is a {self.label} attribute and cannot be used while tracing (its "
+            "value is only known when TensorRT creates the plugin). Hint: string and float-list attributes are "
+            "for metadata; use int/bool attributes to change shapes or launches")
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _untraceable
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __neg__ = _untraceable
+    __bool__ = __float__ = __int__ = __index__ = __len__ = __iter__ = __getitem__ = _untraceable
+    __lt__ = __gt__ = __le__ = __ge__ = __eq__ = __ne__ = _untraceable
+    __hash__ = object.__hash__
+
+    def __repr__(self):
+        return f"<self.{self.name}: {self.label} attribute>"
+
+
 class IntListAttrRef:
     """An int-list attribute: items are symbolic; the length is known when the declaration fixes it."""
 
@@ -177,10 +218,7 @@ class SymbolicSelf:
                 return FloatAttrRef(index, attr.name, owner)
             if attr.kind == "int_list":
                 return IntListAttrRef(index, attr.name, attr.fixed_length, owner)
-            raise TraceError(
-                f"{owner}: self.{item} is a {attr.kind} attribute and cannot be used while tracing "
-                "(its value is only known when TensorRT creates the plugin). Hint: string and float-list "
-                "attributes are for metadata; use int/bool attributes to change shapes or launches")
+            return MetadataAttrRef(index, attr.name, attr.kind, owner)
         cls = spec.plugin_class
         if cls is not None and hasattr(cls, item):
             value = getattr(cls, item)

@@ -5,6 +5,8 @@ from dataclasses import dataclass
 
 from ..errors import TraceError, TrtPlugError
 from ..spec import PluginSpec
+from . import constraints as constraint_trace
+from .constraints import TracedConstraint
 from .expr import Const, Expr, as_expr
 from .launch import TracedLaunch, recording
 from .symbolic import Buffer, SymbolicSelf, check_buffer, make_input, make_output, make_workspace
@@ -33,6 +35,7 @@ class TracedPlugin:
     spec: PluginSpec
     outputs: tuple[OutputShape, ...]
     variants: tuple[TracedVariant, ...]
+    constraints: tuple[TracedConstraint, ...] = ()
 
 
 def trace(spec: PluginSpec) -> TracedPlugin:
@@ -40,8 +43,10 @@ def trace(spec: PluginSpec) -> TracedPlugin:
     owner = spec.qualname.rsplit(".", 1)[-1]
     variants = []
     outputs = None
+    rules = None
     for combo in spec.combinations:
         try:
+            variant_rules = _constraints(spec, combo, owner)
             variant_outputs, variant = _trace_combination(spec, combo, owner)
         except TrtPlugError:
             raise
@@ -56,8 +61,28 @@ def trace(spec: PluginSpec) -> TracedPlugin:
                 f"{owner}.output_shapes: the output shapes differ between dtype combinations "
                 f"({spec.combination_label(spec.combinations[0])} vs {spec.combination_label(combo)}); "
                 "output shapes must not depend on dtypes")
+        if rules is None:
+            rules = variant_rules
+        elif [r.key() for r in rules] != [r.key() for r in variant_rules]:
+            raise TraceError(
+                f"{owner}.constraints: the constraints differ between dtype combinations "
+                f"({spec.combination_label(spec.combinations[0])} vs {spec.combination_label(combo)}); "
+                "constraints must not depend on dtypes")
         variants.append(variant)
-    return TracedPlugin(spec, outputs, tuple(variants))
+    return TracedPlugin(spec, outputs, tuple(variants), rules or ())
+
+
+def _constraints(spec: PluginSpec, combo, owner) -> tuple[TracedConstraint, ...]:
+    if spec.constraints is None:
+        return ()
+    this = SymbolicSelf(spec, owner)
+    inputs = [make_input(spec, i, combo[i], owner) for i in range(spec.n_inputs)]
+    with constraint_trace.recording(owner) as found:
+        result = spec.constraints(this, *inputs)
+    if result is not None:
+        raise TraceError(f"{owner}.constraints: must return None (state each rule with tp.require), "
+                         f"returned {result!r}")
+    return tuple(found)
 
 
 def _same_outputs(a: tuple[OutputShape, ...], b: tuple[OutputShape, ...]) -> bool:
