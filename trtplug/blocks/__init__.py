@@ -1,0 +1,1 @@
+"""Building blocks for plugin kernels (imports Numba: import it from kernel files, not from trtplug)."""
