@@ -29,23 +29,38 @@ import math
 
 from numba import cuda, float32
 
+from .memory import SIMULATED
+
 WARP = 32
 MAX_WARPS = 32  # 1024 threads
 FULL_MASK = 0xFFFFFFFF
 NEG_INF = -math.inf
 
 
+def _simulated_shfl_xor_sync(mask, value, offset):
+    """cuda.shfl_xor_sync for the CUDA simulator, which has none; every thread of the block must call it."""
+    import numpy as np
+    exchange = cuda.shared.array(1024, np.float64)
+    cuda.syncthreads()  # the previous exchange has been read
+    exchange[cuda.threadIdx.x] = value
+    cuda.syncthreads()
+    return type(value)(exchange[cuda.threadIdx.x ^ offset])
+
+
+shfl_xor_sync = _simulated_shfl_xor_sync if SIMULATED else cuda.shfl_xor_sync
+
+
 @cuda.jit(device=True)
 def warp_sum(v):
     for offset in (16, 8, 4, 2, 1):
-        v += cuda.shfl_xor_sync(FULL_MASK, v, offset)
+        v += shfl_xor_sync(FULL_MASK, v, offset)
     return v
 
 
 @cuda.jit(device=True)
 def warp_max(v):
     for offset in (16, 8, 4, 2, 1):
-        v = max(v, cuda.shfl_xor_sync(FULL_MASK, v, offset))
+        v = max(v, shfl_xor_sync(FULL_MASK, v, offset))
     return v
 
 
@@ -104,9 +119,9 @@ def welford_merge(count_a, mean_a, m2_a, count_b, mean_b, m2_b):
 @cuda.jit(device=True)
 def warp_welford(count, mean, m2):
     for offset in (16, 8, 4, 2, 1):
-        count, mean, m2 = welford_merge(count, mean, m2, cuda.shfl_xor_sync(FULL_MASK, count, offset),
-                                        cuda.shfl_xor_sync(FULL_MASK, mean, offset),
-                                        cuda.shfl_xor_sync(FULL_MASK, m2, offset))
+        count, mean, m2 = welford_merge(count, mean, m2, shfl_xor_sync(FULL_MASK, count, offset),
+                                        shfl_xor_sync(FULL_MASK, mean, offset),
+                                        shfl_xor_sync(FULL_MASK, m2, offset))
     return count, mean, m2
 
 
@@ -152,8 +167,8 @@ def softmax_merge(max_a, total_a, max_b, total_b):
 @cuda.jit(device=True)
 def warp_softmax_stats(maximum, total):
     for offset in (16, 8, 4, 2, 1):
-        maximum, total = softmax_merge(maximum, total, cuda.shfl_xor_sync(FULL_MASK, maximum, offset),
-                                       cuda.shfl_xor_sync(FULL_MASK, total, offset))
+        maximum, total = softmax_merge(maximum, total, shfl_xor_sync(FULL_MASK, maximum, offset),
+                                       shfl_xor_sync(FULL_MASK, total, offset))
     return maximum, total
 
 
