@@ -124,3 +124,22 @@ def test_block_plugins_compile_into_one_library(tmp_path):
         instance = library.instance(name)
         dtypes = ("float16",) * (instance.n_inputs + instance.n_outputs)
         assert instance.variant(dtypes) >= 0, name
+
+
+def test_block_plugins_load_for_references_without_numba():
+    """On a GPU machine without Numba, plugin files built on the blocks still import for their references."""
+    files = [str(ROOT / "kernels" / f"{name}.py") for name in BLOCK_PLUGINS]
+    code = (
+        "import sys, numpy as np; sys.modules['numba'] = None\n"
+        "from trtplug.testing import numba_stub; assert numba_stub.install_if_needed()\n"
+        "from trtplug.loader import load_specs\n"
+        f"specs = [s for f in {files!r} for s in load_specs([f])]\n"
+        "x = np.array([[-1.0, 0.0, 2.0]], np.float32)\n"
+        "ln = [s for s in specs if s.name == 'LayerNorm'][0]\n"
+        "y = ln.reference(ln.plugin_class(), x, np.ones(3, np.float32), np.zeros(3, np.float32))\n"
+        "print(sorted(s.name for s in specs), [round(float(v), 3) for v in y[0]])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "['HardSwish', 'LayerNorm', 'Mish', 'ScaledAdd', 'Softmax']" in proc.stdout
+    # mean 1/3, variance 14/9: (x - 1/3) / sqrt(14/9 + 1e-5)
+    assert "[-1.069, -0.267, 1.336]" in proc.stdout
