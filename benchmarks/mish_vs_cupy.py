@@ -63,15 +63,16 @@ def time_numba(n, dtype, iterations):
 
     x = cuda.to_device(np.random.default_rng(0).standard_normal(n, dtype=np.float32).astype(dtype))
     y = cuda.device_array_like(x)
-    blocks = (n + 255) // 256
+    from trtplug.blocks import ELEMENTWISE_THREADS, GROUP, MAX_BLOCKS
+    blocks = min(-(-n // (ELEMENTWISE_THREADS * GROUP)), MAX_BLOCKS)
     for _ in range(10):
-        mish.mish_kernel[blocks, 256](x, y, n)
+        mish.mish_kernel[blocks, ELEMENTWISE_THREADS](x, y)
     cuda.synchronize()
     start, stop = cuda.event(), cuda.event()
     start.record()
     host = time.perf_counter()
     for _ in range(iterations):
-        mish.mish_kernel[blocks, 256](x, y, n)
+        mish.mish_kernel[blocks, ELEMENTWISE_THREADS](x, y)
     host = time.perf_counter() - host
     stop.record()
     stop.synchronize()

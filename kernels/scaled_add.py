@@ -1,28 +1,22 @@
 """ScaledAdd: y = x + alpha * b, with b broadcast against x the numpy way (NCHW, 4-D).
 
 b has rank 4 and each of its dims is 1 or equal to x's, e.g. a per-channel bias (1, C, 1, 1)
-or a per-image map (N, 1, H, W).
+or a per-image map (N, 1, H, W). The kernel is `trtplug.blocks.elementwise` with b broadcast: when b
+has x's shape every access is a 16-byte vector access, otherwise b's index follows x's.
 """
 import numpy as np
-from numba import cuda, float32
+from numba import cuda
 
 import trtplug as tp
+from trtplug.blocks import elementwise, launch_elementwise
 
 
-@cuda.jit
-def scaled_add_kernel(x, b, y, alpha, total):
-    i = cuda.grid(1)
-    if i < total:
-        _, c_dim, h_dim, w_dim = x.shape
-        w = i % w_dim
-        h = (i // w_dim) % h_dim
-        c = (i // (w_dim * h_dim)) % c_dim
-        n = i // (w_dim * h_dim * c_dim)
-        bn = n if b.shape[0] > 1 else 0
-        bc = c if b.shape[1] > 1 else 0
-        bh = h if b.shape[2] > 1 else 0
-        bw = w if b.shape[3] > 1 else 0
-        y[n, c, h, w] = float32(x[n, c, h, w]) + alpha * float32(b[bn, bc, bh, bw])
+@cuda.jit(device=True)
+def scaled_add(x, b, alpha):
+    return x + alpha * b
+
+
+scaled_add_kernel = elementwise(scaled_add, inputs=2, params=1, broadcast=[1])
 
 
 class ScaledAdd(tp.TrtPlugin):
@@ -45,8 +39,7 @@ class ScaledAdd(tp.TrtPlugin):
                        f"b's {name} dim must be 1 or equal to x's")
 
     def enqueue(self, x, b, y):
-        total = x.numel
-        tp.launch(scaled_add_kernel, grid=tp.cdiv(total, 256), block=256)(x, b, y, self.alpha, total)
+        launch_elementwise(scaled_add_kernel, y.numel)(x.flat, b, y, self.alpha)
 
     def reference(self, x, b):
         return (x.astype(np.float32) + np.float32(self.alpha) * b.astype(np.float32)).astype(x.dtype)

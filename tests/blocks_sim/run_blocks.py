@@ -1,0 +1,183 @@
+"""Runs trtplug.blocks kernels under Numba's CUDA simulator and compares them with numpy.
+
+    NUMBA_ENABLE_CUDASIM=1 python tests/blocks_sim/run_blocks.py [CASE ...]
+
+Prints one JSON object {case: null | "what differed"}; tests/test_blocks.py runs it in a
+subprocess so the simulator never leaks into the rest of the test suite.
+"""
+import json
+import math
+import sys
+import traceback
+from pathlib import Path
+
+import numpy as np
+from numba import cuda, float32
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "kernels"))
+
+from trtplug.blocks import (block_max, block_softmax_stats, block_sum, block_welford, elementwise,  # noqa: E402
+                            softmax_add, warp_max, warp_sum, welford_add)
+from trtplug.blocks.memory import SIMULATED  # noqa: E402
+
+RNG = np.random.default_rng(1)
+
+
+def close(actual, expected, rtol, atol, what):
+    if actual.shape != expected.shape:
+        return f"{what}: shape {actual.shape} != {expected.shape}"
+    err = np.abs(actual.astype(np.float64) - expected.astype(np.float64))
+    bad = ~(err <= atol + rtol * np.abs(expected.astype(np.float64)))  # NaN (an element never written) is bad
+    if bad.any():
+        return f"{what}: {int(bad.sum())} of {bad.size} differ, max err {err.max():.3g}"
+    return None
+
+
+@cuda.jit(device=True)
+def axpy(x, y, a):
+    return a * x + y
+
+
+AXPY = elementwise(axpy, inputs=2, params=1, broadcast=[1])
+
+
+def elementwise_case(n, dtype, offset=0, b_shape=None, out_shape=None):
+    out_shape = out_shape or (n,)
+    x = (RNG.standard_normal(n + offset) * 3).astype(dtype)
+    b_full_shape = b_shape or out_shape
+    b = (RNG.standard_normal(int(np.prod(b_full_shape))) * 3).astype(dtype).reshape(b_full_shape)
+    # A view starting `offset` elements in is not 16-byte aligned: the kernel must take the scalar path.
+    d_x = cuda.to_device(x)[offset:]
+    d_b = cuda.to_device(b)
+    d_y = cuda.to_device(np.full(n + offset, np.nan, dtype))[offset:]
+    d_x, d_y = (d_x.reshape(out_shape), d_y.reshape(out_shape)) if len(out_shape) > 1 else (d_x, d_y)
+    AXPY[3, 64](d_x, d_b, d_y, np.float32(0.5))
+    expected = (np.float32(0.5) * x[offset:].reshape(out_shape).astype(np.float32)
+                + np.broadcast_to(b.astype(np.float32), out_shape)).astype(dtype)
+    tol = (1e-6, 1e-6) if dtype == np.float32 else (1e-3, 1e-3)
+    return close(d_y.copy_to_host(), expected, *tol, f"axpy n={n} {np.dtype(dtype).name} offset={offset}")
+
+
+@cuda.jit
+def reductions_kernel(x, out, cols):
+    row = cuda.blockIdx.x
+    tid = cuda.threadIdx.x
+    s, m = float32(0.0), float32(-math.inf)
+    count, mean, m2 = float32(0.0), float32(0.0), float32(0.0)
+    mx, total = float32(-math.inf), float32(0.0)
+    for c in range(tid, cols, cuda.blockDim.x):
+        v = float32(x[row, c])
+        s += v
+        m = max(m, v)
+        count, mean, m2 = welford_add(count, mean, m2, v)
+        mx, total = softmax_add(mx, total, v)
+    s = block_sum(s)
+    m = block_max(m)
+    count, mean, m2 = block_welford(count, mean, m2)
+    mx, total = block_softmax_stats(mx, total)
+    if tid == 0:
+        out[row, 0] = s
+        out[row, 1] = m
+        out[row, 2] = mean
+        out[row, 3] = m2 / count
+        out[row, 4] = mx
+        out[row, 5] = total
+
+
+@cuda.jit
+def warp_kernel(x, out):
+    lane = cuda.threadIdx.x
+    out[0, lane] = warp_sum(x[lane])
+    out[1, lane] = warp_max(x[lane])
+
+
+def reductions_case(rows, cols, threads, dtype):
+    x = (RNG.standard_normal((rows, cols)) * 3 + 5).astype(dtype)
+    out = np.zeros((rows, 6), np.float32)
+    d_out = cuda.to_device(out)
+    reductions_kernel[rows, threads](cuda.to_device(x), d_out, cols)
+    got = d_out.copy_to_host()
+    v = x.astype(np.float64)
+    m = v.max(axis=1)
+    expected = np.stack([v.sum(axis=1), m, v.mean(axis=1), v.var(axis=1), m,
+                         np.exp(v - m[:, None]).sum(axis=1)], axis=1)
+    return close(got, expected, 1e-4, 1e-4, f"reductions {rows}x{cols} on {threads} threads")
+
+
+def warp_case():
+    x = RNG.standard_normal(32).astype(np.float32)
+    d_out = cuda.to_device(np.zeros((2, 32), np.float32))
+    warp_kernel[1, 32](cuda.to_device(x), d_out)
+    got = d_out.copy_to_host()
+    expected = np.stack([np.full(32, x.astype(np.float64).sum()), np.full(32, x.max())])
+    return close(got, expected, 1e-5, 1e-5, "warp_sum/warp_max")
+
+
+def plugin_case(module_name, class_name, shapes, dtype, tolerance):
+    """A kernels/ plugin's own kernel, launched as its enqueue launches it, against its reference."""
+    module = __import__(module_name)
+    plugin = getattr(module, class_name)()
+    inputs = [(RNG.standard_normal(s) * 3).astype(dtype) for s in shapes]
+    expected = plugin.reference(*inputs)
+    d_y = cuda.to_device(np.full(shapes[0], np.nan, dtype))
+    cols = shapes[0][-1]
+    rows = inputs[0].size // cols
+    threads = min(max(-(-cols // 128), 1) * 32, 1024)  # trtplug.blocks.rows.row_threads
+    d_in = [cuda.to_device(a) for a in inputs]
+    if class_name == "LayerNorm":
+        module.layer_norm_kernel[rows, threads](d_in[0].reshape(-1), d_in[1], d_in[2], d_y.reshape(-1), cols,
+                                                np.float32(plugin.epsilon))
+    elif class_name == "Softmax":
+        module.softmax_kernel[rows, threads](d_in[0].reshape(-1), d_y.reshape(-1), cols)
+    elif class_name == "ScaledAdd":
+        module.scaled_add_kernel[4, 64](d_in[0].reshape(-1), d_in[1], d_y, np.float32(plugin.alpha))
+    else:
+        getattr(module, f"{module_name}_kernel")[4, 64](d_in[0].reshape(-1), d_y.reshape(-1))
+    label = f"{class_name} {'x'.join(map(str, shapes[0]))} {np.dtype(dtype).name}"
+    return close(d_y.copy_to_host(), expected.astype(dtype), *tolerance, label)
+
+
+F32, F16 = np.float32, np.float16
+CASES = {
+    "elementwise_aligned_tail_f32": lambda: elementwise_case(1000 * 8 + 5, F32),
+    "elementwise_aligned_f16": lambda: elementwise_case(203, F16),
+    "elementwise_unaligned_f32": lambda: elementwise_case(517, F32, offset=1),
+    "elementwise_unaligned_f16": lambda: elementwise_case(77, F16, offset=3),
+    "elementwise_per_channel_broadcast": lambda: elementwise_case(2 * 3 * 5 * 7, F32, b_shape=(1, 3, 1, 1),
+                                                                  out_shape=(2, 3, 5, 7)),
+    "elementwise_last_dim_broadcast_f16": lambda: elementwise_case(6 * 11, F16, b_shape=(11,), out_shape=(6, 11)),
+    "elementwise_inner_broadcast": lambda: elementwise_case(3 * 4 * 5 * 6, F32, b_shape=(3, 1, 5, 1),
+                                                            out_shape=(3, 4, 5, 6)),
+    "warp_reductions": warp_case,
+    "block_reductions_one_warp": lambda: reductions_case(2, 7, 32, F32),
+    "block_reductions_odd_row": lambda: reductions_case(3, 1031, 96, F32),
+    "block_reductions_f16": lambda: reductions_case(2, 768, 192, F16),
+    "mish": lambda: plugin_case("mish", "Mish", [(1021,)], F32, (1e-5, 1e-5)),
+    "mish_f16": lambda: plugin_case("mish", "Mish", [(3, 37)], F16, (1e-2, 1e-2)),
+    "hard_swish_f16": lambda: plugin_case("hard_swish", "HardSwish", [(333,)], F16, (1e-3, 1e-3)),
+    "scaled_add_per_channel": lambda: plugin_case("scaled_add", "ScaledAdd", [(2, 3, 5, 7), (1, 3, 1, 1)], F32,
+                                                  (1e-5, 1e-5)),
+    "layer_norm_768": lambda: plugin_case("layer_norm", "LayerNorm", [(2, 768), (768,), (768,)], F32, (1e-4, 1e-4)),
+    "layer_norm_odd_f16": lambda: plugin_case("layer_norm", "LayerNorm", [(3, 5, 33), (33,), (33,)], F16,
+                                              (1e-2, 1e-2)),
+    "softmax_odd": lambda: plugin_case("softmax", "Softmax", [(3, 1031)], F32, (1e-5, 1e-5)),
+    "softmax_f16_single_column": lambda: plugin_case("softmax", "Softmax", [(4, 1)], F16, (1e-2, 1e-2)),
+}
+
+
+def main(names):
+    if not SIMULATED:
+        sys.exit("run with NUMBA_ENABLE_CUDASIM=1")
+    results = {}
+    for name in names or CASES:
+        try:
+            results[name] = CASES[name]()
+        except Exception:
+            results[name] = traceback.format_exc(limit=-3)
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,145 @@
+"""trtplug.blocks: CPU correctness under Numba's CUDA simulator, and ahead-of-time compilation."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("numba.cuda", reason="numba-cuda is needed for the blocks")
+
+ROOT = Path(__file__).resolve().parents[1]
+SIM_SCRIPT = ROOT / "tests" / "blocks_sim" / "run_blocks.py"
+BLOCK_PLUGINS = ["layer_norm", "softmax", "mish", "hard_swish", "scaled_add"]
+SIM_CASES = [
+    "elementwise_aligned_tail_f32", "elementwise_aligned_f16", "elementwise_unaligned_f32",
+    "elementwise_unaligned_f16", "elementwise_per_channel_broadcast", "elementwise_last_dim_broadcast_f16",
+    "elementwise_inner_broadcast", "warp_reductions", "block_reductions_one_warp", "block_reductions_odd_row",
+    "block_reductions_f16", "mish", "mish_f16", "hard_swish_f16", "scaled_add_per_channel", "layer_norm_768",
+    "layer_norm_odd_f16", "softmax_odd", "softmax_f16_single_column",
+]
+
+
+@pytest.fixture(scope="module")
+def simulated_results():
+    """Every simulator case, run once in a child process (the simulator must not leak into this one)."""
+    env = dict(os.environ, NUMBA_ENABLE_CUDASIM="1")
+    proc = subprocess.run([sys.executable, str(SIM_SCRIPT), *SIM_CASES], capture_output=True, text=True, env=env,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("case", SIM_CASES)
+def test_block_matches_numpy_in_simulator(case, simulated_results):
+    assert simulated_results[case] is None, simulated_results[case]
+
+
+def test_importing_trtplug_does_not_import_blocks_or_numba():
+    code = "import sys, trtplug; bad = [m for m in sys.modules if m.startswith(('numba', 'trtplug.blocks'))]; " \
+           "print(bad); sys.exit(1 if bad else 0)"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_elementwise_rejects_bad_arguments():
+    from numba import cuda
+    from trtplug.blocks import elementwise
+
+    @cuda.jit(device=True)
+    def identity(v):
+        return v
+
+    with pytest.raises(ValueError, match="inputs must be a positive int"):
+        elementwise(identity, inputs=0)
+    with pytest.raises(ValueError, match="broadcast positions"):
+        elementwise(identity, inputs=1, broadcast=[1])
+
+
+# --- ahead of time ----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def cache_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("blocks-kernel-cache")
+
+
+@pytest.mark.parametrize("dtype,wide", [("float32", "ld.global.v4.f32"), ("float16", "ld.global.v4.u32")])
+def test_elementwise_kernel_uses_16_byte_accesses(dtype, wide, cache_dir):
+    from numba import cuda
+    from trtplug.aot.compiler import compile_kernel
+    from trtplug.aot.signature import ArrayArg, ScalarArg
+    from trtplug.blocks import elementwise
+
+    @cuda.jit(device=True)
+    def axpy(x, y, a):
+        return a * x + y
+
+    kernel = elementwise(axpy, inputs=2, params=1)
+    ck = compile_kernel(kernel, (ArrayArg(dtype, 1),) * 3 + (ScalarArg("float32"),), [90], cache_dir=cache_dir)
+    ptx = ck.ptx_parts[0].decode()
+    assert len(ck.ptx_parts) == 1  # float16 is converted, not computed: no fp16 support code to link
+    assert len(re.findall(re.escape(wide), ptx)) >= 2  # both inputs
+    assert wide.replace("ld.", "st.") in ptx
+    assert ck.cubins[90][:4] == b"\x7fELF"
+
+
+def test_elementwise_kernels_get_distinct_cache_keys():
+    """Kernels made by the factory share their source text; the device function they close over tells them apart."""
+    from numba import cuda
+    from trtplug.aot.compiler import cache_key
+    from trtplug.aot.fingerprint import python_function
+    from trtplug.aot.signature import ArrayArg
+    from trtplug.blocks import elementwise
+
+    @cuda.jit(device=True)
+    def double(v):
+        return v * 2
+
+    @cuda.jit(device=True)
+    def triple(v):
+        return v * 3
+
+    args = (ArrayArg("float32", 1),) * 2
+    keys = {cache_key(python_function(elementwise(op)), args, [90], {}) for op in (double, triple)}
+    assert len(keys) == 2
+    assert cache_key(python_function(elementwise(double)), args, [90], {}) in keys  # stable across builds
+
+
+def test_block_plugins_compile_into_one_library(tmp_path):
+    """`trtplug compile` of every plugin built on the blocks, float32 and float16 variants."""
+    from trtplug.pipeline import CompileOptions, compile_library
+    from trtplug.runtime import Library
+
+    files = [str(ROOT / "kernels" / f"{name}.py") for name in BLOCK_PLUGINS]
+    result = compile_library(files, CompileOptions(output_dir=tmp_path, tensorrt=False, archs=[90], progress=None))
+    library = Library(result.library)
+    assert sorted(name for name, _ in library.plugins) == ["HardSwish", "LayerNorm", "Mish", "ScaledAdd", "Softmax"]
+    layer_norm = library.instance("LayerNorm", epsilon=1e-3)
+    assert layer_norm.output_shapes([(2, 3, 768), (768,), (768,)]) == [(2, 3, 768)]
+    for name in ("LayerNorm", "Softmax", "Mish"):
+        instance = library.instance(name)
+        dtypes = ("float16",) * (instance.n_inputs + instance.n_outputs)
+        assert instance.variant(dtypes) >= 0, name
+
+
+def test_block_plugins_load_for_references_without_numba():
+    """On a GPU machine without Numba, plugin files built on the blocks still import for their references."""
+    files = [str(ROOT / "kernels" / f"{name}.py") for name in BLOCK_PLUGINS]
+    code = (
+        "import sys, numpy as np; sys.modules['numba'] = None\n"
+        "from trtplug.testing import numba_stub; assert numba_stub.install_if_needed()\n"
+        "from trtplug.loader import load_specs\n"
+        f"specs = [s for f in {files!r} for s in load_specs([f])]\n"
+        "x = np.array([[-1.0, 0.0, 2.0]], np.float32)\n"
+        "ln = [s for s in specs if s.name == 'LayerNorm'][0]\n"
+        "y = ln.reference(ln.plugin_class(), x, np.ones(3, np.float32), np.zeros(3, np.float32))\n"
+        "print(sorted(s.name for s in specs), [round(float(v), 3) for v in y[0]])\n")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "['HardSwish', 'LayerNorm', 'Mish', 'ScaledAdd', 'Softmax']" in proc.stdout
+    # mean 1/3, variance 14/9: (x - 1/3) / sqrt(14/9 + 1e-5)
+    assert "[-1.069, -0.267, 1.336]" in proc.stdout

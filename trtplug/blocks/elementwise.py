@@ -1,0 +1,154 @@
+"""Elementwise kernels from a scalar device function, in the pattern that reaches memory bandwidth.
+
+`elementwise(op, inputs=N, params=M)` returns a `@cuda.jit` kernel
+`kernel(in_0, ..., in_N-1, out, p_0, ..., p_M-1)` computing `out[i] = op(in_0[i], ..., p_0, ...)`
+for every element of `out`:
+
+- each thread handles GROUP (8) consecutive elements per step of a grid-stride loop: it issues
+  all loads first, then the math, then the stores, so eight loads per input are in flight;
+- when every array's data is 16-byte aligned (TensorRT's buffers are) the loads and stores are
+  16-byte vector accesses; otherwise, and for broadcast inputs, each access is one element at a
+  coalesced index (block-contiguous), still eight in flight per thread;
+- the last `n % 8` elements are handled after the grid-stride loop;
+- float16 tensors are read into float32, `op` computes in float32, and results are rounded back
+  when stored; other dtypes reach `op` unchanged.
+
+Inputs named in `broadcast` may have fewer elements than `out`: they broadcast against it the
+numpy way (their dims, aligned to the trailing dims of `out`, are 1 or equal), e.g. a per-channel
+scale of shape (1, C, 1, 1) for an NCHW output or a bias of shape (C,) over the last dim. Pass
+those inputs and `out` with their full shapes (`b`, `y`); other tensors may be passed as `t.flat`.
+A broadcast input whose size equals the output's takes the fast path.
+
+    import math
+    from numba import cuda
+    import trtplug as tp
+    from trtplug.blocks import elementwise, launch_elementwise
+
+    @cuda.jit(device=True)
+    def swish(v, beta):
+        return v / (1 + math.exp(-beta * v))
+
+    swish_kernel = elementwise(swish, inputs=1, params=1)
+
+    class Swish(tp.TrtPlugin):
+        inputs = [tp.Input("x", dtypes=("float32", "float16"))]
+        outputs = [tp.Output("y", like="x")]
+        beta = tp.Attr.float(1.0)
+
+        def enqueue(self, x, y):
+            launch_elementwise(swish_kernel, y.numel)(x.flat, y.flat, self.beta)
+"""
+from __future__ import annotations
+
+import hashlib
+import linecache
+
+from numba import cuda
+
+from . import memory
+from .memory import GROUP, is_aligned, load_group, load_one, store_group, store_one
+
+THREADS = 256  # threads per block of an elementwise launch
+MAX_BLOCKS = 1 << 15  # grid cap: beyond 32768 * 256 * 8 elements the threads loop (grid-stride)
+
+
+def elementwise_grid(n):
+    """Blocks to launch for `n` output elements: `tp.min(tp.cdiv(n, THREADS * GROUP), MAX_BLOCKS)`."""
+    import trtplug as tp
+    return tp.min(tp.cdiv(n, THREADS * GROUP), MAX_BLOCKS)
+
+
+def launch_elementwise(kernel, n):
+    """`tp.launch` of an `elementwise` kernel over `n` output elements; call the result with its arguments."""
+    import trtplug as tp
+    return tp.launch(kernel, grid=elementwise_grid(n), block=THREADS)
+
+
+@cuda.jit(device=True)
+def broadcast_index(i, shape, out_shape):
+    """Flat index into an array of `shape` broadcast (numpy rules) to element `i` of `out_shape`."""
+    offset = len(out_shape) - len(shape)
+    index = 0
+    stride = 1
+    rest = i
+    for d in range(len(out_shape) - 1, offset - 1, -1):
+        extent = out_shape[d]
+        coord = rest % extent
+        rest //= extent
+        if shape[d - offset] != 1:
+            index += coord * stride
+            stride *= shape[d - offset]
+    return index
+
+
+def elementwise(op, inputs: int = 1, params: int = 0, broadcast=()):
+    """A kernel `kernel(in_0, ..., out, p_0, ...)` applying the device function `op` to every element.
+
+    `op(v_0, ..., v_inputs-1, p_0, ..., p_params-1)` receives one value per input (float32 for
+    float16 tensors) followed by the scalar parameters, and returns the output value. `broadcast`
+    lists the input positions that may broadcast against the output (see the module docstring).
+    """
+    name = getattr(getattr(op, "py_func", op), "__name__", "op")
+    if not isinstance(inputs, int) or inputs < 1:
+        raise ValueError(f"elementwise({name}): inputs must be a positive int, got {inputs!r}")
+    if not isinstance(params, int) or params < 0:
+        raise ValueError(f"elementwise({name}): params must be a non-negative int, got {params!r}")
+    broadcast = tuple(sorted(set(broadcast)))
+    if any(not isinstance(b, int) or not 0 <= b < inputs for b in broadcast):
+        raise ValueError(f"elementwise({name}): broadcast positions must be input indices below {inputs}, "
+                         f"got {broadcast!r}")
+    source = kernel_source(f"{name}_elementwise", inputs, params, broadcast)
+    namespace = {"__name__": __name__, "cuda": cuda, "op": op, "GROUP": GROUP, "is_aligned": is_aligned,
+                 "load_group": load_group, "store_group": store_group, "load_one": load_one,
+                 "store_one": store_one, "broadcast_index": broadcast_index}
+    # A named source file lets inspect.getsource (trtplug's kernel cache key) and tracebacks read it.
+    filename = f"<trtplug.blocks.elementwise {name} {hashlib.sha256(source.encode()).hexdigest()[:16]}>"
+    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    exec(compile(source, filename, "exec"), namespace)
+    return cuda.jit(namespace[f"{name}_elementwise"])
+
+
+def kernel_source(kernel_name: str, inputs: int, params: int, broadcast: tuple) -> str:
+    """The Python source of an elementwise kernel (see `elementwise`), unrolled over GROUP."""
+    ins = [f"in{j}" for j in range(inputs)]
+    ps = [f"p{j}" for j in range(params)]
+    ks = range(GROUP)
+
+    def call(values):
+        return f"op({', '.join(values + ps)})"
+
+    same_size = "".join(f" and {ins[j]}.size == n" for j in broadcast)
+    aligned = " and ".join(f"is_aligned({a})" for a in ins + ["out"])
+    lines = [
+        f"def {kernel_name}({', '.join(ins + ['out'] + ps)}):",
+        "    n = out.size",
+        "    thread = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x",
+        "    threads = cuda.gridDim.x * cuda.blockDim.x",
+        f"    if {aligned}{same_size}:",
+        "        groups = n // GROUP",
+        "        for g in range(thread, groups, threads):",
+        "            i = g * GROUP",
+    ]
+    lines += [f"            a{j} = load_group({a}, i)" for j, a in enumerate(ins)]
+    results = ", ".join(call([f"a{j}[{k}]" for j in range(inputs)]) for k in ks)
+    lines += [
+        f"            store_group(out, i, ({results}))",
+        "        i = groups * GROUP + thread",
+        "        if i < n:",
+        f"            store_one(out, i, {call([f'load_one({a}, i)' for a in ins])})",
+        "    else:",
+        "        step = threads * GROUP",
+        "        for start in range(cuda.blockIdx.x * cuda.blockDim.x * GROUP, n, step):",
+    ]
+    # Element k of this step sits one block width after element k-1: every access is coalesced.
+    # Indices past the end are clamped for the loads (always in bounds) and skipped for the stores.
+    lines += [f"            i{k} = start + {k} * cuda.blockDim.x + cuda.threadIdx.x" for k in ks]
+    lines += [f"            c{k} = min(i{k}, n - 1)" for k in ks]
+    for j, a in enumerate(ins):
+        for k in ks:
+            index = f"broadcast_index(c{k}, {a}.shape, out.shape)" if j in broadcast else f"c{k}"
+            lines.append(f"            v{j}_{k} = load_one({a}, {index})")
+    lines += [f"            r{k} = {call([f'v{j}_{k}' for j in range(inputs)])}" for k in ks]
+    for k in ks:
+        lines += [f"            if i{k} < n:", f"                store_one(out, i{k}, r{k})"]
+    return "\n".join(lines) + "\n"
