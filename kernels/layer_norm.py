@@ -47,6 +47,11 @@ class LayerNorm(tp.TrtPlugin):
         {"x": (1, 1031), "weight": (1031,), "bias": (1031,)},
     ]
 
+    def constraints(self, x, weight, bias):
+        tp.require(weight.shape[0] > 0, "weight must not be empty")
+        tp.require(bias.shape[0] == weight.shape[0], "bias must have weight's length")
+        tp.require(x.numel % weight.shape[0] == 0, "x's last dim must equal weight's length")
+
     def enqueue(self, x, weight, bias, y):
         cols = weight.shape[0]  # x's last dim; x may have any rank
         launch_rows(layer_norm_kernel, x.numel // cols, cols)(x.flat, weight, bias, y.flat, cols, self.epsilon)

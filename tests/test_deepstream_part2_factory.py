@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from trtplug.build.compiler import CORE_DIR, CompileJob, run_compile
+from trtplug.build.project import EXPORTS_MAP
 from trtplug.build.tensorrt_headers import find_all_tensorrt_includes
 from trtplug.errors import HeadersNotFoundError
 from trtplug.serialization import AttrType, encode
@@ -23,10 +24,9 @@ from trtplug.testing.legacy_harness import (LegacyCase, build_legacy_harness, fi
 pytestmark = pytest.mark.trt_headers
 
 ROOT = Path(__file__).resolve().parents[1]
-FACTORY_CPP = ROOT / "registry" / "deepstream" / "trtplug_ds_factory.cpp"
-DS_DIR = ROOT / "registry" / "deepstream"
+DS_DIR = CORE_DIR.parent / "deepstream"  # the installed registry, like every other native source here
+FACTORY_CPP = DS_DIR / "trtplug_ds_factory.cpp"
 FIXTURE = ROOT / "tests" / "native_trt" / "fixture_plugins.cpp"  # TpScale v1, TpPair v2 (no kernels)
-EXPORTS_MAP = ROOT / "trtplug" / "build" / "exports.map"
 
 
 def trt7_include() -> Path:
