@@ -1,6 +1,6 @@
 """trtplug's block-built plugins side by side with Triton, PyTorch eager and a device-to-device copy.
 
-    python -m trtplug.testing.artifacts LIBDIR                           # where Numba works: builds the libraries
+    python tests/gpu_artifacts.py LIBDIR                                  # where Numba works: builds the libraries
     python benchmarks/kernels_vs_baselines.py LIBDIR [--json out.json]   # on the GPU machine (no Numba needed)
 
 Each trtplug plugin runs from its prebuilt library through the C API (trtplug.runtime) on
@@ -31,10 +31,11 @@ except ImportError:  # older Triton
     from triton.language.extra.cuda import libdevice
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+from gpu_artifacts import library_path  # noqa: E402
 from trtplug.runtime import Library  # noqa: E402
-from trtplug.testing.artifacts import library_path  # noqa: E402
 
 ELEMENTS = 1 << 26
 ROW_LENGTHS = [768, 4096, 16384]
@@ -202,7 +203,7 @@ def row_ops(libdir, dtype):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("libdir", help="libraries built by `python -m trtplug.testing.artifacts LIBDIR`")
+    parser.add_argument("libdir", help="libraries built by `python tests/gpu_artifacts.py LIBDIR`")
     parser.add_argument("--json", default="kernels_vs_baselines.json", help="where to write the results")
     args = parser.parse_args(argv)
     props = torch.cuda.get_device_properties(0)
