@@ -146,7 +146,7 @@ def build_spec(cls) -> PluginSpec:
     tolerance = _tolerance(cls, owner)
     return PluginSpec(
         name=name, version=version, qualname=f"{_module_label(cls)}.{owner}",
-        source=inspect.getsourcefile(cls) or "<unknown>", doc=inspect.getdoc(cls) or "",
+        source=_source_file(cls) or "<unknown>", doc=inspect.getdoc(cls) or "",
         inputs=inputs, outputs=outputs, attrs=attrs, combinations=combos,
         enqueue=enqueue, output_shapes=output_shapes, workspace=workspace, reference=reference,
         test_shapes=test_shapes, tolerance=tolerance, plugin_class=cls)
@@ -156,9 +156,17 @@ def _module_label(cls) -> str:
     # Files loaded by path get a private module name (see loader.py); show the file's stem instead.
     module = cls.__module__
     if module.startswith("trtplug_user_"):
-        source = inspect.getsourcefile(cls)
+        source = _source_file(cls)
         return Path(source).stem if source else module
     return module
+
+
+def _source_file(cls) -> str | None:
+    """The file declaring `cls`, or None where there is none (`python -c`, the REPL, a notebook, exec)."""
+    try:
+        return inspect.getsourcefile(cls)
+    except (OSError, TypeError):
+        return None
 
 
 def _checked_list(cls, member, item_type):
