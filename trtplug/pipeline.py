@@ -17,6 +17,7 @@ from typing import Callable, Sequence
 from . import __version__
 from .build.compiler import CORE_DIR, CompileJob, run_compile
 from .build.project import EXPORTS_MAP
+from .build.tensorrt_headers import TensorRTHeaders
 from .codegen.descriptors import build_view, render_plugins_cpp
 from .errors import DefinitionError, HeadersNotFoundError
 from .loader import default_library_name, load_targets, target_label
@@ -58,6 +59,7 @@ class CompileResult:
     info: dict
     project_dir: Path | None = None
     traced: list[TracedPlugin] = field(default_factory=list)
+    tensorrt: TensorRTHeaders | None = None   # the headers the TensorRT adapter was built against
 
 
 def compile_library(targets: Sequence[str], options: CompileOptions | None = None) -> CompileResult:
@@ -85,6 +87,8 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
             headers = tensorrt_headers(options.tensorrt_include)
         except HeadersNotFoundError as exc:
             missing_headers = exc
+    if headers is not None:
+        say(f"       headers  {headers.describe()}")
     # TensorRT 7 (DeepStream 5.x): plugins are restored through the legacy IPluginFactory only.
     legacy = headers is not None and headers.major == 7
 
@@ -120,7 +124,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
         if project_dir is not None:
             say(f"note: {missing_headers}\nThe CMake project in {project_dir} builds the library where TensorRT is "
                 "installed; `--tensorrt-include DIR` builds it here.")
-            return CompileResult(None, native.sources, info, project_dir, traced)
+            return CompileResult(None, native.sources, info, project_dir, traced, None)
         raise HeadersNotFoundError(
             f"{missing_headers}\nKernels were compiled and the sources written to {src_dir}. To finish where "
             "TensorRT is installed: pass --tensorrt-include DIR (or set TENSORRT_ROOT), or add --emit-project and "
@@ -133,7 +137,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
 
     library = build_library(out / f"lib{library_name}.so", native, options, allow_undefined=headers is not None)
     say(f"[5/5] build    {library}")
-    return CompileResult(library, native.sources, info, project_dir, traced)
+    return CompileResult(library, native.sources, info, project_dir, traced, headers)
 
 
 LIBRARY_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")
@@ -154,7 +158,7 @@ def tensorrt_headers(explicit):
 
     version = read_tensorrt_version(explicit) if explicit else None
     if version is not None and version[0] == 7:
-        return TensorRTHeaders(Path(explicit).resolve(), *version)
+        return TensorRTHeaders(Path(explicit).resolve(), *version, origin="explicit path")
     return find_tensorrt_include(explicit)
 
 
@@ -220,7 +224,9 @@ def library_info(traced, kernels, library_name, plugin_namespace, headers) -> di
             "inputs": [{"name": t.name, "dtypes": list(t.dtypes), "rank": t.rank} for t in spec.inputs],
             "outputs": [{"name": o.name, "like": o.like, "dtype": o.dtype, "dtype_like": o.dtype_like}
                         for o in spec.outputs],
-            "attributes": [{"name": a.name, "kind": a.kind, "default": a.default, "min": a.min, "max": a.max}
+            "attributes": [{"name": a.name, "kind": a.kind, "default": a.default, "min": a.min, "max": a.max,
+                            "choices": list(a.choices) if a.choices is not None else None,
+                            "min_length": a.min_length, "max_length": a.max_length}
                            for a in spec.attrs],
             "dtype_combinations": [list(c) for c in spec.combinations],
             "kernels": sorted({launch.kernel_name for v in tp.variants for launch in v.launches}),
