@@ -188,6 +188,7 @@ def output_folder(path: str | os.PathLike) -> Path:
 
 def _testable_specs(targets: Any) -> list:
     from .loader import load_targets
+    from .testing.cases import all_cases
     from .testing.runner import require_references
 
     specs, parsers = load_targets(target_list(targets))
@@ -199,6 +200,8 @@ def _testable_specs(targets: Any) -> list:
             "(trtplug compile FILE) and running trtplug.deepstream.emulate_parser or emulate_config on sample "
             "outputs (docs/deepstream.md, \"nvinfer emulation\")")
     require_references(specs)
+    for spec in specs:  # reference() mistakes show before the (slow) build
+        all_cases(spec)
     return specs
 
 

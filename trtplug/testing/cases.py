@@ -76,7 +76,7 @@ def make_cases(spec: PluginSpec, *, seed: int = 0, attributes: dict | None = Non
     fails or returns the wrong number, shape or type of arrays."""
     attributes = attributes or {}
     instance = spec.plugin_class(**attributes) if spec.plugin_class is not None else None
-    expected_shapes = _output_shape_rule(spec) if with_references and spec.reference is not None else None
+    expected_shapes = output_shape_rule(spec) if with_references and spec.reference is not None else None
     cases = []
     for combo_index, combo in enumerate(spec.combinations):
         for shape_index, shapes in enumerate(shape_sets or input_shape_sets(spec)):
@@ -137,7 +137,7 @@ def reference_outputs(spec: PluginSpec, instance, inputs, combo) -> list[np.ndar
     return converted
 
 
-def _output_shape_rule(spec: PluginSpec):
+def output_shape_rule(spec: PluginSpec):
     """The traced output shapes (None when tracing fails: compile reports that, not the test cases)."""
     from ..trace.tracer import trace
 
@@ -147,40 +147,27 @@ def _output_shape_rule(spec: PluginSpec):
         return None
 
 
-def _check_reference_shapes(spec: PluginSpec, refs, rule, inputs, combo, attributes: dict) -> None:
+def expected_output_shapes(spec: PluginSpec, rule, input_shapes, attributes: dict) -> list[tuple[int, ...]] | None:
+    """Output shapes by the traced rule for these input shapes and attribute values (None where the
+    rule cannot be evaluated here)."""
     if rule is None:
-        return
+        return None
     values = instance_defaults(spec)
     values.update(attributes)
     by_index = {spec.attr_index(k): v for k, v in values.items()}
-    dims = [tuple(np.shape(x)) for x in inputs]
-    for j, (ref, out) in enumerate(zip(refs, rule)):
-        try:
-            want = dims[out.like_input] if out.dims is None else tuple(int(d.evaluate(dims, by_index)) for d in out.dims)
-        except Exception:  # a rule the plain evaluator cannot compute here: the run compares shapes itself
-            continue
+    dims = [tuple(s) for s in input_shapes]
+    try:
+        return [dims[out.like_input] if out.dims is None else tuple(int(d.evaluate(dims, by_index)) for d in out.dims)
+                for out in rule]
+    except Exception:  # e.g. an attribute kind the plain evaluator does not take: the run compares shapes itself
+        return None
+
+
+def _check_reference_shapes(spec: PluginSpec, refs, rule, inputs, combo, attributes: dict) -> None:
+    wanted = expected_output_shapes(spec, rule, [np.shape(x) for x in inputs], attributes)
+    for j, (ref, want) in enumerate(zip(refs, wanted or ())):
         if tuple(ref.shape) != want:
             raise DefinitionError(
                 f"{spec.qualname}.reference: output '{spec.outputs[j].name}' has shape {tuple(ref.shape)}, but the "
                 f"plugin's output shape is {want} (case: {describe_case(spec, combo, inputs, attributes)}). "
                 "Hint: the reference must return arrays of the shapes the plugin computes")
-
-
-def compare(actual: np.ndarray, expected: np.ndarray, tolerance: tuple[float, float]) -> tuple[bool, float, str]:
-    """(ok, max abs error, message)."""
-    if actual.shape != expected.shape:
-        return False, float("inf"), f"shape {actual.shape} != expected {expected.shape}"
-    if actual.size == 0:
-        return True, 0.0, "empty"
-    a = actual.astype(np.float64)
-    e = expected.astype(np.float64)
-    finite = np.isfinite(e)
-    if not np.array_equal(np.isfinite(a), finite) or not np.array_equal(np.isnan(a), np.isnan(e)):
-        return False, float("inf"), "non-finite values differ"
-    err = np.abs(a[finite] - e[finite])
-    max_err = float(err.max()) if err.size else 0.0
-    rtol, atol = tolerance
-    bad = err > atol + rtol * np.abs(e[finite])
-    if bad.any():
-        return False, max_err, f"{int(bad.sum())} of {a.size} elements outside rtol={rtol} atol={atol}"
-    return True, max_err, "ok"

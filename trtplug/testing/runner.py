@@ -115,7 +115,7 @@ def run_through_c_api(library_path: Path, specs: Sequence[PluginSpec]) -> TestRe
     try:
         device = Device()
     except DeviceUnavailable as exc:
-        rows = [_check_without_gpu(library, spec, case) for spec in specs for case in all_cases(spec, with_references=False)]
+        rows = [_check_without_gpu(library, spec, case) for spec in specs for case in all_cases(spec)]
         note = f"no GPU ({exc}): loaded {library.path}; output shapes and serialization checked, kernels not run"
         return _c_api_report(rows, [note], library.path, device="CPU only")
     stream = device.stream()
@@ -125,13 +125,24 @@ def run_through_c_api(library_path: Path, specs: Sequence[PluginSpec]) -> TestRe
 
 
 def _check_without_gpu(library, spec: PluginSpec, case: Case) -> TestRow:
+    """Output shapes (with the case's attribute values) against the references', and a serialization
+    round trip."""
+    def row(status: str, message: str = "") -> TestRow:
+        return TestRow(case.label, spec.name, spec.version, case.label, status, "not run (no GPU)", None, message)
+
     try:
         instance = library.instance(spec.name, spec.version, **case.attributes)
-        instance.output_shapes(case.input_shapes)
-        library.instance(spec.name, spec.version, serialized=instance.serialize())
+        shapes = [tuple(s) for s in instance.output_shapes(case.input_shapes)]
+        restored = library.instance(spec.name, spec.version, serialized=instance.serialize())
+        restored_shapes = [tuple(s) for s in restored.output_shapes(case.input_shapes)]
     except TrtPlugError as exc:
-        return TestRow(case.label, spec.name, spec.version, case.label, "fail", "-", None, str(exc))
-    return TestRow(case.label, spec.name, spec.version, case.label, "pass", "not run (no GPU)")
+        return row("fail", str(exc))
+    expected = [tuple(r.shape) for r in case.references or ()]
+    if expected and shapes != expected:
+        return row("fail", f"output shapes {shapes}, the reference's {expected}")
+    if restored_shapes != shapes:
+        return row("fail", f"after a serialization round trip the output shapes are {restored_shapes}, not {shapes}")
+    return row("pass")
 
 
 def _run_on_gpu(device, library, case: Case, stream) -> TestRow:
