@@ -27,14 +27,16 @@ def run(args) -> int:
     from ..runtime import Library
 
     lib = Library(args.library)
+    deepstream = lib.deepstream_info
     if args.json:
-        print(json.dumps(lib.info, indent=2, sort_keys=True))
+        print(json.dumps(dict(lib.info, **({"deepstream": deepstream} if deepstream else {})), indent=2,
+                         sort_keys=True))
     else:
-        print("\n".join(describe(str(lib.path), lib.info)))
+        print("\n".join(describe(str(lib.path), lib.info, deepstream)))
     return 0
 
 
-def describe(path: str, info: dict) -> list[str]:
+def describe(path: str, info: dict, deepstream: dict | None = None) -> list[str]:
     """The lines `trtplug inspect` prints for a library's info JSON."""
     lines = [f"{path}: trtplug library {info['library']!r} (trtplug {info['trtplug']})",
              f"  TensorRT headers: {info.get('tensorrt') or 'none (C API only)'}",
@@ -49,7 +51,7 @@ def describe(path: str, info: dict) -> list[str]:
         lines.append("  toolchain: " + ", ".join(f"{k} {v}" for k, v in sorted(toolchain.items())))
     for plugin in info["plugins"]:
         lines += _plugin_lines(plugin)
-    lines += _deepstream_lines(info.get("deepstream"))
+    lines += _deepstream_lines(deepstream or info.get("deepstream"))
     return lines
 
 
