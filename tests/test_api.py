@@ -165,7 +165,7 @@ def test_trtplug_exports_load(tmp_path):
 
 
 def test_targets_must_be_plugins_files_or_modules(tmp_path):
-    with pytest.raises(trtplug.TrtPlugError, match="expected a TrtPlugin subclass"):
+    with pytest.raises(trtplug.TrtPlugError, match="targets: expected plugin classes, modules, files or module names, got int"):
         trtplug.compile(42, tmp_path)
     with pytest.raises(trtplug.TrtPlugError, match="expected a TrtPlugin subclass that declares a plugin"):
         trtplug.compile(trtplug.TrtPlugin, tmp_path)
