@@ -169,3 +169,20 @@ def test_targets_must_be_plugins_files_or_modules(tmp_path):
         trtplug.compile(42, tmp_path)
     with pytest.raises(trtplug.TrtPlugError, match="expected a TrtPlugin subclass that declares a plugin"):
         trtplug.compile(trtplug.TrtPlugin, tmp_path)
+
+
+@pytest.mark.parametrize("test_cases, message", [
+    ([{"attrs": {"gain": 2.0}}], "Scaled.test_cases[0]['attrs']: no attribute named 'gain'"),
+    ([{"attrs": {"alpha": 1.0}}, {"attrs": {"alpha": "big"}}], "Scaled.test_cases[1]['attrs']['alpha']: "),
+    ([{"alpha": 1.0}], "Scaled.test_cases[0]: expected a dict with 'attrs' and/or 'shapes'"),
+    ([{"attrs": {}, "shapes": {"x": (2, 3)}}], "Scaled.test_cases[0]['shapes'][0]['x']: rank 2 but the input is "
+                                                "declared rank 1"),
+    ({"attrs": {}}, "Scaled.test_cases: expected a non-empty list"),
+])
+def test_test_cases_declaration_mistakes_name_class_member_and_index(test_cases, message):
+    with pytest.raises(trtplug.DefinitionError) as exc:
+        type("Scaled", (trtplug.TrtPlugin,), {
+            "inputs": [trtplug.Input("x", dtypes=("float32",), rank=1)], "outputs": [trtplug.Output("y", like="x")],
+            "alpha": trtplug.Attr.float(1.0), "test_cases": test_cases,
+            "enqueue": lambda self, x, y: None})
+    assert str(exc.value).startswith(message)
