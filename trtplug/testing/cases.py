@@ -171,3 +171,23 @@ def _check_reference_shapes(spec: PluginSpec, refs, rule, inputs, combo, attribu
                 f"{spec.qualname}.reference: output '{spec.outputs[j].name}' has shape {tuple(ref.shape)}, but the "
                 f"plugin's output shape is {want} (case: {describe_case(spec, combo, inputs, attributes)}). "
                 "Hint: the reference must return arrays of the shapes the plugin computes")
+
+
+def compare(actual: np.ndarray, expected: np.ndarray, tolerance: tuple[float, float]) -> tuple[bool, float, str]:
+    """(ok, max abs error, message)."""
+    if actual.shape != expected.shape:
+        return False, float("inf"), f"shape {actual.shape} != expected {expected.shape}"
+    if actual.size == 0:
+        return True, 0.0, "empty"
+    a = actual.astype(np.float64)
+    e = expected.astype(np.float64)
+    finite = np.isfinite(e)
+    if not np.array_equal(np.isfinite(a), finite) or not np.array_equal(np.isnan(a), np.isnan(e)):
+        return False, float("inf"), "non-finite values differ"
+    err = np.abs(a[finite] - e[finite])
+    max_err = float(err.max()) if err.size else 0.0
+    rtol, atol = tolerance
+    bad = err > atol + rtol * np.abs(e[finite])
+    if bad.any():
+        return False, max_err, f"{int(bad.sum())} of {a.size} elements outside rtol={rtol} atol={atol}"
+    return True, max_err, "ok"
