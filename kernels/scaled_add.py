@@ -31,6 +31,10 @@ class ScaledAdd(tp.TrtPlugin):
         {"x": (1, 16, 33, 65), "b": (1, 1, 33, 65)},
         {"x": (4, 8, 1, 9), "b": (4, 8, 1, 9)},
     ]
+    test_cases = [
+        {"attrs": {"alpha": -2.5}},
+        {"attrs": {"alpha": 0.0}, "shapes": {"x": (2, 3, 5, 7), "b": (2, 3, 5, 7)}},
+    ]
 
     def constraints(self, x, b):
         # The kernel indexes b with x's coordinates wherever b's dim is not 1.

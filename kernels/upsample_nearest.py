@@ -25,6 +25,7 @@ class UpsampleNearest(tp.TrtPlugin):
     inputs = [tp.Input("x", dtypes=("float32", "float16", "int32", "int8"), rank=4)]
     outputs = [tp.Output("y", dtype_like="x", rank=4)]
     scale = tp.Attr.int(2, min=1, max=64)
+    test_cases = [{"attrs": {"scale": 1}}, {"attrs": {"scale": 3}, "shapes": {"x": (1, 2, 5, 7)}}]
 
     def output_shapes(self, x):
         n, c, h, w = x.shape

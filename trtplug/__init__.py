@@ -2,11 +2,13 @@
 
 Importing trtplug never imports Numba: only compiling kernels (`trtplug compile`) needs it.
 """
+from .api import compile, prepare_test_suite, run_test_suite, test
 from .declare.attrs import Attr
 from .declare.plugin import TrtPlugin
 from .declare.tensors import Input, Output
 from .errors import (BuildError, DefinitionError, HeadersNotFoundError, KernelCompileError, LoadError,
                      NativeError, TraceError, TrtPlugError)
+from .runtime import load
 from .trace.constraints import require
 from .trace.expr import cdiv, maximum as max, minimum as min
 from .trace.launch import launch
@@ -19,4 +21,5 @@ __all__ = [
     "launch", "cdiv", "min", "max", "scalar", "require",
     "TrtPlugError", "DefinitionError", "TraceError", "KernelCompileError", "BuildError",
     "HeadersNotFoundError", "LoadError", "NativeError",
+    "compile", "test", "prepare_test_suite", "run_test_suite", "load",
 ]

@@ -7,13 +7,13 @@ memory bandwidth it implies (bytes of all inputs and outputs per launch).
 """
 from __future__ import annotations
 
-import argparse
 import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from .dtypes import NUMPY_DTYPES
+from .errors import TrtPlugError
 from .runtime import Library
 from .testing.device import Device, _check
 
@@ -34,10 +34,13 @@ class BenchResult:
 
 def time_plugin(device: Device, library: Library, plugin: str, input_shapes, dtypes, *, iterations: int = 200,
                 warmup: int = 20, attributes: dict | None = None) -> BenchResult:
+    unknown = sorted(set(dtypes) - set(NUMPY_DTYPES))
+    if unknown:
+        raise TrtPlugError(f"{plugin}: unknown dtype(s) {unknown}; use one of {sorted(NUMPY_DTYPES)}")
     inst = library.instance(plugin, **(attributes or {}))
     variant = inst.variant(dtypes)
     if variant < 0:
-        raise ValueError(f"{plugin} has no variant for dtypes {dtypes}")
+        raise TrtPlugError(f"{plugin} has no variant for dtypes {dtypes}; `trtplug inspect {library.path}` lists them")
     out_shapes = inst.output_shapes(input_shapes)
     rng = np.random.default_rng(0)
     n_in = len(input_shapes)
@@ -75,28 +78,3 @@ def time_plugin(device: Device, library: Library, plugin: str, input_shapes, dty
     total_bytes = sum(x.nbytes for x in inputs) + sum(out_bytes)
     return BenchResult(plugin, tuple(dtypes), list(input_shapes), ms * 1e3 / iterations,
                        host_elapsed * 1e6 / iterations, total_bytes)
-
-
-def register(sub):
-    p = sub.add_parser("bench", help="time a built plugin on the GPU", description=__doc__,
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("library")
-    p.add_argument("--plugin", required=True)
-    p.add_argument("--shape", action="append", required=True,
-                   help="input shape, e.g. 1,3,224,224 (repeat once per input)")
-    p.add_argument("--dtype", default="float32", help="dtype of every input and output (default float32)")
-    p.add_argument("--iterations", type=int, default=200)
-    p.set_defaults(func=cmd_bench)
-
-
-def cmd_bench(args) -> int:
-    library = Library(args.library)
-    info = library.plugin_info(args.plugin)
-    shapes = [tuple(int(v) for v in s.split(",")) for s in args.shape]
-    dtypes = tuple([args.dtype] * (len(info["inputs"]) + len(info["outputs"])))
-    device = Device()
-    r = time_plugin(device, library, args.plugin, shapes, dtypes, iterations=args.iterations)
-    print(f"device: {device.name} (sm_{device.sm}), driver {device.driver_version}")
-    print(f"{r.plugin} {','.join(r.dtypes)} {r.input_shapes}: {r.microseconds_per_launch:.2f} us/launch (GPU), "
-          f"{r.host_microseconds_per_launch:.2f} us/launch (host enqueue), {r.gb_per_s:.0f} GB/s")
-    return 0

@@ -1,11 +1,16 @@
-"""Finds the TrtPlugin classes in Python files or importable modules given on the command line."""
+"""Finds the TrtPlugin classes in targets: Python files, importable module names, module objects or
+the plugin classes themselves (e.g. classes defined in a notebook)."""
 from __future__ import annotations
 
 import hashlib
 import importlib
 import importlib.util
+import os
+import re
 import sys
+import types
 from pathlib import Path
+from typing import Any, Sequence
 
 from .declare.plugin import TrtPlugin
 from .errors import DefinitionError, TrtPlugError
@@ -66,23 +71,24 @@ def deepstream_parsers(module) -> list:
     return [v for v in vars(module).values() if isinstance(v, (Parser, CustomSource)) or is_part2_declaration(v)]
 
 
-def load_targets(targets: list[str]) -> tuple[list[PluginSpec], list]:
-    """The plugins and DeepStream parsers declared in `targets`. Raises DefinitionError if a target
-    declares neither, or two plugins share a name and version."""
+def load_targets(targets: Sequence[Any]) -> tuple[list[PluginSpec], list]:
+    """The plugins and DeepStream parsers declared in `targets` (files, module names, modules or
+    TrtPlugin subclasses). Raises DefinitionError if a target declares neither, or two plugins share
+    a name and version."""
     specs: list[PluginSpec] = []
     parsers: list = []
     seen: dict[tuple[str, str], str] = {}
     for target in targets:
-        module = load_module(target)
-        classes = plugin_classes(module)
-        found_parsers = deepstream_parsers(module)
+        classes, found_parsers = _declarations(target)
         if not classes and not found_parsers:
-            raise DefinitionError(f"{target}: declares no TrtPlugin subclass (and no DeepStream parser)")
+            raise DefinitionError(f"{target_label(target)}: declares no TrtPlugin subclass (and no DeepStream parser)")
         parsers += found_parsers
         for cls in classes:
             spec = cls.spec()
             key = (spec.name, spec.version)
             if key in seen:
+                if seen[key] == spec.qualname and spec in specs:
+                    continue  # the same class given twice (e.g. as a class and through its module)
                 raise DefinitionError(
                     f"{spec.qualname}: plugin {spec.name!r} version {spec.version!r} is also declared by "
                     f"{seen[key]}; a library can hold each name/version once")
@@ -91,7 +97,43 @@ def load_targets(targets: list[str]) -> tuple[list[PluginSpec], list]:
     return specs, parsers
 
 
-def load_specs(targets: list[str]) -> list[PluginSpec]:
+def _declarations(target) -> tuple[list[type], list]:
+    if isinstance(target, type):
+        if not issubclass(target, TrtPlugin) or target.__dict__.get("__trtplug_spec__") is None:
+            raise DefinitionError(f"{target.__qualname__}: expected a TrtPlugin subclass that declares a plugin "
+                                  "(not an abstract one), a file or a module name")
+        return [target], []
+    if isinstance(target, types.ModuleType):
+        module = target
+    elif isinstance(target, (str, os.PathLike)):
+        module = load_module(os.fspath(target))
+    else:
+        raise DefinitionError(f"{target!r}: expected a TrtPlugin subclass, a module, a .py file or a module name, "
+                              f"got {type(target).__name__}")
+    return plugin_classes(module), deepstream_parsers(module)
+
+
+def target_label(target) -> str:
+    """How messages and generated headers name a target."""
+    if isinstance(target, type):
+        return f"{target.__module__}.{target.__qualname__}"
+    if isinstance(target, types.ModuleType):
+        return target.__name__
+    return Path(os.fspath(target)).name if isinstance(target, (str, os.PathLike)) else repr(target)
+
+
+def default_library_name(target) -> str:
+    """<file stem>_plugins for a file or module, <class name in lower case>_plugins for a class."""
+    if isinstance(target, type):
+        stem = target.__name__.lower()
+    elif isinstance(target, types.ModuleType):
+        stem = target.__name__.rsplit(".", 1)[-1].strip("_") or "main"
+    else:
+        stem = Path(os.fspath(target)).stem
+    return re.sub(r"[^A-Za-z0-9_]", "_", stem) + "_plugins"
+
+
+def load_specs(targets: Sequence[Any]) -> list[PluginSpec]:
     """Every plugin declared in `targets` (see load_targets)."""
     specs, _ = load_targets(targets)
     return specs

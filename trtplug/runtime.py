@@ -50,6 +50,21 @@ class Library:
     def plugins(self) -> list[tuple[str, str]]:
         return [(p["name"], p["version"]) for p in self.info["plugins"]]
 
+    @property
+    def deepstream_info(self) -> dict | None:
+        """The DeepStream entry points the library exports (trtplug_deepstream_info: DeepStream
+        version, parsers), or None for a library without them."""
+        try:
+            function = self._lib.trtplug_deepstream_info
+        except AttributeError:
+            return self.info.get("deepstream")
+        function.restype = ctypes.c_char_p
+        function.argtypes = []
+        try:
+            return json.loads(function().decode())
+        except (AttributeError, ValueError) as exc:
+            raise LoadError(f"{self.path}: trtplug_deepstream_info() returned unreadable data ({exc})") from exc
+
     def plugin_info(self, name: str, version: str | None = None) -> dict:
         for p in self.info["plugins"]:
             if p["name"] == name and (version is None or p["version"] == version):

@@ -30,6 +30,8 @@ class PluginSpec:
     # Input shapes `trtplug test` runs (one tuple of shapes per case), and tolerances per dtype.
     test_shapes: tuple | None = None
     tolerance: dict = field(default_factory=dict, compare=False)
+    # Extra `trtplug test` cases with attribute values: ({attribute: value}, shape sets or None for the defaults).
+    test_cases: tuple = field(default=(), compare=False)
     plugin_class: type | None = field(compare=False, repr=False, default=None)
 
     @property

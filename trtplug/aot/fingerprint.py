@@ -65,8 +65,29 @@ def source_of(func: Callable) -> str:
     try:
         return inspect.getsource(func)
     except (OSError, TypeError):
-        # Functions made with exec() have no source file; their bytecode stands in for it.
-        return repr([(c.co_code, c.co_consts, c.co_names) for c in code_objects(func.__code__)])
+        # Functions defined in `python -c`, exec() or a module made from a string have no source
+        # file; their code object stands in for it.
+        return "code " + code_digest(func.__code__)
+
+
+def code_digest(code: types.CodeType) -> str:
+    """sha256 over what `code` compiles to: bytecode, constants (nested code objects digested the
+    same way, never by their repr, which holds a memory address), names, variables, argument counts."""
+    h = hashlib.sha256()
+    for part in (code.co_code, code.co_names, code.co_varnames, code.co_freevars, code.co_cellvars,
+                 (code.co_argcount, code.co_posonlyargcount, code.co_kwonlyargcount, code.co_flags)):
+        h.update(repr(part).encode() + b"\0")
+    for const in code.co_consts:
+        text = "code " + code_digest(const) if isinstance(const, types.CodeType) else _constant_text(const)
+        h.update(text.encode() + b"\0")
+    return h.hexdigest()
+
+
+def _constant_text(value: Any) -> str:
+    if isinstance(value, (tuple, frozenset)):
+        items = sorted(map(_constant_text, value)) if isinstance(value, frozenset) else map(_constant_text, value)
+        return f"{type(value).__name__}({', '.join(items)})"
+    return f"{type(value).__name__}:{value!r}"
 
 
 def _value_digest(value: Any) -> str | None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import HeadersNotFoundError
@@ -27,12 +27,39 @@ MINIMUM_VERSION = (8, 6, 0)
 _DEFINE = re.compile(r"^[ \t]*#[ \t]*define[ \t]+([A-Za-z_][A-Za-z0-9_]*)[ \t]+([^\s/]+)", re.MULTILINE)
 
 
+SYSTEM_DIRS = ("/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu", "/usr/local/tensorrt/include",
+               "/usr/src/tensorrt/include")
+
+
+def search_order() -> list[str]:
+    """Every place TensorRT headers are looked for, in order (for --help and error messages)."""
+    return [
+        "--tensorrt-include DIR (Python: tensorrt_include=DIR)",
+        "$TRTPLUG_TENSORRT_INCLUDE",
+        "$TENSORRT_ROOT/include",
+        "system: " + ", ".join(SYSTEM_DIRS),
+        f"cache: {_cache_dir()}/*/include ($TRTPLUG_CACHE_DIR/tensorrt), newest version first",
+    ]
+
+
+def _cache_dir() -> Path:
+    return Path(os.environ.get("TRTPLUG_CACHE_DIR", Path.home() / ".cache" / "trtplug")) / "tensorrt"
+
+
 @dataclass(frozen=True)
 class TensorRTHeaders:
     include_dir: Path
     major: int
     minor: int
     patch: int
+    origin: str = field(default="", compare=False)  # where the choice came from: "explicit path", "cache", ...
+
+    def describe(self) -> str:
+        """One line for users: which headers, and why these."""
+        why = {"": "", "explicit path": " (explicit: --tensorrt-include)", "system": " (system install)",
+               "cache": " (cache: the newest version there; choose with --tensorrt-include DIR)"}.get(
+                   self.origin, f" (from {self.origin})")
+        return f"TensorRT {self.version} headers from {self.include_dir}{why}"
 
     @property
     def version(self) -> str:
@@ -85,10 +112,9 @@ def _candidates(explicit: str | Path | None) -> list[tuple[str, Path]]:
         found.append(("$TRTPLUG_TENSORRT_INCLUDE", Path(os.environ["TRTPLUG_TENSORRT_INCLUDE"])))
     if os.environ.get("TENSORRT_ROOT"):
         found.append(("$TENSORRT_ROOT/include", Path(os.environ["TENSORRT_ROOT"]) / "include"))
-    for path in ("/usr/include/x86_64-linux-gnu", "/usr/include/aarch64-linux-gnu", "/usr/local/tensorrt/include",
-                 "/usr/src/tensorrt/include"):
+    for path in SYSTEM_DIRS:
         found.append(("system", Path(path)))
-    cache = Path(os.environ.get("TRTPLUG_CACHE_DIR", Path.home() / ".cache" / "trtplug")) / "tensorrt"
+    cache = _cache_dir()
     cached = []
     if cache.is_dir():
         for sub in cache.iterdir():
@@ -123,9 +149,11 @@ def find_tensorrt_include(explicit: str | Path | None = None) -> TensorRTHeaders
             looked.append(f"{inc} ({origin}): TensorRT {'.'.join(map(str, version))}, but trtplug supports "
                           "8.6 and later 8.x, 10.x and 11.x")
         else:
-            return TensorRTHeaders(inc.resolve(), *version)
+            return TensorRTHeaders(inc.resolve(), *version, origin=origin)
         if origin == "explicit path":
             break
+    if not looked:
+        looked.append(f"{_cache_dir()}/*/include (cache): empty")
     raise HeadersNotFoundError(
         "TensorRT headers not found. Looked at:\n  " + "\n  ".join(looked) +
         "\nPass --tensorrt-include DIR (the folder holding NvInfer.h), or set TRTPLUG_TENSORRT_INCLUDE or "
@@ -135,12 +163,12 @@ def find_tensorrt_include(explicit: str | Path | None = None) -> TensorRTHeaders
 def find_all_tensorrt_includes() -> list[TensorRTHeaders]:
     """Every supported TensorRT include directory found in the usual places, one per version, newest first."""
     result: dict[tuple[int, int, int], TensorRTHeaders] = {}
-    for _, inc in _candidates(None):
+    for origin, inc in _candidates(None):
         if not _complete(inc):
             continue
         version = read_tensorrt_version(inc)
         if version is not None and _supported(version) and version not in result:
-            result[version] = TensorRTHeaders(inc.resolve(), *version)
+            result[version] = TensorRTHeaders(inc.resolve(), *version, origin=origin)
     return [result[v] for v in sorted(result, reverse=True)]
 
 

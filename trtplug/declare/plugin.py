@@ -39,7 +39,7 @@ from .attrs import Attr
 from .tensors import Input, Output
 
 RESERVED = {"name", "version", "inputs", "outputs", "dtype_combinations", "enqueue", "output_shapes",
-            "workspace", "reference", "spec", "test_shapes", "tolerance", "constraints"}
+            "workspace", "reference", "spec", "test_shapes", "tolerance", "test_cases", "constraints"}
 PLUGIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 
@@ -54,6 +54,7 @@ class TrtPlugin:
     dtype_combinations: list | None = None
     test_shapes: list | None = None   # input shapes `trtplug test` runs: [{"x": (2, 3)}, ...]
     tolerance: dict | None = None     # {"float16": (rtol, atol), ...} overrides for `trtplug test`
+    test_cases: list | None = None    # more `trtplug test` cases: [{"attrs": {"alpha": 0.5}, "shapes": [...]}, ...]
     __trtplug_spec__: PluginSpec | None = None
 
     def __init_subclass__(cls, abstract: bool = False, **kwargs):
@@ -147,22 +148,31 @@ def build_spec(cls) -> PluginSpec:
     combos = _combinations(cls, owner, inputs, outputs)
     test_shapes = _test_shapes(cls, owner, inputs)
     tolerance = _tolerance(cls, owner)
+    test_cases = _test_cases(cls, owner, inputs, attrs)
     return PluginSpec(
         name=name, version=version, qualname=f"{_module_label(cls)}.{owner}",
-        source=inspect.getsourcefile(cls) or "<unknown>", doc=inspect.getdoc(cls) or "",
+        source=_source_file(cls) or "<unknown>", doc=inspect.getdoc(cls) or "",
         inputs=inputs, outputs=outputs, attrs=attrs, combinations=combos,
         enqueue=enqueue, output_shapes=output_shapes, workspace=workspace, reference=reference,
         constraints=constraints,
-        test_shapes=test_shapes, tolerance=tolerance, plugin_class=cls)
+        test_shapes=test_shapes, tolerance=tolerance, test_cases=test_cases, plugin_class=cls)
 
 
 def _module_label(cls) -> str:
     # Files loaded by path get a private module name (see loader.py); show the file's stem instead.
     module = cls.__module__
     if module.startswith("trtplug_user_"):
-        source = inspect.getsourcefile(cls)
+        source = _source_file(cls)
         return Path(source).stem if source else module
     return module
+
+
+def _source_file(cls) -> str | None:
+    """The file declaring `cls`, or None where there is none (`python -c`, the REPL, a notebook, exec)."""
+    try:
+        return inspect.getsourcefile(cls)
+    except (OSError, TypeError):
+        return None
 
 
 def _checked_list(cls, member, item_type):
@@ -290,7 +300,10 @@ def _test_shapes(cls, owner, inputs) -> tuple | None:
     declared = cls.test_shapes
     if declared is None:
         return None
-    where = f"{owner}.test_shapes"
+    return _shape_sets(declared, f"{owner}.test_shapes", inputs)
+
+
+def _shape_sets(declared, where, inputs) -> tuple:
     names = [t.name for t in inputs]
     if not isinstance(declared, (list, tuple)) or not declared:
         raise DefinitionError(f"{where}: expected a non-empty list of {{input name: shape}} dicts")
@@ -325,3 +338,34 @@ def _tolerance(cls, owner) -> dict:
             raise DefinitionError(f"{owner}.tolerance[{key!r}]: expected (rtol, atol) non-negative numbers, got {value!r}")
         result[dtype] = (float(value[0]), float(value[1]))
     return result
+
+
+def _test_cases(cls, owner, inputs, attrs) -> tuple:
+    """test_cases: [{"attrs": {name: value}, "shapes": [{input: shape}, ...]}, ...]; "shapes" is optional
+    (default: the test_shapes) and may be one {input: shape} dict."""
+    declared = cls.test_cases
+    if declared is None:
+        return ()
+    where = f"{owner}.test_cases"
+    if not isinstance(declared, (list, tuple)) or not declared:
+        raise DefinitionError(f"{where}: expected a non-empty list of {{'attrs': {{...}}, 'shapes': [...]}} dicts")
+    known = {a.name: a for a in attrs}
+    result = []
+    for k, entry in enumerate(declared):
+        at = f"{where}[{k}]"
+        if not isinstance(entry, dict) or not entry or set(entry) - {"attrs", "shapes"}:
+            raise DefinitionError(f"{at}: expected a dict with 'attrs' and/or 'shapes', got {entry!r}. "
+                                  "Hint: {'attrs': {'alpha': 0.5}}")
+        values = entry.get("attrs", {})
+        if not isinstance(values, dict):
+            raise DefinitionError(f"{at}['attrs']: expected a dict {{attribute name: value}}, got {values!r}")
+        for name, value in values.items():
+            if name not in known:
+                raise DefinitionError(f"{at}['attrs']: no attribute named {name!r}. Hint: attributes are "
+                                      f"{sorted(known)}")
+            known[name].check_value(value, f"{at}['attrs'][{name!r}]")
+        shapes = entry.get("shapes")
+        if isinstance(shapes, dict):
+            shapes = [shapes]
+        result.append((dict(values), None if shapes is None else _shape_sets(shapes, f"{at}['shapes']", inputs)))
+    return tuple(result)

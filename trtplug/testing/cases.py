@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..dtypes import NUMPY_DTYPES
+from ..errors import DefinitionError, TrtPlugError
 from ..spec import PluginSpec
 
 DEFAULT_TOLERANCE = {"float32": (1e-5, 1e-5), "float16": (1e-2, 1e-2), "int32": (0.0, 0.0), "int8": (0.0, 0.0),
@@ -34,7 +35,8 @@ class Case:
     @property
     def label(self) -> str:
         shapes = " ".join("x".join(map(str, s)) or "scalar" for s in self.input_shapes)
-        return f"{self.plugin} [{','.join(self.combo)}] {shapes}"
+        attrs = "".join(f" {k}={v!r}" for k, v in self.attributes.items())
+        return f"{self.plugin} [{','.join(self.combo)}] {shapes}{attrs}"
 
 
 def input_shape_sets(spec: PluginSpec, extra: list[tuple] | None = None) -> list[tuple[tuple[int, ...], ...]]:
@@ -57,11 +59,24 @@ def random_input(rng: np.random.Generator, dtype: str, shape) -> np.ndarray:
     return rng.integers(0, 2, size=shape).astype(np.bool_)
 
 
+def all_cases(spec: PluginSpec, *, with_references: bool = True) -> list[Case]:
+    """Every case `trtplug test` runs: default attributes on the test shapes, then each `test_cases` entry."""
+    cases = make_cases(spec, with_references=with_references)
+    for group, (attributes, shape_sets) in enumerate(spec.test_cases, 1):
+        cases += make_cases(spec, seed=group, attributes=attributes, shape_sets=shape_sets,
+                            with_references=with_references)
+    return cases
+
+
 def make_cases(spec: PluginSpec, *, seed: int = 0, attributes: dict | None = None, shape_sets=None,
                with_references: bool = True) -> list[Case]:
-    """One case per (dtype combination, input shape set), inputs seeded deterministically."""
+    """One case per (dtype combination, input shape set), inputs seeded deterministically.
+
+    Raises DefinitionError naming the plugin, dtypes, input shapes and attributes when `reference`
+    fails or returns the wrong number, shape or type of arrays."""
     attributes = attributes or {}
     instance = spec.plugin_class(**attributes) if spec.plugin_class is not None else None
+    expected_shapes = output_shape_rule(spec) if with_references and spec.reference is not None else None
     cases = []
     for combo_index, combo in enumerate(spec.combinations):
         for shape_index, shapes in enumerate(shape_sets or input_shape_sets(spec)):
@@ -70,22 +85,92 @@ def make_cases(spec: PluginSpec, *, seed: int = 0, attributes: dict | None = Non
             refs = None
             if with_references and spec.reference is not None:
                 refs = reference_outputs(spec, instance, inputs, combo)
+                _check_reference_shapes(spec, refs, expected_shapes, inputs, combo, attributes)
             tol = [spec.tolerance.get(d, DEFAULT_TOLERANCE[d]) for d in combo[spec.n_inputs:]]
             cases.append(Case(spec.name, tuple(combo), tuple(tuple(s) for s in shapes), inputs, refs,
                               dict(attributes), tol))
     return cases
 
 
+def describe_case(spec: PluginSpec, combo, inputs, attributes: dict | None) -> str:
+    """"dtypes x:float32,y:float32; input shapes x=(2, 3); attributes alpha=0.5" for messages."""
+    shapes = ", ".join(f"{t.name}={tuple(np.shape(x))}" for t, x in zip(spec.inputs, inputs))
+    values = dict(instance_defaults(spec))
+    values.update(attributes or {})
+    attrs = ", ".join(f"{k}={v!r}" for k, v in values.items()) or "none"
+    return f"dtypes {spec.combination_label(combo)}; input shapes {shapes}; attributes {attrs}"
+
+
+def instance_defaults(spec: PluginSpec) -> dict:
+    return {a.name: a.default for a in spec.attrs}
+
+
 def reference_outputs(spec: PluginSpec, instance, inputs, combo) -> list[np.ndarray]:
-    result = spec.reference(instance, *inputs)
+    """The reference's outputs converted to the combination's output dtypes."""
+    where = f"{spec.qualname}.reference"
+    attributes = instance.attribute_values if instance is not None else {}
+
+    def fail(problem: str, hint: str = "") -> DefinitionError:
+        return DefinitionError(f"{where}: {problem} (case: {describe_case(spec, combo, inputs, attributes)})"
+                               + (f". Hint: {hint}" if hint else ""))
+
+    try:
+        result = spec.reference(instance, *inputs)
+    except TrtPlugError:
+        raise
+    except Exception as exc:
+        raise fail(f"raised {type(exc).__name__}: {exc}") from exc
     outputs = list(result) if isinstance(result, (tuple, list)) else [result]
     if len(outputs) != spec.n_outputs:
-        raise ValueError(f"{spec.qualname}.reference returned {len(outputs)} arrays for {spec.n_outputs} outputs")
+        names = ", ".join(o.name for o in spec.outputs)
+        raise fail(f"returned {len(outputs)} array(s) for {spec.n_outputs} output(s) ({names})",
+                   "return one numpy array per output, in the order of `outputs`")
     converted = []
     for j, out in enumerate(outputs):
         dtype = NUMPY_DTYPES[combo[spec.n_inputs + j]]
-        converted.append(np.ascontiguousarray(np.asarray(out).astype(dtype, copy=False)))
+        try:
+            array = np.asarray(out).astype(dtype, copy=False)
+        except (TypeError, ValueError) as exc:
+            raise fail(f"output '{spec.outputs[j].name}': cannot convert {type(out).__name__} to a {combo[spec.n_inputs + j]} "
+                       f"array ({exc})", "return numpy arrays") from exc
+        converted.append(np.ascontiguousarray(array))
     return converted
+
+
+def output_shape_rule(spec: PluginSpec):
+    """The traced output shapes (None when tracing fails: compile reports that, not the test cases)."""
+    from ..trace.tracer import trace
+
+    try:
+        return trace(spec).outputs
+    except TrtPlugError:
+        return None
+
+
+def expected_output_shapes(spec: PluginSpec, rule, input_shapes, attributes: dict) -> list[tuple[int, ...]] | None:
+    """Output shapes by the traced rule for these input shapes and attribute values (None where the
+    rule cannot be evaluated here)."""
+    if rule is None:
+        return None
+    values = instance_defaults(spec)
+    values.update(attributes)
+    by_index = {spec.attr_index(k): v for k, v in values.items()}
+    dims = [tuple(s) for s in input_shapes]
+    try:
+        return [dims[out.like_input] if out.dims is None else tuple(int(d.evaluate(dims, by_index)) for d in out.dims)
+                for out in rule]
+    except Exception:  # e.g. an attribute kind the plain evaluator does not take: the run compares shapes itself
+        return None
+
+
+def _check_reference_shapes(spec: PluginSpec, refs, rule, inputs, combo, attributes: dict) -> None:
+    wanted = expected_output_shapes(spec, rule, [np.shape(x) for x in inputs], attributes)
+    for j, (ref, want) in enumerate(zip(refs, wanted or ())):
+        if tuple(ref.shape) != want:
+            raise DefinitionError(
+                f"{spec.qualname}.reference: output '{spec.outputs[j].name}' has shape {tuple(ref.shape)}, but the "
+                f"plugin's output shape is {want} (case: {describe_case(spec, combo, inputs, attributes)}). "
+                "Hint: the reference must return arrays of the shapes the plugin computes")
 
 
 def compare(actual: np.ndarray, expected: np.ndarray, tolerance: tuple[float, float]) -> tuple[bool, float, str]:

@@ -1,0 +1,55 @@
+"""`trtplug compile`: build one plugin library from plugin classes."""
+from __future__ import annotations
+
+import argparse
+
+from . import options
+
+EXAMPLES = """\
+example:
+  trtplug compile kernels/mish.py -o build/
+  trtplug compile kernels/mish.py kernels/scaled_add.py -o build/ --name my_plugins --namespace acme
+  trtplug compile kernels/mish.py -o build/ --emit-project   # + a CMake project to build on the target
+
+Builds one shared library holding every plugin declared in FILES_OR_MODULES (TrtPlugin
+subclasses). Loading it with dlopen registers the plugins with TensorRT:
+  trtexec --onnx=model.onnx --staticPlugins=build/libmish_plugins.so
+"""
+
+
+def register(sub) -> None:
+    p = sub.add_parser("compile", help="build one plugin library from plugin classes",
+                       epilog=EXAMPLES + "\n" + options.tensorrt_headers_help(),
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("targets", nargs="+", metavar="FILES_OR_MODULES")
+    p.add_argument("-o", "--output", default="build", help="output directory (default: build)")
+    p.add_argument("--name", help="library name: lib<NAME>.so (default: <first file>_plugins)")
+    p.add_argument("--namespace", default="", help="TensorRT plugin namespace (default: none)")
+    p.add_argument("--arch", type=options.archs,
+                   help="GPU architectures for cubins, e.g. 80,86,90 (default: sm_75 and newer)")
+    p.add_argument("--tensorrt-include", help="TensorRT include dir (default: see the search order below)")
+    p.add_argument("--no-tensorrt", action="store_true", help="build only the C API (no TensorRT adapter)")
+    p.add_argument("--emit-project", action="store_true", help="also write a CMake project to build on a target")
+    p.add_argument("--source", action="append", help="add a C++ source of your own to the library")
+    p.add_argument("--include", action="append", help="include directory for --source files")
+    p.add_argument("--deepstream", action="store_true",
+                   help="export Gst-nvinfer's entry points (plugin factory) even when FILES declare no parser")
+    p.add_argument("--deepstream-version", help="DeepStream layout for parsers in FILES (default: newest)")
+    p.add_argument("--deepstream-include", help="real DeepStream includes: check our declarations against them")
+    p.add_argument("-j", "--jobs", type=options.positive_int, help="parallel compile jobs")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from ..api import compile as compile_library
+
+    result = compile_library(
+        args.targets, args.output, name=args.name, namespace=args.namespace, archs=args.arch,
+        tensorrt_include=args.tensorrt_include, tensorrt=not args.no_tensorrt, emit_project=args.emit_project,
+        jobs=args.jobs, sources=args.source or (), include_dirs=args.include or (), deepstream=args.deepstream,
+        deepstream_version=args.deepstream_version, deepstream_include=args.deepstream_include,
+        progress=None if args.quiet else print)
+    if result.library and not args.quiet:
+        print(f"built {result.library}")
+    return 0

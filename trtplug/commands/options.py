@@ -1,0 +1,40 @@
+"""Argument types and help text shared by several commands."""
+from __future__ import annotations
+
+import argparse
+
+
+def archs(text: str | None) -> list[int] | None:
+    if not text:
+        return None
+    result = []
+    for item in text.replace(",", " ").split():
+        item = item.lower().removeprefix("sm_").removeprefix("sm")
+        if not item.isdigit():
+            raise argparse.ArgumentTypeError(f"--arch: expected numbers like 80,90 or sm_90, got {text!r}")
+        result.append(int(item))
+    return result
+
+
+def positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive number, got {text!r}")
+    return int(text)
+
+
+def shape(text: str) -> tuple[int, ...]:
+    try:
+        dims = tuple(int(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated dims like 1,3,224,224, got {text!r}") from None
+    if any(d < 0 for d in dims):
+        raise argparse.ArgumentTypeError(f"expected non-negative dims, got {text!r}")
+    return dims
+
+
+def tensorrt_headers_help() -> str:
+    """Where TensorRT headers are looked for, in order, for the epilog of commands that build."""
+    from ..build.tensorrt_headers import search_order
+
+    lines = [f"  {n}. {place}" for n, place in enumerate(search_order(), 1)]
+    return "TensorRT headers: the first usable folder of, in order:\n" + "\n".join(lines) + "\n"
