@@ -109,6 +109,15 @@ def test_elementwise_kernels_get_distinct_cache_keys():
     assert cache_key(python_function(elementwise(double)), args, [90], {}) in keys  # stable across builds
 
 
+def test_kernel_cache_follows_the_blocks_sources():
+    """The blocks' Numba intrinsics generate code the kernel fingerprint cannot read: their sources
+    are part of the compile stage's version, so editing them recompiles every kernel."""
+    import trtplug.blocks.memory
+    from trtplug.aot.toolchain import aot_code_files
+
+    assert Path(trtplug.blocks.memory.__file__).resolve() in aot_code_files()
+
+
 def test_block_plugins_compile_into_one_library(tmp_path):
     """`trtplug compile` of every plugin built on the blocks, float32 and float16 variants."""
     from trtplug.pipeline import CompileOptions, compile_library

@@ -54,12 +54,19 @@ def numba_config() -> dict[str, str]:
 
 @functools.lru_cache(maxsize=None)
 def aot_code_version() -> str:
-    """Hash of trtplug.aot's own sources: a change to the compile stage invalidates the cache."""
+    """Hash of the sources of trtplug.aot and trtplug.blocks: a change to the compile stage, or to the
+    building blocks' Numba intrinsics (whose code generators the kernel fingerprint cannot see),
+    invalidates the cache."""
     h = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        h.update(path.name.encode())
+    for path in aot_code_files():
+        h.update(f"{path.parent.name}/{path.name}".encode())
         h.update(path.read_bytes())
     return h.hexdigest()[:16]
+
+
+def aot_code_files() -> list[Path]:
+    package = Path(__file__).resolve().parent.parent
+    return sorted([*(package / "aot").glob("*.py"), *(package / "blocks").glob("*.py")])
 
 
 def clear_memo() -> None:
