@@ -1,7 +1,7 @@
 """Plugins built on trtplug.blocks, run from prebuilt libraries through the C API on a GPU.
 
 No Numba runs here: libraries come from $TRTPLUG_GPU_ARTIFACTS (built where Numba works with
-`python -m trtplug.testing.artifacts DIR`); plugin files are imported only for their numpy
+`python tests/gpu_artifacts.py DIR`); plugin files are imported only for their numpy
 references. Large shapes cover the grid-stride loop, misaligned views and long rows.
 """
 from pathlib import Path
@@ -12,7 +12,7 @@ import pytest
 from trtplug.loader import load_specs
 from trtplug.runtime import Library
 from trtplug.testing import numba_stub
-from trtplug.testing.artifacts import library_path
+from gpu_artifacts import library_path
 from trtplug.testing.cases import input_shape_sets, make_cases
 from trtplug.testing.direct import run_case
 
