@@ -23,18 +23,14 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 import triton
-import triton.language as tl
-
-try:
-    from triton.language.extra import libdevice
-except ImportError:  # older Triton
-    from triton.language.extra.cuda import libdevice
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
 from gpu_artifacts import library_path  # noqa: E402
+from trtplug.bench.references import (elementwise_triton, hard_swish_triton, layer_norm_triton,  # noqa: E402
+                                      mish_triton, rows_triton, scaled_add_triton, softmax_triton)
 from trtplug.runtime import Library  # noqa: E402
 
 ELEMENTS = 1 << 26
@@ -44,75 +40,6 @@ ITERATIONS = 20
 ALPHA = 0.5
 EPSILON = 1e-5
 DTYPES = {"float32": torch.float32, "float16": torch.float16}
-
-
-# -- Triton kernels of the same math ---------------------------------------------------------------
-
-@triton.jit
-def mish_triton(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
-    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = offs < n
-    x = tl.load(x_ptr + offs, mask=mask)
-    v = x.to(tl.float32)
-    sp = tl.where(v > 20.0, v + libdevice.log1p(tl.exp(-v)), libdevice.log1p(tl.exp(v)))
-    tl.store(y_ptr + offs, (v * libdevice.tanh(sp)).to(x.dtype), mask=mask)
-
-
-@triton.jit
-def hard_swish_triton(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
-    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = offs < n
-    x = tl.load(x_ptr + offs, mask=mask)
-    v = x.to(tl.float32)
-    t = tl.minimum(tl.maximum(v + 3.0, 0.0), 6.0)
-    tl.store(y_ptr + offs, (v * t / 6.0).to(x.dtype), mask=mask)
-
-
-@triton.jit
-def scaled_add_triton(x_ptr, b_ptr, y_ptr, alpha, n, BLOCK: tl.constexpr):
-    offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-    mask = offs < n
-    x = tl.load(x_ptr + offs, mask=mask)
-    b = tl.load(b_ptr + offs, mask=mask)
-    tl.store(y_ptr + offs, (x.to(tl.float32) + alpha * b.to(tl.float32)).to(x.dtype), mask=mask)
-
-
-@triton.jit
-def layer_norm_triton(x_ptr, w_ptr, b_ptr, y_ptr, cols, eps, BLOCK: tl.constexpr):
-    row = tl.program_id(0).to(tl.int64)
-    offs = tl.arange(0, BLOCK)
-    mask = offs < cols
-    x = tl.load(x_ptr + row * cols + offs, mask=mask, other=0.0)
-    v = x.to(tl.float32)
-    mean = tl.sum(v, axis=0) / cols
-    d = tl.where(mask, v - mean, 0.0)
-    inv_std = 1.0 / tl.sqrt(tl.sum(d * d, axis=0) / cols + eps)
-    w = tl.load(w_ptr + offs, mask=mask).to(tl.float32)
-    b = tl.load(b_ptr + offs, mask=mask).to(tl.float32)
-    tl.store(y_ptr + row * cols + offs, (d * inv_std * w + b).to(x.dtype), mask=mask)
-
-
-@triton.jit
-def softmax_triton(x_ptr, y_ptr, cols, BLOCK: tl.constexpr):
-    row = tl.program_id(0).to(tl.int64)
-    offs = tl.arange(0, BLOCK)
-    mask = offs < cols
-    x = tl.load(x_ptr + row * cols + offs, mask=mask, other=-float("inf"))
-    v = x.to(tl.float32)
-    e = tl.exp(v - tl.max(v, axis=0))
-    tl.store(y_ptr + row * cols + offs, (e / tl.sum(e, axis=0)).to(x.dtype), mask=mask)
-
-
-def elementwise_triton(kernel, n, *args):
-    block = 1024
-    return lambda: kernel[(triton.cdiv(n, block),)](*args, n, BLOCK=block)
-
-
-def rows_triton(kernel, rows, cols, *args):
-    block = triton.next_power_of_2(cols)
-    warps = min(max(block // 512, 4), 16)
-    return lambda: kernel[(rows,)](*args, cols, *([EPSILON] if kernel is layer_norm_triton else []), BLOCK=block,
-                                   num_warps=warps)
 
 
 # -- timing ------------------------------------------------------------------------------------------
@@ -193,7 +120,7 @@ def row_ops(libdir, dtype):
         y = torch.empty_like(x)
         yield ("LayerNorm", (rows, cols), 2 * x.nbytes, {
             "trtplug": trtplug_launcher(libdir, "layer_norm.py", "LayerNorm", [x, w, b], [y], epsilon=EPSILON),
-            "triton": rows_triton(layer_norm_triton, rows, cols, x, w, b, y),
+            "triton": rows_triton(layer_norm_triton, rows, cols, x, w, b, y, epsilon=EPSILON),
             "torch": lambda x=x, w=w, b=b, cols=cols: F.layer_norm(x, (cols,), w, b, EPSILON)})
         yield ("Softmax", (rows, cols), 2 * x.nbytes, {
             "trtplug": trtplug_launcher(libdir, "softmax.py", "Softmax", [x], [y]),

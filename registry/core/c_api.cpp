@@ -4,6 +4,8 @@
 #include <new>
 
 #include "core_internal.h"
+#include "launch_args.h"
+#include "module_cache.h"
 #include "trtplug_library.h"
 
 namespace trtplug {
@@ -257,6 +259,75 @@ TRTPLUG_EXPORT int32_t trtplug_device_info(int32_t* driver_loaded, int32_t* driv
             write_err(err, err_capacity, e.message);  // a diagnostic query: no log line
             return static_cast<int32_t>(s);
         }
+        return 0;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// For benchmarks (`trtplug bench`): what launch `index` of `variant` passes cuLaunchKernel for these
+// tensors, so a tool can time the bare kernel with the same arguments. Not part of the stable C API
+// of trtplug_library.h. dims[8]: grid x, y, z, block x, y, z, dynamic shared bytes, cooperative (0/1).
+// slots: one 8-byte value per kernel .param (kernelParams[i] = &slots[i]), *n_slots of them (at most
+// slot_capacity). *image/*image_size: the cubin a device of architecture `sm` loads (null when it
+// would JIT-compile the PTX). *n_launches: how many launches the variant makes.
+TRTPLUG_EXPORT int32_t trtplug_bench_describe_launch(
+    void* instance, int32_t variant, int32_t index, int32_t n_inputs, const int32_t* input_ranks,
+    const int64_t* input_dims, const void* const* inputs, const int32_t* output_ranks, const int64_t* output_dims,
+    void* const* outputs, void* workspace, size_t workspace_bytes, int32_t sm, int32_t* n_launches, const char** entry,
+    int64_t* dims, uint64_t* slots, int32_t slot_capacity, int32_t* n_slots, const void** image, size_t* image_size,
+    char* err, size_t err_capacity) {
+    if (!instance || !n_launches || !entry || !dims || !n_slots || !image || !image_size) {
+        return report(nullptr, Status::kBadArgument, "null instance or output", err, err_capacity);
+    }
+    Instance* in = static_cast<Instance*>(instance);
+    return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
+        const PluginDesc& desc = *in->desc;
+        Error e;
+        std::vector<Shape> in_shapes, out_shapes;
+        if (variant < 0 || variant >= desc.n_variants) {
+            return report(in->desc, Status::kBadArgument, detail::strf("variant %d out of range", variant).c_str(), err,
+                          err_capacity);
+        }
+        const VariantDesc& var = desc.variants[variant];
+        *n_launches = var.n_launches;
+        if (index < 0 || index >= var.n_launches) {
+            return report(in->desc, Status::kBadArgument, detail::strf("launch %d out of range", index).c_str(), err,
+                          err_capacity);
+        }
+        detail::WorkspaceLayout layout;
+        if (attrs_validate(desc, in->values, &e) != Status::kOk ||
+            !to_shapes(desc, n_inputs, input_ranks, input_dims, &in_shapes, &e, "input") ||
+            check_inputs(desc, in_shapes.data(), n_inputs, &e) != Status::kOk ||
+            check_constraints(desc, in->values, in_shapes.data(), &e) != Status::kOk ||
+            !to_shapes(desc, desc.n_outputs, output_ranks, output_dims, &out_shapes, &e, "output") ||
+            detail::workspace_layout(desc, in->values, variant, in_shapes.data(), &layout, &e) != Status::kOk) {
+            return report(in->desc, e, err, err_capacity);
+        }
+        const LaunchDesc& l = var.launches[index];
+        const EvalEnv env{desc.n_inputs, in_shapes.data(), &desc, &in->values};
+        const TensorArgs t{in_shapes.data(), out_shapes.data(), inputs, outputs, workspace, workspace_bytes};
+        detail::LaunchDims d;
+        detail::PackedArgs packed;
+        if (detail::launch_dims(l, env, &d, &e) != Status::kOk ||
+            detail::pack_args(desc, variant, l, env, t, layout, &packed, &e) != Status::kOk) {
+            return report(in->desc, e, err, err_capacity);
+        }
+        if (packed.slots.size() > static_cast<size_t>(slot_capacity > 0 ? slot_capacity : 0)) {
+            return report(in->desc, Status::kBadArgument, "slot capacity too small", err, err_capacity);
+        }
+        for (int32_t a = 0; a < 3; ++a) {
+            dims[a] = d.empty ? 0 : d.grid[a];
+            dims[3 + a] = d.block[a];
+        }
+        dims[6] = d.shared_bytes;
+        dims[7] = l.cooperative ? 1 : 0;
+        for (size_t i = 0; i < packed.slots.size(); ++i) slots[i] = packed.slots[i];
+        *n_slots = static_cast<int32_t>(packed.slots.size());
+        *entry = l.entry;
+        const ModuleDesc& module = desc.modules[l.module];
+        const detail::ImageChoice choice = detail::choose_images(module, sm);
+        *image = choice.cubin >= 0 ? module.images[choice.cubin].data : nullptr;
+        *image_size = choice.cubin >= 0 ? module.images[choice.cubin].size : 0;
         return 0;
     });
 }

@@ -31,7 +31,9 @@ public:
                   sym(htod_, "cuMemcpyHtoD_v2") && sym(dtoh_, "cuMemcpyDtoH_v2") && sym(memset_, "cuMemsetD8_v2") &&
                   sym(stream_create_, "cuStreamCreate") && sym(stream_sync_, "cuStreamSynchronize") &&
                   sym(stream_destroy_, "cuStreamDestroy_v2") && sym(error_string_, "cuGetErrorString") &&
-                  sym(driver_version_, "cuDriverGetVersion");
+                  sym(driver_version_, "cuDriverGetVersion") && sym(event_create_, "cuEventCreate") &&
+                  sym(event_record_, "cuEventRecord") && sym(event_sync_, "cuEventSynchronize") &&
+                  sym(event_elapsed_, "cuEventElapsedTime") && sym(event_destroy_, "cuEventDestroy_v2");
         if (!ok) {
             *why = "libcuda.so.1 lacks a driver API function the harness needs (driver too old?)";
             return false;
@@ -91,6 +93,20 @@ public:
     }
     bool sync(std::string* why) { return check(stream_sync_(stream_), "cuStreamSynchronize", why); }
 
+    // CUDA events on the harness's stream, for the bench mode.
+    bool event_create(void** event, std::string* why) { return check(event_create_(event, 0), "cuEventCreate", why); }
+    void event_destroy(void* event) {
+        if (event) event_destroy_(event);
+    }
+    bool event_record(void* event, std::string* why) {
+        return check(event_record_(event, stream_), "cuEventRecord", why);
+    }
+    // Milliseconds between two recorded events, after waiting for the second.
+    bool elapsed_ms(void* start, void* stop, float* ms, std::string* why) {
+        return check(event_sync_(stop), "cuEventSynchronize", why) &&
+               check(event_elapsed_(ms, start, stop), "cuEventElapsedTime", why);
+    }
+
 private:
     template <class F>
     bool sym(F& fn, const char* name) {
@@ -128,6 +144,11 @@ private:
     int (*stream_destroy_)(void*) = nullptr;
     int (*error_string_)(int, const char**) = nullptr;
     int (*driver_version_)(int*) = nullptr;
+    int (*event_create_)(void**, unsigned) = nullptr;
+    int (*event_record_)(void*, void*) = nullptr;
+    int (*event_sync_)(void*) = nullptr;
+    int (*event_elapsed_)(float*, void*, void*) = nullptr;
+    int (*event_destroy_)(void*) = nullptr;
 };
 
 }  // namespace harness

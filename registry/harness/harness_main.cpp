@@ -2,6 +2,7 @@
 // without TensorRT.
 //
 //   trtplug_harness PLAN RESULT
+//   trtplug_harness --bench ITERATIONS REPEATS PLAN RESULT
 //
 // For each library of the plan: refuse it when it was built for another TensorRT major, load it
 // (IPluginRegistry::loadLibrary or plain dlopen + static registration). For each case: creator
@@ -11,9 +12,17 @@
 // deserializePlugin -> compare -> destroy. Results go to RESULT record by record (see
 // harness_plan.h); the exit status is 0 when every case passed, 1 when one failed, 2 when the
 // plan could not be run at all.
+//
+// --bench (needs a GPU; refused with status 2 without one): each case runs the lifecycle up to
+// getWorkspaceSize, then times REPEATS rounds of ITERATIONS back-to-back enqueues of the configured
+// plugin on one stream (CUDA events around each round, host time of the enqueue calls) and writes
+// "bench CASE ITERATIONS gpu=US,... host=US,..." (microseconds per enqueue, one value per round).
+// Inputs with no file are filled with the byte 0x3C (finite values for every float type).
 #include <dlfcn.h>
 
+#include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <map>
@@ -111,6 +120,8 @@ struct Context {
     Driver driver;
     bool gpu = false;
     std::string no_gpu_reason;
+    int32_t bench_iterations = 0;  // > 0: bench mode
+    int32_t bench_repeats = 0;
     std::map<std::string, LoadedLibrary> libraries;
 };
 
@@ -143,6 +154,7 @@ private:
     Outcome configure(std::string* msg);
     Outcome workspace(std::string* msg);
     Outcome enqueue(std::string* msg);
+    Outcome bench(std::string* msg);
     Outcome serialize(std::string* msg);
     Outcome deserialize(std::string* msg);
     Outcome compare(std::string* msg);
@@ -602,6 +614,107 @@ Outcome CaseRun::enqueue(std::string* msg) {
     return Outcome::kOk;
 }
 
+Outcome CaseRun::bench(std::string* msg) {
+    Driver& drv = ctx_.driver;
+    if (clone_->initialize() != 0) {
+        *msg = "initialize() failed";
+        return Outcome::kFail;
+    }
+    std::vector<Driver::DevicePtr> buffers;
+    std::vector<void*> events;
+    struct Release {
+        Driver& d;
+        std::vector<Driver::DevicePtr>& b;
+        std::vector<void*>& e;
+        nvinfer1::IPluginV2DynamicExt* p;
+        ~Release() {
+            for (auto ptr : b) d.release(ptr);
+            for (void* ev : e) d.event_destroy(ev);
+            p->terminate();
+        }
+    } release{drv, buffers, events, clone_};
+    auto device_buffer = [&](const TensorSpec& t, bool input, void** out) {
+        size_t bytes = dtype_size(t.dtype);
+        for (int32_t a = 0; a < t.rank; ++a) bytes *= static_cast<size_t>(t.dims[a]);
+        Driver::DevicePtr p = 0;
+        if (!drv.alloc(&p, bytes, msg)) return false;
+        buffers.push_back(p);
+        *out = reinterpret_cast<void*>(static_cast<uintptr_t>(p));
+        if (!input || t.file.empty()) return drv.fill(p, 0x3C, bytes, msg);
+        std::vector<unsigned char> host;
+        if (!read_file(resolve(ctx_.plan, t.file), &host, msg)) return false;
+        if (host.size() != bytes) {
+            *msg = t.file + " holds " + std::to_string(host.size()) + " bytes, the input needs " + std::to_string(bytes);
+            return false;
+        }
+        return drv.upload(p, host.data(), bytes, msg);
+    };
+    std::vector<const void*> in_ptrs;
+    std::vector<void*> out_ptrs;
+    for (const TensorSpec& t : c_.inputs) {
+        void* p = nullptr;
+        if (!device_buffer(t, true, &p)) return Outcome::kFail;
+        in_ptrs.push_back(p);
+    }
+    for (const TensorSpec& t : c_.outputs) {
+        void* p = nullptr;
+        if (!device_buffer(t, false, &p)) return Outcome::kFail;
+        out_ptrs.push_back(p);
+    }
+    const int32_t n_in = static_cast<int32_t>(c_.inputs.size());
+    const size_t ws_bytes =
+        clone_->getWorkspaceSize(io_.data(), n_in, io_.data() + n_in, static_cast<int32_t>(c_.outputs.size()));
+    void* ws = nullptr;
+    if (ws_bytes > 0) {
+        Driver::DevicePtr p = 0;
+        if (!drv.alloc(&p, ws_bytes, msg)) return Outcome::kFail;
+        buffers.push_back(p);
+        ws = reinterpret_cast<void*>(static_cast<uintptr_t>(p));
+    }
+    void* start = nullptr;
+    void* stop = nullptr;
+    if (!drv.event_create(&start, msg)) return Outcome::kFail;
+    events.push_back(start);
+    if (!drv.event_create(&stop, msg)) return Outcome::kFail;
+    events.push_back(stop);
+    auto launch = [&]() {
+        return clone_->enqueue(io_.data(), io_.data() + n_in, in_ptrs.data(), out_ptrs.data(), ws,
+                               static_cast<cudaStream_t>(drv.stream()));
+    };
+    for (int32_t i = 0; i < 3; ++i) {  // warm-up: modules load on the first enqueue
+        const int32_t rc = launch();
+        if (rc != 0) {
+            *msg = "enqueue() returned " + std::to_string(rc);
+            return Outcome::kFail;
+        }
+    }
+    if (!drv.sync(msg)) return Outcome::kFail;
+    const int32_t n = ctx_.bench_iterations;
+    std::string gpu, host;
+    for (int32_t r = 0; r < ctx_.bench_repeats; ++r) {
+        if (!drv.event_record(start, msg)) return Outcome::kFail;
+        const auto t0 = std::chrono::steady_clock::now();
+        int32_t rc = 0;
+        for (int32_t i = 0; i < n && rc == 0; ++i) rc = launch();
+        const auto t1 = std::chrono::steady_clock::now();
+        if (rc != 0) {
+            *msg = "enqueue() returned " + std::to_string(rc);
+            return Outcome::kFail;
+        }
+        float ms = 0.0f;
+        if (!drv.event_record(stop, msg) || !drv.elapsed_ms(start, stop, &ms, msg)) return Outcome::kFail;
+        const double host_us = std::chrono::duration<double, std::micro>(t1 - t0).count() / n;
+        char word[64];
+        std::snprintf(word, sizeof word, "%s%.4f", r ? "," : "", static_cast<double>(ms) * 1000.0 / n);
+        gpu += word;
+        std::snprintf(word, sizeof word, "%s%.4f", r ? "," : "", host_us);
+        host += word;
+    }
+    ctx_.out.record({"bench", c_.id, std::to_string(n), "gpu=" + gpu, "host=" + host});
+    *msg = "ran on " + drv.describe();
+    return Outcome::kOk;
+}
+
 Outcome CaseRun::serialize(std::string* msg) {
     if (!serialized(clone_, &blob_, msg)) return Outcome::kFail;
     if (!c_.save_blob.empty() && !write_file(resolve(ctx_.plan, c_.save_blob), blob_.data(), blob_.size(), msg)) {
@@ -687,7 +800,10 @@ bool CaseRun::run() {
                         "the plan expects '" + c_.expect + "', but every step succeeded");
         ok = false;
     }
-    if (ok && !expected_failure_seen_) {
+    if (ok && !expected_failure_seen_ && ctx_.bench_iterations > 0) {
+        ok = step("workspace", [&](std::string* m) { return workspace(m); }) &&
+             step("bench", [&](std::string* m) { return bench(m); });
+    } else if (ok && !expected_failure_seen_) {
         ok = step("workspace", [&](std::string* m) { return workspace(m); }) &&
              step("enqueue", [&](std::string* m) { return enqueue(m); }) &&
              step("serialize", [&](std::string* m) { return serialize(m); }) &&
@@ -775,25 +891,49 @@ void unload_library(Context& ctx, LoadedLibrary& lib) {
     ctx.out.record({"unload", lib.spec->id, problem.empty() ? "ok" : "fail"}, problem);
 }
 
+// "--bench ITERATIONS REPEATS": both positive numbers.
+bool parse_bench_args(char** argv, Context* ctx) {
+    auto positive = [](const char* text, int32_t* out) {
+        char* end = nullptr;
+        const long v = std::strtol(text, &end, 10);
+        if (end == text || *end != '\0' || v < 1 || v > 1000000) return false;
+        *out = static_cast<int32_t>(v);
+        return true;
+    };
+    return positive(argv[2], &ctx->bench_iterations) && positive(argv[3], &ctx->bench_repeats);
+}
+
 int run(int argc, char** argv) {
-    if (argc != 3) {
-        std::fprintf(stderr, "usage: %s PLAN RESULT\n", argc > 0 ? argv[0] : "trtplug_harness");
+    const char* program = argc > 0 ? argv[0] : "trtplug_harness";
+    Context ctx;
+    const bool bench = argc == 6 && std::strcmp(argv[1], "--bench") == 0;
+    if (!(argc == 3 || bench) || (bench && !parse_bench_args(argv, &ctx))) {
+        std::fprintf(stderr, "usage: %s PLAN RESULT\n       %s --bench ITERATIONS REPEATS PLAN RESULT\n", program,
+                     program);
         return 2;
     }
-    Context ctx;
+    const char* plan_path = bench ? argv[4] : argv[1];
+    const char* result_path = bench ? argv[5] : argv[2];
     std::string error;
-    if (!ctx.out.open(argv[2], &error)) {
+    if (!ctx.out.open(result_path, &error)) {
         std::fprintf(stderr, "trtplug harness: %s\n", error.c_str());
         return 2;
     }
     ctx.out.record({"trtplug-result", std::to_string(kPlanFormat)});
     ctx.out.record({"harness", "tensorrt"}, version_text(kHarnessTensorRTVersion));
-    if (!parse_plan(argv[1], &ctx.plan, &error)) {
+    if (!parse_plan(plan_path, &ctx.plan, &error)) {
         ctx.out.record({"error"}, error);
         std::fprintf(stderr, "trtplug harness: %s\n", error.c_str());
         return 2;
     }
-    if (ctx.plan.mode == "cpu") {
+    if (bench) {
+        ctx.gpu = ctx.driver.open(&ctx.no_gpu_reason);
+        if (!ctx.gpu) {
+            ctx.out.record({"error"}, "the bench mode needs a GPU: " + ctx.no_gpu_reason);
+            std::fprintf(stderr, "trtplug harness: the bench mode needs a GPU: %s\n", ctx.no_gpu_reason.c_str());
+            return 2;
+        }
+    } else if (ctx.plan.mode == "cpu") {
         ctx.no_gpu_reason = "the plan asks for the CPU lifecycle only";
     } else {
         ctx.gpu = ctx.driver.open(&ctx.no_gpu_reason);

@@ -1,4 +1,4 @@
-"""`trtplug bench`: times a built plugin on the GPU through the library's C API.
+"""Times a built plugin on the GPU through the library's C API (the first column of `trtplug bench`).
 
     trtplug bench build/libmish_plugins.so --plugin Mish --shape 67108864 --dtype float32
 
@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .dtypes import NUMPY_DTYPES
-from .errors import TrtPlugError
-from .runtime import Library
-from .testing.device import Device, _check
+from ..dtypes import NUMPY_DTYPES
+from ..errors import TrtPlugError
+from ..runtime import Library
+from ..testing.device import Device, _check
 
 
 @dataclass
