@@ -17,7 +17,8 @@ import native_build  # noqa: E402
 from trtplug.build.compiler import CORE_DIR, find_cxx  # noqa: E402
 
 CPU_GROUPS = ["expressions", "symbolic", "attributes", "half_float", "serialization", "variants", "shapes",
-              "workspace", "packing", "image_choice", "module_cache", "logging", "c_api", "rules", "no_driver", "system_driver"]
+              "workspace", "packing", "image_choice", "module_cache", "logging", "c_api", "rules", "launch_cache", "no_driver",
+              "system_driver"]
 GPU_GROUPS = ["gpu_module_errors"]
 
 
