@@ -1,5 +1,6 @@
-"""The native core runtime (registry/core), tested on CPU through its C++ unit tests, a fuzzer
-built with AddressSanitizer and UndefinedBehaviorSanitizer, a check of the driver declarations
+"""The native core runtime (registry/core), tested on CPU through its C++ unit tests (built with
+AddressSanitizer and UndefinedBehaviorSanitizer, and the threaded groups also with
+ThreadSanitizer), a fuzzer built with AddressSanitizer and UndefinedBehaviorSanitizer, a check of the driver declarations
 against NVIDIA's cuda.h, and the symbols a built library exports."""
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ CPU_GROUPS = ["expressions", "symbolic", "attributes", "half_float", "serializat
               "workspace", "packing", "image_choice", "module_cache", "logging", "c_api", "rules", "launch_cache", "no_driver",
               "system_driver"]
 GPU_GROUPS = ["gpu_module_errors"]
+# Groups that run the core from several threads at once, also run under ThreadSanitizer.
+THREADED_GROUPS = ["module_cache", "launch_cache"]
 
 
 # The CUDA driver maps memory where AddressSanitizer keeps its shadow gap; without this cuInit in a
@@ -49,6 +52,13 @@ def test_core_unit(unit_tests, group):
     # One process per group: the no-driver groups depend on the driver being loaded only once.
     proc, out = _run([unit_tests, group], 120)
     assert proc.returncode == 0 and f"PASS {group}" in proc.stdout, out
+
+
+@pytest.mark.parametrize("group", THREADED_GROUPS)
+def test_core_unit_thread_sanitizer(group):
+    proc, out = _run([native_build.build_unit_tests_tsan(), group], 300)
+    assert proc.returncode == 0 and f"PASS {group}" in proc.stdout, out
+    assert "ThreadSanitizer" not in proc.stderr, out
 
 
 def test_unknown_group_fails(unit_tests):
