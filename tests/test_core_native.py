@@ -151,3 +151,12 @@ def test_gpu_e2e_builds():
 def test_gpu_launch_of_numba_kernel():
     proc, out = _run([native_build.build_gpu_e2e()], 300)
     assert proc.returncode == 0 and "FAIL" not in proc.stdout, out
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _libcuda_loads(), reason="needs libcuda.so.1 (an NVIDIA GPU and driver)")
+def test_gpu_launch_cache_with_alternating_shapes():
+    """Threads enqueue through one launch cache, alternating shapes; every output is compared."""
+    proc, out = _run([native_build.build_gpu_e2e(), "launch_cache"], 300)
+    assert proc.returncode == 0 and "FAIL" not in proc.stdout, out
+    assert "PASS launch cache: alternating shapes" in proc.stdout, out
