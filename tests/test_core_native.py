@@ -1,5 +1,6 @@
-"""The native core runtime (registry/core), tested on CPU through its C++ unit tests, a fuzzer
-built with AddressSanitizer and UndefinedBehaviorSanitizer, a check of the driver declarations
+"""The native core runtime (registry/core), tested on CPU through its C++ unit tests (built with
+AddressSanitizer and UndefinedBehaviorSanitizer, and the threaded groups also with
+ThreadSanitizer), a fuzzer built with AddressSanitizer and UndefinedBehaviorSanitizer, a check of the driver declarations
 against NVIDIA's cuda.h, and the symbols a built library exports."""
 from __future__ import annotations
 
@@ -17,8 +18,11 @@ import native_build  # noqa: E402
 from trtplug.build.compiler import CORE_DIR, find_cxx  # noqa: E402
 
 CPU_GROUPS = ["expressions", "symbolic", "attributes", "half_float", "serialization", "variants", "shapes",
-              "workspace", "packing", "image_choice", "module_cache", "logging", "c_api", "rules", "no_driver", "system_driver"]
+              "workspace", "packing", "image_choice", "module_cache", "logging", "c_api", "rules", "launch_cache", "no_driver",
+              "system_driver"]
 GPU_GROUPS = ["gpu_module_errors"]
+# Groups that run the core from several threads at once, also run under ThreadSanitizer.
+THREADED_GROUPS = ["module_cache", "launch_cache"]
 
 
 # The CUDA driver maps memory where AddressSanitizer keeps its shadow gap; without this cuInit in a
@@ -48,6 +52,13 @@ def test_core_unit(unit_tests, group):
     # One process per group: the no-driver groups depend on the driver being loaded only once.
     proc, out = _run([unit_tests, group], 120)
     assert proc.returncode == 0 and f"PASS {group}" in proc.stdout, out
+
+
+@pytest.mark.parametrize("group", THREADED_GROUPS)
+def test_core_unit_thread_sanitizer(group):
+    proc, out = _run([native_build.build_unit_tests_tsan(), group], 300)
+    assert proc.returncode == 0 and f"PASS {group}" in proc.stdout, out
+    assert "ThreadSanitizer" not in proc.stderr, out
 
 
 def test_unknown_group_fails(unit_tests):
@@ -140,3 +151,12 @@ def test_gpu_e2e_builds():
 def test_gpu_launch_of_numba_kernel():
     proc, out = _run([native_build.build_gpu_e2e()], 300)
     assert proc.returncode == 0 and "FAIL" not in proc.stdout, out
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not _libcuda_loads(), reason="needs libcuda.so.1 (an NVIDIA GPU and driver)")
+def test_gpu_launch_cache_with_alternating_shapes():
+    """Threads enqueue through one launch cache, alternating shapes; every output is compared."""
+    proc, out = _run([native_build.build_gpu_e2e(), "launch_cache"], 300)
+    assert proc.returncode == 0 and "FAIL" not in proc.stdout, out
+    assert "PASS launch cache: alternating shapes" in proc.stdout, out

@@ -6,6 +6,7 @@
 #include "core_internal.h"
 #include "launch_args.h"
 #include "module_cache.h"
+#include "trtplug_launch_cache.h"
 #include "trtplug_library.h"
 
 namespace trtplug {
@@ -14,6 +15,7 @@ namespace {
 struct Instance {
     const PluginDesc* desc;
     AttrValues values;
+    LaunchCache launches;  // cleared whenever an attribute is set
 };
 
 const char* plugin_namespace() {
@@ -54,15 +56,33 @@ int32_t c_guard(const PluginDesc* desc, char* err, size_t capacity, Body&& body)
     }
 }
 
-bool to_shapes(const PluginDesc& desc, int32_t n, const int32_t* ranks, const int64_t* dims, std::vector<Shape>* out,
-               Error* e, const char* what) {
+// Shapes converted from the C API's arrays; the usual tensor counts need no allocation.
+class ShapeList {
+public:
+    Shape* assign(size_t n) {
+        if (n > kInline) {
+            heap_.assign(n, Shape{});
+            return heap_.data();
+        }
+        return inline_;
+    }
+    const Shape* data() const { return heap_.empty() ? inline_ : heap_.data(); }
+
+private:
+    static constexpr size_t kInline = 8;
+    Shape inline_[kInline];
+    std::vector<Shape> heap_;
+};
+
+bool to_shapes(const PluginDesc& desc, int32_t n, const int32_t* ranks, const int64_t* dims, ShapeList* out, Error* e,
+               const char* what) {
     if (n < 0 || (n > 0 && (!ranks || !dims))) {
         detail::fail(e, Status::kBadArgument, detail::strf("%s: null ranks or dims", what));
         return false;
     }
-    out->assign(static_cast<size_t>(n), Shape{});
+    Shape* shapes = out->assign(static_cast<size_t>(n));
     for (int32_t i = 0; i < n; ++i) {
-        Shape& s = (*out)[static_cast<size_t>(i)];
+        Shape& s = shapes[i];
         s.rank = ranks[i];
         if (s.rank < 0 || s.rank > kMaxRank) {
             detail::fail(e, Status::kBadArgument,
@@ -109,7 +129,7 @@ TRTPLUG_EXPORT void* trtplug_instance_create(int32_t plugin_index, const void* s
                           detail::strf("plugin index %d out of range (%d plugins)", plugin_index, lib.n_plugins).c_str(),
                           err, err_capacity);
         }
-        auto* created = new Instance{desc, {}};
+        auto* created = new Instance{desc, {}, {}};
         Error e;
         if (serialized) {
             if (deserialize(*desc, serialized, length, &created->values, &e) != Status::kOk) {
@@ -133,6 +153,7 @@ TRTPLUG_EXPORT int32_t trtplug_instance_set_field(void* instance, const char* na
     Instance* in = static_cast<Instance*>(instance);
     return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
         Error e;
+        in->launches.clear();  // the plans were computed with the old values
         if (attrs_set_field(*in->desc, &in->values, name, static_cast<FieldType>(field_type), data, length, &e) !=
             Status::kOk) {
             return report(in->desc, e, err, err_capacity);
@@ -163,7 +184,7 @@ TRTPLUG_EXPORT int32_t trtplug_output_shape(void* instance, int32_t n_inputs, co
     Instance* in = static_cast<Instance*>(instance);
     return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
         Error e;
-        std::vector<Shape> shapes;
+        ShapeList shapes;
         if (!out_rank || !out_dims) return report(in->desc, Status::kBadArgument, "null output rank or dims", err, err_capacity);
         if (attrs_validate(*in->desc, in->values, &e) != Status::kOk ||
             !to_shapes(*in->desc, n_inputs, input_ranks, input_dims, &shapes, &e, "input") ||
@@ -196,7 +217,7 @@ TRTPLUG_EXPORT int32_t trtplug_workspace_size(void* instance, int32_t variant, i
     Instance* in = static_cast<Instance*>(instance);
     return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
         Error e;
-        std::vector<Shape> shapes;
+        ShapeList shapes;
         if (attrs_validate(*in->desc, in->values, &e) != Status::kOk ||
             !to_shapes(*in->desc, n_inputs, input_ranks, input_dims, &shapes, &e, "input") ||
             check_inputs(*in->desc, shapes.data(), n_inputs, &e) != Status::kOk ||
@@ -217,20 +238,31 @@ TRTPLUG_EXPORT int32_t trtplug_enqueue(void* instance, int32_t variant, int32_t 
     return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
         const PluginDesc& desc = *in->desc;
         Error e;
-        std::vector<Shape> in_shapes, out_shapes;
         if (n_outputs != desc.n_outputs) {
             return report(in->desc, Status::kBadArgument,
                           detail::strf("plugin '%s' has %d outputs, got %d", desc.name, desc.n_outputs, n_outputs).c_str(),
                           err, err_capacity);
         }
-        if (attrs_validate(desc, in->values, &e) != Status::kOk ||
-            !to_shapes(desc, n_inputs, input_ranks, input_dims, &in_shapes, &e, "input") ||
-            check_inputs(desc, in_shapes.data(), n_inputs, &e) != Status::kOk ||
-            !to_shapes(desc, n_outputs, output_ranks, output_dims, &out_shapes, &e, "output")) {
+        ShapeList in_shapes, out_shapes;
+        Error shapes_error;
+        const bool shapes_ok = to_shapes(desc, n_inputs, input_ranks, input_dims, &in_shapes, &shapes_error, "input");
+        // A cached plan means these attribute values and input shapes passed every check before.
+        LaunchPlanRef plan = shapes_ok ? in->launches.find(desc, variant, in_shapes.data(), n_inputs) : nullptr;
+        if (!plan) {
+            if (attrs_validate(desc, in->values, &e) != Status::kOk) return report(in->desc, e, err, err_capacity);
+            if (!shapes_ok) return report(in->desc, shapes_error, err, err_capacity);
+            if (check_inputs(desc, in_shapes.data(), n_inputs, &e) != Status::kOk) {
+                return report(in->desc, e, err, err_capacity);
+            }
+        }
+        if (!to_shapes(desc, n_outputs, output_ranks, output_dims, &out_shapes, &e, "output")) {
+            return report(in->desc, e, err, err_capacity);
+        }
+        if (!plan && in->launches.plan(desc, in->values, variant, in_shapes.data(), &plan, &e) != Status::kOk) {
             return report(in->desc, e, err, err_capacity);
         }
         TensorArgs t{in_shapes.data(), out_shapes.data(), inputs, outputs, workspace, workspace_bytes};
-        if (enqueue(desc, in->values, variant, t, stream, &e) != Status::kOk) return report(in->desc, e, err, err_capacity);
+        if (enqueue(desc, *plan, t, stream, &e) != Status::kOk) return report(in->desc, e, err, err_capacity);
         return 0;
     });
 }

@@ -2,6 +2,7 @@
 #include "core_internal.h"
 #include "cuda_driver.h"
 #include "launch_args.h"
+#include "launch_plan.h"
 #include "module_cache.h"
 
 namespace trtplug {
@@ -11,12 +12,11 @@ using detail::strf;
 
 namespace {
 
-Status check_outputs(const PluginDesc& desc, const AttrValues& values, const TensorArgs& t, Error* err) {
+// The output shapes the caller gave must be those the plugin computes from the inputs.
+Status check_outputs(const PluginDesc& desc, const detail::LaunchPlan& plan, const TensorArgs& t, Error* err) {
     if (desc.n_outputs > 0 && !t.output_shapes) return fail(err, Status::kBadArgument, "output shapes missing (null pointer)");
     for (int32_t o = 0; o < desc.n_outputs; ++o) {
-        Shape want;
-        Status s = detail::computed_output_shape(desc, values, t.input_shapes, o, &want, err);
-        if (s != Status::kOk) return s;
+        const Shape& want = plan.outputs[static_cast<size_t>(o)];
         const Shape& got = t.output_shapes[o];
         bool same = got.rank == want.rank;
         for (int32_t a = 0; same && a < want.rank; ++a) same = got.dims[a] == want.dims[a];
@@ -32,58 +32,134 @@ Status check_outputs(const PluginDesc& desc, const AttrValues& values, const Ten
     return detail::ok(err);
 }
 
-struct PreparedLaunch {
-    const LaunchDesc* launch;
-    detail::LaunchDims dims;
-    detail::PackedArgs args;
+Status check_workspace(const PluginDesc& desc, const detail::LaunchPlan& plan, const TensorArgs& t, Error* err) {
+    const size_t needed = plan.workspace.total;
+    if (needed > 0 && (!t.workspace || t.workspace_bytes < needed)) {
+        return fail(err, Status::kBadArgument,
+                    strf("workspace of %zu bytes at %p given; plugin '%s' needs %zu bytes", t.workspace_bytes, t.workspace,
+                         desc.name, needed));
+    }
+    return detail::ok(err);
+}
+
+// Kernel parameter slots for one call: on the stack for the usual sizes, so that a launch with
+// cached shapes allocates nothing; the driver copies the parameters when the launch is enqueued.
+class ParamBuffer {
+public:
+    explicit ParamBuffer(size_t n) {
+        if (n > kInline) {
+            heap_slots_.resize(n);
+            heap_pointers_.resize(n);
+        }
+    }
+    uint64_t* slots() { return heap_slots_.empty() ? inline_slots_ : heap_slots_.data(); }
+    void** pointers() { return heap_pointers_.empty() ? inline_pointers_ : heap_pointers_.data(); }
+
+private:
+    static constexpr size_t kInline = 256;
+    uint64_t inline_slots_[kInline];
+    void* inline_pointers_[kInline];
+    std::vector<uint64_t> heap_slots_;
+    std::vector<void*> heap_pointers_;
 };
 
 Status enqueue_impl(const PluginDesc& desc, const AttrValues& values, int32_t variant, const TensorArgs& t,
                     void* stream, Error* err) {
+    detail::LaunchPlan plan;
+    const Status s = detail::build_plan(desc, values, variant, t.input_shapes, &plan, err);
+    if (s != Status::kOk) return s;
+    return detail::run_plan(desc, plan, t, stream, nullptr, err);
+}
+
+}  // namespace
+
+namespace detail {
+
+bool plan_matches(const LaunchPlan& plan, const PluginDesc& desc, int32_t variant, const Shape* inputs,
+                  int32_t n_inputs) {
+    if (plan.desc != &desc || plan.variant != variant || static_cast<size_t>(n_inputs) != plan.inputs.size()) {
+        return false;
+    }
+    for (int32_t i = 0; i < n_inputs; ++i) {
+        const Shape& want = plan.inputs[static_cast<size_t>(i)];
+        if (inputs[i].rank != want.rank) return false;
+        for (int32_t a = 0; a < want.rank; ++a) {
+            if (inputs[i].dims[a] != want.dims[a]) return false;
+        }
+    }
+    return true;
+}
+
+Status build_plan(const PluginDesc& desc, const AttrValues& values, int32_t variant, const Shape* inputs,
+                  LaunchPlan* plan, Error* err) {
     if (variant < 0 || variant >= desc.n_variants) {
         return fail(err, Status::kBadArgument,
                     strf("variant %d out of range: plugin '%s' has %d variants", variant, desc.name, desc.n_variants));
     }
-    Status s = check_constraints(desc, values, t.input_shapes, err);
+    Status s = check_constraints(desc, values, inputs, err);  // checks the input shapes first
     if (s != Status::kOk) return s;
-    s = check_outputs(desc, values, t, err);
-    if (s != Status::kOk) return s;
-    detail::WorkspaceLayout layout;
-    s = detail::workspace_layout(desc, values, variant, t.input_shapes, &layout, err);
-    if (s != Status::kOk) return s;
-    if (layout.total > 0 && (!t.workspace || t.workspace_bytes < layout.total)) {
-        return fail(err, Status::kBadArgument,
-                    strf("workspace of %zu bytes at %p given; plugin '%s' needs %zu bytes", t.workspace_bytes, t.workspace,
-                         desc.name, layout.total));
+    plan->desc = &desc;
+    plan->variant = variant;
+    plan->inputs.assign(inputs, inputs + desc.n_inputs);
+    plan->outputs.assign(static_cast<size_t>(desc.n_outputs), Shape{});
+    for (int32_t o = 0; o < desc.n_outputs; ++o) {
+        s = computed_output_shape(desc, values, inputs, o, &plan->outputs[static_cast<size_t>(o)], err);
+        if (s != Status::kOk) return s;
     }
+    s = workspace_layout(desc, values, variant, inputs, &plan->workspace, err);
+    if (s != Status::kOk) return s;
     const VariantDesc& var = desc.variants[variant];
-    const EvalEnv env{desc.n_inputs, t.input_shapes, &desc, &values};
-    std::vector<PreparedLaunch> prepared(static_cast<size_t>(var.n_launches > 0 ? var.n_launches : 0));
+    const EvalEnv env{desc.n_inputs, inputs, &desc, &values};
+    plan->launches.assign(static_cast<size_t>(var.n_launches > 0 ? var.n_launches : 0), PlannedLaunch{});
     for (int32_t i = 0; i < var.n_launches; ++i) {
-        PreparedLaunch& p = prepared[static_cast<size_t>(i)];
+        PlannedLaunch& p = plan->launches[static_cast<size_t>(i)];
         p.launch = &var.launches[i];
         if (p.launch->module < 0 || p.launch->module >= desc.n_modules) {
             return fail(err, Status::kInternal, strf("launch '%s' names module %d of %d", p.launch->entry,
                                                      p.launch->module, desc.n_modules));
         }
-        s = detail::launch_dims(*p.launch, env, &p.dims, err);
+        s = launch_dims(*p.launch, env, &p.dims, err);
         if (s != Status::kOk) return s;
-        s = detail::pack_args(desc, variant, *p.launch, env, t, layout, &p.args, err);
-        if (s != Status::kOk) return s;
-    }
-    const cu::Api* api = cu::driver(err);
-    if (!api) return err ? err->status : Status::kDriverMissing;
-    for (PreparedLaunch& p : prepared) {
-        if (p.dims.empty) continue;
-        const LaunchDesc& l = *p.launch;
-        s = detail::launch_kernel(api, desc.modules[l.module], l, detail::launch_name(l, &desc), p.dims, stream,
-                                  p.args.pointers.data(), err);
+        s = pack_template(desc, variant, *p.launch, env, inputs, plan->outputs.data(), plan->workspace, &p.args, err);
         if (s != Status::kOk) return s;
     }
-    return detail::ok(err);
+    return ok(err);
 }
 
-}  // namespace
+Status run_plan(const PluginDesc& desc, const LaunchPlan& plan, const TensorArgs& t, void* stream, const cu::Api* api,
+                Error* err) {
+    Status s = check_outputs(desc, plan, t, err);
+    if (s != Status::kOk) return s;
+    s = check_workspace(desc, plan, t, err);
+    if (s != Status::kOk) return s;
+    size_t n_slots = 0;
+    for (const PlannedLaunch& p : plan.launches) n_slots += p.args.slots.size();
+    ParamBuffer params(n_slots);
+    uint64_t* slots = params.slots();
+    for (const PlannedLaunch& p : plan.launches) {  // every pointer is checked before anything launches
+        s = fill_pointers(desc, *p.launch, p.args, t, slots, err);
+        if (s != Status::kOk) return s;
+        slots += p.args.slots.size();
+    }
+    if (!api) api = cu::driver(err);
+    if (!api) return err ? err->status : Status::kDriverMissing;
+    slots = params.slots();
+    void** pointers = params.pointers();
+    for (const PlannedLaunch& p : plan.launches) {
+        const size_t n = p.args.slots.size();
+        for (size_t k = 0; k < n; ++k) pointers[k] = &slots[k];
+        if (!p.dims.empty) {
+            const LaunchDesc& l = *p.launch;
+            s = launch_kernel(api, desc.modules[l.module], l, launch_name(l, &desc), p.dims, stream, pointers, err);
+            if (s != Status::kOk) return s;
+        }
+        slots += n;
+        pointers += n;
+    }
+    return ok(err);
+}
+
+}  // namespace detail
 
 Status enqueue(const PluginDesc& desc, const AttrValues& values, int32_t variant, const TensorArgs& tensors, void* stream,
                Error* err) {

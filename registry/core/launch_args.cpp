@@ -1,4 +1,5 @@
 // Launch dimensions and Numba-convention argument packing (no GPU needed).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -163,8 +164,19 @@ Status launch_dims(const LaunchDesc& launch, const EvalEnv& env, LaunchDims* dim
     return ok(err);
 }
 
-Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& launch, const EvalEnv& env,
-                 const TensorArgs& tensors, const WorkspaceLayout& workspace, PackedArgs* packed, Error* err) {
+namespace {
+
+std::string tensor_what(const PluginDesc& desc, int32_t io_index) {
+    const bool is_input = io_index < desc.n_inputs;
+    return strf("%s '%s'", is_input ? "input" : "output",
+                desc.io_names && desc.io_names[io_index] ? desc.io_names[io_index] : "?");
+}
+
+}  // namespace
+
+Status pack_template(const PluginDesc& desc, int32_t variant, const LaunchDesc& launch, const EvalEnv& env,
+                     const Shape* input_shapes, const Shape* output_shapes, const WorkspaceLayout& workspace,
+                     ArgTemplate* packed, Error* err) {
     if (variant < 0 || variant >= desc.n_variants) {
         return fail(err, Status::kBadArgument, strf("variant %d out of range (%d variants)", variant, desc.n_variants));
     }
@@ -173,6 +185,7 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
     const int32_t n_io = desc.n_inputs + desc.n_outputs;
     std::vector<uint64_t>& slots = packed->slots;
     slots.clear();
+    packed->pointers.clear();
     slots.reserve(launch.n_params > 0 ? static_cast<size_t>(launch.n_params) : 0);
     for (int32_t a = 0; a < launch.n_args; ++a) {
         const ArgDesc& arg = launch.args[a];
@@ -181,7 +194,7 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
         switch (arg.kind) {
             case ArgKind::kTensor:
             case ArgKind::kWorkspace: {
-                const void* data = nullptr;
+                PointerSlot pointer{0, a, -1, -1, 0, false};
                 int64_t itemsize = 0;
                 size_t capacity = 0;
                 std::string what;
@@ -191,7 +204,7 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                                     strf("launch '%s' argument %d: tensor index %d out of range", name, a, arg.index));
                     }
                     const bool is_input = arg.index < desc.n_inputs;
-                    const Shape* shapes = is_input ? tensors.input_shapes : tensors.output_shapes;
+                    const Shape* shapes = is_input ? input_shapes : output_shapes;
                     const int32_t k = is_input ? arg.index : arg.index - desc.n_inputs;
                     if (!shapes) return fail(err, Status::kBadArgument, "tensor shapes missing (null pointer)");
                     int64_t numel = 0;
@@ -203,13 +216,8 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                     if (__builtin_mul_overflow(static_cast<size_t>(numel), static_cast<size_t>(itemsize), &capacity)) {
                         return fail(err, Status::kBadArgument, strf("tensor %d: byte size overflows", arg.index));
                     }
-                    if (is_input) {
-                        data = tensors.inputs ? tensors.inputs[k] : nullptr;
-                    } else {
-                        data = tensors.outputs ? tensors.outputs[k] : nullptr;
-                    }
-                    what = strf("%s '%s'", is_input ? "input" : "output",
-                                desc.io_names && desc.io_names[arg.index] ? desc.io_names[arg.index] : "?");
+                    pointer.tensor = arg.index;
+                    what = tensor_what(desc, arg.index);
                 } else {
                     if (arg.index < 0 || arg.index >= var.n_workspace ||
                         static_cast<size_t>(arg.index) >= workspace.sizes.size()) {
@@ -219,9 +227,8 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                     }
                     itemsize = dtype_size(var.workspace[arg.index].dtype);
                     capacity = workspace.sizes[static_cast<size_t>(arg.index)];
-                    data = tensors.workspace
-                               ? static_cast<const char*>(tensors.workspace) + workspace.offsets[static_cast<size_t>(arg.index)]
-                               : nullptr;
+                    pointer.buffer = arg.index;
+                    pointer.offset = workspace.offsets[static_cast<size_t>(arg.index)];
                     what = strf("workspace buffer %d", arg.index);
                 }
                 if (arg.view_rank < 0 || arg.view_rank > kMaxRank) {
@@ -249,15 +256,14 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                                      "%s of %zu bytes", name, a, static_cast<long long>(nitems),
                                      static_cast<long long>(itemsize), what.c_str(), capacity));
                 }
-                if (!data && nitems > 0) {
-                    return fail(err, Status::kBadArgument,
-                                strf("launch '%s' argument %d: %s has a null data pointer", name, a, what.c_str()));
-                }
+                pointer.has_elements = nitems > 0;
                 slots.push_back(0);  // meminfo
                 slots.push_back(0);  // parent
                 slots.push_back(static_cast<uint64_t>(nitems));
                 slots.push_back(static_cast<uint64_t>(itemsize));
-                slots.push_back(static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data)));
+                pointer.slot = static_cast<uint32_t>(slots.size());
+                packed->pointers.push_back(pointer);
+                slots.push_back(0);  // data: filled per call
                 for (int32_t d = 0; d < arg.view_rank; ++d) slots.push_back(static_cast<uint64_t>(shape[d]));
                 int64_t stride = itemsize;
                 const size_t first_stride = slots.size();
@@ -318,8 +324,42 @@ Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& laun
                     strf("launch '%s': arguments pack into %zu parameters, the kernel declares %d", name,
                          slots.size(), launch.n_params));
     }
-    packed->pointers.resize(slots.size());
-    for (size_t i = 0; i < slots.size(); ++i) packed->pointers[i] = &slots[i];
+    return ok(err);
+}
+
+Status fill_pointers(const PluginDesc& desc, const LaunchDesc& launch, const ArgTemplate& packed,
+                     const TensorArgs& tensors, uint64_t* slots, Error* err) {
+    std::copy(packed.slots.begin(), packed.slots.end(), slots);
+    for (const PointerSlot& p : packed.pointers) {
+        const void* data = nullptr;
+        if (p.tensor < 0) {
+            data = tensors.workspace ? static_cast<const char*>(tensors.workspace) + p.offset : nullptr;
+        } else if (p.tensor < desc.n_inputs) {
+            data = tensors.inputs ? tensors.inputs[p.tensor] : nullptr;
+        } else {
+            data = tensors.outputs ? tensors.outputs[p.tensor - desc.n_inputs] : nullptr;
+        }
+        if (!data && p.has_elements) {
+            const std::string what = p.tensor < 0 ? strf("workspace buffer %d", p.buffer) : tensor_what(desc, p.tensor);
+            return fail(err, Status::kBadArgument, strf("launch '%s' argument %d: %s has a null data pointer",
+                                                        launch_name(launch, &desc), p.arg, what.c_str()));
+        }
+        slots[p.slot] = static_cast<uint64_t>(reinterpret_cast<uintptr_t>(data));
+    }
+    return ok(err);
+}
+
+Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& launch, const EvalEnv& env,
+                 const TensorArgs& tensors, const WorkspaceLayout& workspace, PackedArgs* packed, Error* err) {
+    ArgTemplate tmpl;
+    Status s = pack_template(desc, variant, launch, env, tensors.input_shapes, tensors.output_shapes, workspace, &tmpl,
+                             err);
+    if (s != Status::kOk) return s;
+    packed->slots.resize(tmpl.slots.size());
+    s = fill_pointers(desc, launch, tmpl, tensors, packed->slots.data(), err);
+    if (s != Status::kOk) return s;
+    packed->pointers.resize(packed->slots.size());
+    for (size_t i = 0; i < packed->slots.size(); ++i) packed->pointers[i] = &packed->slots[i];
     return ok(err);
 }
 

@@ -49,6 +49,29 @@ struct PackedArgs {
 Status pack_args(const PluginDesc& desc, int32_t variant, const LaunchDesc& launch, const EvalEnv& env,
                  const TensorArgs& tensors, const WorkspaceLayout& workspace, PackedArgs* packed, Error* err);
 
+// pack_args in two steps, so that the part decided by the shapes is computed once per shape set:
+// pack_template evaluates and checks every slot but the data pointers (which change on every
+// call), and fill_pointers writes those into a copy of the template.
+struct PointerSlot {
+    uint32_t slot;        // index into ArgTemplate::slots
+    int32_t arg;          // the launch argument, for messages
+    int32_t tensor;       // io index (inputs first), or -1 for a workspace buffer
+    int32_t buffer;       // workspace buffer index (tensor == -1)
+    size_t offset;        // workspace buffer's byte offset in the workspace (tensor == -1)
+    bool has_elements;    // a null pointer is an error only for a view with elements
+};
+struct ArgTemplate {
+    std::vector<uint64_t> slots;  // data pointer slots hold 0
+    std::vector<PointerSlot> pointers;
+};
+// shapes: the input and output shapes (the outputs' as the launch will see them).
+Status pack_template(const PluginDesc& desc, int32_t variant, const LaunchDesc& launch, const EvalEnv& env,
+                     const Shape* input_shapes, const Shape* output_shapes, const WorkspaceLayout& workspace,
+                     ArgTemplate* packed, Error* err);
+// Copies the template into slots[0..template.slots.size()) with the data pointers of `tensors`.
+Status fill_pointers(const PluginDesc& desc, const LaunchDesc& launch, const ArgTemplate& packed,
+                     const TensorArgs& tensors, uint64_t* slots, Error* err);
+
 // Converts a scalar to its PTX representation in the low bytes of a slot.
 Status scalar_from_int(ScalarType type, int64_t v, uint64_t* slot, std::string* why);
 Status scalar_from_double(ScalarType type, double v, uint64_t* slot, std::string* why);

@@ -9,7 +9,6 @@
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
-#include <unordered_map>
 
 #include "core_internal.h"
 
@@ -103,7 +102,9 @@ struct ModuleEntry {
     Status status = Status::kOk;
     std::string error;
     std::string origin;
-    std::unordered_map<std::string, FunctionEntry> functions;
+    // Ordered with a transparent comparator: the launch path looks entries up by the descriptor's
+    // `const char*` without building a std::string (an allocation for most mangled names).
+    std::map<std::string, FunctionEntry, std::less<>> functions;
 };
 
 struct Key {

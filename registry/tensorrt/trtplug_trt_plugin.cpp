@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <new>
 #include <string>
+#include <type_traits>
 #include <utility>
 
 #include "trtplug_expr_symbolic.h"
@@ -141,6 +142,20 @@ private:
     const nvinfer1::DimsExprs* inputs_;
     int32_t n_inputs_;
     nvinfer1::IExprBuilder& builder_;
+};
+
+// The shapes of a call's tensors, constructed only for the tensors there are: enqueue runs on every
+// inference, and default-constructing kMaxTensors shapes would zero 4.6 KiB each time.
+class TensorShapes {
+public:
+    TensorShapes(nvinfer1::PluginTensorDesc const* tensors, int32_t n) noexcept {
+        for (int32_t i = 0; i < n; ++i) new (&storage_[i]) Shape(detail::shape_from_dims(tensors[i].dims));
+    }
+    operator const Shape*() const noexcept { return reinterpret_cast<const Shape*>(storage_); }
+
+private:
+    static_assert(std::is_trivially_destructible<Shape>::value, "TensorShapes never destroys its shapes");
+    typename std::aligned_storage<sizeof(Shape), alignof(Shape)>::type storage_[kMaxTensors];
 };
 
 // An input's dims as far as they are constant; -1 marks a dim TensorRT only knows symbolically.
@@ -544,16 +559,15 @@ int32_t PluginAdapter::enqueue(nvinfer1::PluginTensorDesc const* input_desc,
     }
     const int32_t variant = variant_for(input_desc, output_desc, "enqueue", true);
     if (variant < 0) return 1;
-    Shape in_shapes[kMaxTensors];
-    Shape out_shapes[kMaxTensors];
-    for (int32_t i = 0; i < n_in; ++i) in_shapes[i] = detail::shape_from_dims(input_desc[i].dims);
-    for (int32_t i = 0; i < n_out; ++i) out_shapes[i] = detail::shape_from_dims(output_desc[i].dims);
+    TensorShapes in_shapes(input_desc, n_in);
+    TensorShapes out_shapes(output_desc, n_out);
     Error err;
-    size_t needed = 0;
-    if (workspace_size(*desc_, values_, variant, in_shapes, &needed, &err) != Status::kOk) {
+    LaunchPlanRef plan;
+    if (launches_.plan(*desc_, values_, variant, in_shapes, &plan, &err) != Status::kOk) {
         log(Severity::kError, "enqueue: ", err.message);
         return 1;
     }
+    const size_t needed = plan_workspace_bytes(*plan);
     // Without a configuration (TensorRT configures before every first enqueue), the size for the
     // current shapes is all that is known.
     const size_t capacity = workspace_known_ ? workspace_capacity_ : needed;
@@ -565,7 +579,7 @@ int32_t PluginAdapter::enqueue(nvinfer1::PluginTensorDesc const* input_desc,
         return 1;
     }
     TensorArgs args{in_shapes, out_shapes, inputs, outputs, workspace, capacity};
-    if (trtplug::enqueue(*desc_, values_, variant, args, static_cast<void*>(stream), &err) != Status::kOk) {
+    if (trtplug::enqueue(*desc_, *plan, args, static_cast<void*>(stream), &err) != Status::kOk) {
         log(Severity::kError, "enqueue: ", err.message);
         return 1;
     }

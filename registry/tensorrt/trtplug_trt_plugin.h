@@ -8,6 +8,7 @@
 #include <string>
 
 #include "trtplug_core.h"
+#include "trtplug_launch_cache.h"
 #include "trtplug_util.h"
 #include "trtplug_trt_compat.h"
 
@@ -94,6 +95,9 @@ private:
     // The last configurePlugin found input shapes the plugin rejects: enqueue refuses to run, so
     // that TensorRT's build fails instead of running kernels out of bounds.
     bool shapes_rejected_ = false;
+    // enqueue's plans per variant and input shapes (the attribute values never change after
+    // construction); a clone starts with the same plans.
+    LaunchCache launches_;
 };
 
 TRTPLUG_TRT_V2_END

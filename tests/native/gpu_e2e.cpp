@@ -1,7 +1,8 @@
 // GPU test of the core's launch path with a real Numba kernel (gpu_e2e_images.h): the single-part
 // PTX load, the cuLink path for several parts, enqueue from 8 threads at once, every scalar
-// conversion of the Numba calling convention, dynamic shared memory above 48 KiB, and the JIT log
-// of a PTX the driver cannot read. Exit status 0 when everything passed, 77 without a driver.
+// conversion of the Numba calling convention, dynamic shared memory above 48 KiB, the JIT log
+// of a PTX the driver cannot read, and enqueue through a launch cache with alternating shapes.
+// Exit status 0 when everything passed, 77 without a driver.
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -11,6 +12,7 @@
 #include "cuda_driver.h"
 #include "gpu_e2e_images.h"
 #include "trtplug_core.h"
+#include "trtplug_launch_cache.h"
 
 using namespace trtplug;
 
@@ -78,9 +80,71 @@ void check(bool ok, const std::string& what) {
     g_failures += !ok;
 }
 
+double expected(float x) { return static_cast<double>(x) * 0.5 * 2.0 + 7 - 3 + 1000.0; }
+
+// Four threads enqueue through one launch cache, each alternating between two shapes (more
+// shapes in all than the cache keeps) with its own buffers; every output must be right after
+// every launch, so a plan of the wrong shape or a stale pointer shows up as a wrong element.
+void launch_cache_alternating_shapes(const cu::Api* api, cu::Context ctx) {
+    const PluginDesc desc = plugin(kSingleModule);
+    AttrValues values;
+    attrs_default(desc, &values);
+    LaunchCache cache;
+    const int64_t shapes[][2] = {{37, 45}, {8, 3}, {64, 129}, {1, 1}, {5, 300}, {128, 2}};
+    constexpr int kThreads = 4, kRounds = 25;
+    std::vector<std::string> errors(kThreads);
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            api->cuCtxSetCurrent(ctx);
+            for (int round = 0; round < kRounds && errors[t].empty(); ++round) {
+                const int64_t* dims = shapes[(t + round % 2 * kThreads) % 6];
+                const size_t n = static_cast<size_t>(dims[0] * dims[1]);
+                std::vector<float> hx(n), hy(n);
+                for (size_t i = 0; i < n; ++i) hx[i] = 0.01f * static_cast<float>(i % 1000) + static_cast<float>(round);
+                cu::DevicePtr dx = 0, dy = 0;
+                api->cuMemAlloc(&dx, n * 4);
+                api->cuMemAlloc(&dy, n * 4);
+                api->cuMemcpyHtoD(dx, hx.data(), n * 4);
+                api->cuMemsetD8(dy, 0, n * 4);
+                Shape shape;
+                shape.rank = 2;
+                shape.dims[0] = dims[0];
+                shape.dims[1] = dims[1];
+                const void* inputs[] = {reinterpret_cast<void*>(dx)};
+                void* outputs[] = {reinterpret_cast<void*>(dy)};
+                const TensorArgs tensors{&shape, &shape, inputs, outputs, nullptr, 0};
+                Error e;
+                if (enqueue(desc, values, 0, tensors, nullptr, &cache, &e) != Status::kOk) errors[t] = e.message;
+                api->cuStreamSynchronize(nullptr);
+                api->cuMemcpyDtoH(hy.data(), dy, n * 4);
+                for (size_t i = 0; i < n && errors[t].empty(); ++i) {
+                    if (std::fabs(static_cast<double>(hy[i]) - expected(hx[i])) > 1e-3) {
+                        errors[t] = "shape " + std::to_string(dims[0]) + "x" + std::to_string(dims[1]) + " round " +
+                                    std::to_string(round) + ": element " + std::to_string(i) + " is " +
+                                    std::to_string(hy[i]);
+                    }
+                }
+                api->cuMemFree(dx);
+                api->cuMemFree(dy);
+            }
+        });
+    }
+    for (std::thread& t : threads) t.join();
+    std::string all_errors;
+    for (const std::string& e : errors) all_errors += e.empty() ? "" : e + "; ";
+    const LaunchCache::Stats st = cache.stats();
+    check(all_errors.empty(), "launch cache: alternating shapes from 4 threads give the right outputs " + all_errors);
+    check(st.hits > 0 && st.misses >= 6 && st.entries <= LaunchCache::kCapacity,
+          "launch cache: " + std::to_string(st.hits) + " hits, " + std::to_string(st.misses) + " misses, " +
+              std::to_string(st.entries) + " plans kept");
+}
+
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+    // "launch_cache": only the launch cache test
+    const bool only_cache = argc > 1 && std::string(argv[1]) == "launch_cache";
     Error err;
     const cu::Api* api = cu::driver(&err);
     if (!api) {
@@ -98,6 +162,11 @@ int main() {
     device_info(&info, &err);
     std::printf("sm_%d, driver %d\n", info.sm, info.driver_version);
 
+    launch_cache_alternating_shapes(api, ctx);
+    if (only_cache) {
+        api->cuDevicePrimaryCtxRelease(dev);
+        return g_failures ? 1 : 0;
+    }
     const int rows = 37, cols = 45, n = rows * cols;
     for (const ModuleDesc* module : {kSingleModule, kPartsModule}) {
         const PluginDesc desc = plugin(module);
@@ -131,7 +200,7 @@ int main() {
         api->cuMemcpyDtoH(hy.data(), dy, n * 4);
         double max_err = 0;
         for (int i = 0; i < n; ++i) {
-            const double want = static_cast<double>(hx[i]) * 0.5 * 2.0 + 7 - 3 + 1000.0;
+            const double want = expected(hx[i]);
             max_err = std::fmax(max_err, std::fabs(static_cast<double>(hy[i]) - want));
         }
         std::string all_errors;

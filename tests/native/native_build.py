@@ -16,6 +16,7 @@ from trtplug.build.compiler import CORE_DIR, CompileJob, find_cxx, run_compile
 
 TESTS_DIR = Path(__file__).resolve().parent
 SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")
+THREAD_SANITIZE = ("-fsanitize=thread", "-fno-omit-frame-pointer")
 STRICT = ("-Werror", "-g")
 
 
@@ -55,9 +56,10 @@ def _object(source: Path, flags: tuple, headers: str) -> Path:
     return out
 
 
-def build(name: str, sources: list[Path], *, sanitize: bool, shared: bool = False) -> Path:
+def build(name: str, sources: list[Path], *, sanitize: bool, shared: bool = False,
+          sanitizers: tuple = SANITIZE) -> Path:
     """Compiles `sources` (in parallel, cached) and links them into an executable or shared library."""
-    flags = STRICT + (SANITIZE if sanitize else ())
+    flags = STRICT + (sanitizers if sanitize else ())
     headers = _headers_digest()
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
         objects = list(pool.map(lambda s: _object(s, flags, headers), sources))
@@ -66,7 +68,7 @@ def build(name: str, sources: list[Path], *, sanitize: bool, shared: bool = Fals
     if not out.exists():
         tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
         run_compile(CompileJob(sources=objects, output=tmp, shared=shared,
-                               extra_flags=(SANITIZE if sanitize else ()), optimize="-O1"))
+                               extra_flags=(sanitizers if sanitize else ()), optimize="-O1"))
         tmp.replace(out)
     return out
 
@@ -77,6 +79,12 @@ def fixture_sources() -> list[Path]:
 
 def build_unit_tests() -> Path:
     return build("test_core", [*fixture_sources(), TESTS_DIR / "test_core.cpp"], sanitize=True)
+
+
+def build_unit_tests_tsan() -> Path:
+    """The unit tests under ThreadSanitizer, for the groups that use the core from several threads."""
+    return build("test_core_tsan", [*fixture_sources(), TESTS_DIR / "test_core.cpp"], sanitize=True,
+                 sanitizers=THREAD_SANITIZE)
 
 
 def build_fuzzer() -> Path:

@@ -15,9 +15,11 @@
 #include "cuda_driver.h"
 #include "fixture_plugins.h"
 #include "launch_args.h"
+#include "launch_plan.h"
 #include "module_cache.h"
 #include "test_util.h"
 #include "trtplug_expr_symbolic.h"
+#include "trtplug_launch_cache.h"
 #include "trtplug_library.h"
 
 using namespace trtplug;
@@ -1095,6 +1097,334 @@ TEST_GROUP(rules) {
     CHECK(std::string(message).find("channels must be a multiple of r*r") != std::string::npos);
     CHECK(g_lines.size() == 1 && g_lines[0].second.rfind("[trtplug] trtplug_test::TestRules: constraint failed", 0) == 0);
     trtplug_instance_destroy(instance);
+    set_log_sink(nullptr, nullptr);
+}
+
+// The launch cache: a hit checks and launches exactly what a miss (or the uncached enqueue) does,
+// for any pointers; new shapes miss, failures are not kept, at most kCapacity plans stay, and
+// concurrent use is safe. Launches go to a fake driver that records them. Runs in its own process
+// (TRTPLUG_LIBCUDA is pointed at a missing file for the C API part).
+namespace recording {
+
+struct Launch {
+    bool cooperative;
+    unsigned grid[3], block[3], shared;
+    std::vector<uint64_t> params;
+    bool operator==(const Launch& o) const {
+        return cooperative == o.cooperative && std::equal(grid, grid + 3, o.grid) &&
+               std::equal(block, block + 3, o.block) && shared == o.shared && params == o.params;
+    }
+};
+std::vector<Launch> g_launches;
+std::atomic<bool> g_keep{true};  // false: only count (the threaded test)
+std::atomic<int> g_count{0};
+
+// kScale's float32 variant: the cooperative launch is 'reduce', the other 'scale'.
+cu::Result record(bool cooperative, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                  unsigned shared, void** params) {
+    ++g_count;
+    if (!g_keep) return cu::kSuccess;
+    Launch l{cooperative, {gx, gy, gz}, {bx, by, bz}, shared, {}};
+    const int32_t n = kScale.variants[0].launches[cooperative ? 1 : 0].n_params;
+    for (int32_t i = 0; i < n; ++i) l.params.push_back(*static_cast<const uint64_t*>(params[i]));
+    g_launches.push_back(l);
+    return cu::kSuccess;
+}
+cu::Result launch(cu::Function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by, unsigned bz,
+                  unsigned shared, cu::Stream, void** params, void**) {
+    return record(false, gx, gy, gz, bx, by, bz, shared, params);
+}
+cu::Result launch_cooperative(cu::Function, unsigned gx, unsigned gy, unsigned gz, unsigned bx, unsigned by,
+                              unsigned bz, unsigned shared, cu::Stream, void** params) {
+    return record(true, gx, gy, gz, bx, by, bz, shared, params);
+}
+
+const cu::Api& api() {
+    static const cu::Api a = [] {
+        cu::Api x = fake_driver::api();
+        x.cuLaunchKernel = launch;
+        x.cuLaunchCooperativeKernel = launch_cooperative;
+        return x;
+    }();
+    return a;
+}
+
+// The launches of one enqueue through `plan`.
+std::vector<Launch> run(const detail::LaunchPlan& plan, const TensorArgs& t, Status* status, Error* err) {
+    g_launches.clear();
+    *status = detail::run_plan(kScale, plan, t, nullptr, &api(), err);
+    return g_launches;
+}
+
+}  // namespace recording
+
+namespace {
+
+// kScale inputs x (rows, cols) and w (4) with buffers large enough for rows * cols <= 64, and the
+// output shapes the plugin computes for them.
+struct ScaleCall {
+    Shape in[2], out[2];
+    float x[64], w[4], y[64], stats[64];
+    alignas(256) unsigned char ws[1024];
+    const void* inputs[2] = {x, w};
+    void* outputs[2] = {y, stats};
+    ScaleCall(int64_t rows, int64_t cols) {
+        in[0] = shape({rows, cols});
+        in[1] = shape({4});
+        out[0] = in[0];
+        out[1] = shape({std::max<int64_t>(1, (rows * cols + 2) / 3)});  // cdiv(numel, alpha = 3)
+    }
+    // A copy has the same shapes and its own buffers.
+    ScaleCall(const ScaleCall& o) {
+        std::copy(o.in, o.in + 2, in);
+        std::copy(o.out, o.out + 2, out);
+    }
+    ScaleCall& operator=(const ScaleCall&) = delete;
+    TensorArgs tensors() { return TensorArgs{in, out, inputs, outputs, ws, sizeof ws}; }
+};
+
+bool same_plan(const detail::LaunchPlan& a, const detail::LaunchPlan& b) {
+    if (a.variant != b.variant || a.inputs.size() != b.inputs.size() || a.outputs.size() != b.outputs.size() ||
+        a.workspace.total != b.workspace.total || a.workspace.offsets != b.workspace.offsets ||
+        a.launches.size() != b.launches.size()) {
+        return false;
+    }
+    for (size_t i = 0; i < a.outputs.size(); ++i) {
+        if (a.outputs[i].rank != b.outputs[i].rank ||
+            !std::equal(a.outputs[i].dims, a.outputs[i].dims + a.outputs[i].rank, b.outputs[i].dims)) {
+            return false;
+        }
+    }
+    for (size_t i = 0; i < a.launches.size(); ++i) {
+        const detail::PlannedLaunch& x = a.launches[i];
+        const detail::PlannedLaunch& y = b.launches[i];
+        if (x.launch != y.launch || !std::equal(x.dims.grid, x.dims.grid + 3, y.dims.grid) ||
+            !std::equal(x.dims.block, x.dims.block + 3, y.dims.block) || x.dims.shared_bytes != y.dims.shared_bytes ||
+            x.args.slots != y.args.slots || x.args.pointers.size() != y.args.pointers.size()) {
+            return false;
+        }
+    }
+    return true;
+}
+
+// What enqueue without a cache answers (the reference), as status and message.
+std::pair<Status, std::string> uncached(const AttrValues& attrs, int32_t variant, const TensorArgs& t) {
+    Error e;
+    const Status s = enqueue(kScale, attrs, variant, t, nullptr, &e);
+    return {s, e.message};
+}
+
+std::pair<Status, std::string> cached(LaunchCache& cache, const AttrValues& attrs, int32_t variant,
+                                      const TensorArgs& t) {
+    Error e;
+    const Status s = enqueue(kScale, attrs, variant, t, nullptr, &cache, &e);
+    return {s, e.message};
+}
+
+}  // namespace
+
+TEST_GROUP(launch_cache) {
+    setenv("TRTPLUG_LIBCUDA", "/nonexistent/libcuda.so.1", 1);
+    set_log_sink(capture, nullptr);
+    const AttrValues attrs = defaults(kScale);
+    Error err;
+    Status s = Status::kOk;
+
+    // Hits launch exactly what a freshly built plan launches, with each call's own pointers.
+    LaunchCache cache;
+    ScaleCall a(3, 5), b(6, 7), c(3, 4);  // c differs from a in its last dim only
+    const std::pair<ScaleCall*, bool> sequence[] = {{&a, false}, {&a, true}, {&b, false}, {&a, true},
+                                                    {&b, true},  {&c, false}, {&c, true}};
+    uint64_t expected_hits = 0, expected_misses = 0;
+    for (const auto& step : sequence) {
+        ScaleCall& call = *step.first;
+        ScaleCall moved = call;  // the same shapes at other addresses: pointers are never cached
+        for (ScaleCall* k : {&call, &moved}) {
+            detail::LaunchPlan fresh;
+            CHECK(detail::build_plan(kScale, attrs, 0, k->in, &fresh, &err) == Status::kOk);
+            const std::vector<recording::Launch> want = recording::run(fresh, k->tensors(), &s, &err);
+            CHECK(s == Status::kOk && want.size() == 2);
+            LaunchPlanRef plan;
+            CHECK(cache.plan(kScale, attrs, 0, k->in, &plan, &err) == Status::kOk && plan);
+            CHECK(plan && same_plan(*plan, fresh));
+            CHECK(plan && recording::run(*plan, k->tensors(), &s, &err) == want && s == Status::kOk);
+            // anchored to the packing the plain launch path uses
+            PackCase ref;
+            std::copy(k->in, k->in + 2, ref.in);
+            std::copy(k->out, k->out + 2, ref.out);
+            ref.inputs[0] = k->x;
+            ref.inputs[1] = k->w;
+            ref.outputs[0] = k->y;
+            ref.outputs[1] = k->stats;
+            CHECK(ref.pack(kScale.variants[0].launches[0]) == Status::kOk);
+            for (size_t i = 0; i < ref.packed.slots.size(); ++i) {
+                if (ref.packed.slots[i] == ptr(ref.ws)) ref.packed.slots[i] = ptr(k->ws);  // PackCase's own workspace
+            }
+            CHECK(!want.empty() && want[0].params == ref.packed.slots);
+            if (k == &call && step.second) ++expected_hits;
+            if (k == &call && !step.second) ++expected_misses;
+            if (k == &moved) ++expected_hits;
+        }
+        const LaunchCache::Stats st = cache.stats();
+        CHECK_EQ(st.hits, expected_hits);
+        CHECK_EQ(st.misses, expected_misses);
+    }
+    CHECK_EQ(cache.stats().entries, 3);
+
+    // The variant is part of the key.
+    LaunchPlanRef f32, f16;
+    CHECK(cache.plan(kScale, attrs, 0, a.in, &f32, &err) == Status::kOk);
+    CHECK(cache.plan(kScale, attrs, 1, a.in, &f16, &err) == Status::kOk);
+    CHECK(f32 && f16 && f32 != f16 && f16->variant == 1 && f16->launches.size() == 1);
+    // So is every dim and the rank: (3, 5) and (5, 3) have the same element count.
+    ScaleCall transposed(5, 3);
+    CHECK(cache.find(kScale, 0, transposed.in, 2) == nullptr);
+    ScaleCall other_w(3, 5);
+    other_w.in[1] = shape({5});
+    CHECK(cache.find(kScale, 0, other_w.in, 2) == nullptr);
+    Shape flat[2] = {shape({15}), shape({4})};
+    CHECK(cache.find(kScale, 0, flat, 2) == nullptr);
+    CHECK(cache.find(kScale, 0, a.in, 1) == nullptr);
+    CHECK(cache.find(kRules, 0, a.in, 2) == nullptr);
+
+    // The call's own arguments are checked on every hit, with the uncached path's messages.
+    {
+        LaunchCache errors;
+        ScaleCall call(3, 5);
+        CHECK(cached(errors, attrs, 0, call.tensors()) == uncached(attrs, 0, call.tensors()));  // miss
+        CHECK(uncached(attrs, 0, call.tensors()).second.find("cannot load the CUDA driver") != std::string::npos);
+        call.out[1] = shape({4});
+        const auto wrong_output = uncached(attrs, 0, call.tensors());
+        CHECK(wrong_output.second.find("output 'stats' has shape (4), the plugin computes (5)") != std::string::npos);
+        CHECK(cached(errors, attrs, 0, call.tensors()) == wrong_output);
+        call.out[1] = shape({5});
+        TensorArgs t = call.tensors();
+        t.workspace_bytes = 100;
+        const auto small_workspace = uncached(attrs, 0, t);
+        CHECK(small_workspace.second.find("workspace of 100 bytes") != std::string::npos);
+        CHECK(cached(errors, attrs, 0, t) == small_workspace);
+        t = call.tensors();
+        call.inputs[1] = nullptr;
+        const auto null_pointer = uncached(attrs, 0, t);
+        CHECK(null_pointer.second.find("input 'w' has a null data pointer") != std::string::npos);
+        CHECK(cached(errors, attrs, 0, t) == null_pointer);
+        CHECK(errors.stats().misses == 1 && errors.stats().hits == 3);
+        // Failures of the shapes are not kept: every call checks again and says the same.
+        ScaleCall bad(3, 5);
+        bad.in[1] = shape({4, 1});
+        const auto bad_rank = uncached(attrs, 0, bad.tensors());
+        CHECK(bad_rank.first == Status::kBadArgument && bad_rank.second.find("input 'w' has rank 2") != std::string::npos);
+        CHECK(cached(errors, attrs, 0, bad.tensors()) == bad_rank);
+        CHECK(cached(errors, attrs, 0, bad.tensors()) == bad_rank);
+        CHECK(cached(errors, attrs, 7, call.tensors()) == uncached(attrs, 7, call.tensors()));
+        CHECK(errors.stats().entries == 1 && errors.stats().misses == 4);
+    }
+
+    // At most kCapacity plans; the least recently used goes first.
+    {
+        LaunchCache small;
+        std::vector<ScaleCall> calls;
+        for (int64_t rows = 1; rows <= 6; ++rows) calls.emplace_back(rows, 4);
+        LaunchPlanRef plan;
+        for (int i = 0; i < 4; ++i) CHECK(small.plan(kScale, attrs, 0, calls[i].in, &plan, &err) == Status::kOk);
+        CHECK_EQ(small.stats().entries, LaunchCache::kCapacity);
+        CHECK(small.find(kScale, 0, calls[0].in, 2) != nullptr);  // 0 is now the most recently used
+        CHECK(small.plan(kScale, attrs, 0, calls[4].in, &plan, &err) == Status::kOk);
+        CHECK(small.find(kScale, 0, calls[1].in, 2) == nullptr);  // evicted
+        CHECK(small.find(kScale, 0, calls[0].in, 2) != nullptr);
+        for (int round = 0; round < 20; ++round) {
+            CHECK(small.plan(kScale, attrs, 0, calls[static_cast<size_t>(round % 6)].in, &plan, &err) == Status::kOk);
+        }
+        CHECK_EQ(small.stats().entries, LaunchCache::kCapacity);
+
+        // A clone's cache shares the plans; clearing one leaves the other.
+        LaunchCache clone(small);
+        const LaunchPlanRef kept = small.find(kScale, 0, calls[1].in, 2);
+        CHECK(kept && clone.find(kScale, 0, calls[1].in, 2) == kept);
+        small.clear();
+        CHECK(small.stats().entries == 0 && small.find(kScale, 0, calls[1].in, 2) == nullptr);
+        CHECK(clone.find(kScale, 0, calls[1].in, 2) == kept);
+    }
+
+    // Many threads on one cache, cycling through more shapes than it keeps: every plan they get
+    // equals the one built without the cache, and every launch goes through.
+    {
+        LaunchCache shared;
+        std::vector<ScaleCall> calls;
+        std::vector<detail::LaunchPlan> reference;
+        for (int64_t rows = 1; rows <= 6; ++rows) {
+            calls.emplace_back(rows, 3);
+            reference.emplace_back();
+            CHECK(detail::build_plan(kScale, attrs, 0, calls.back().in, &reference.back(), &err) == Status::kOk);
+        }
+        recording::g_keep = false;
+        recording::g_count = 0;
+        std::atomic<int> wrong{0};
+        std::vector<std::thread> threads;
+        constexpr int kThreads = 8, kCalls = 400;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&, t] {
+                for (int i = 0; i < kCalls; ++i) {
+                    const size_t k = static_cast<size_t>((i + t) % 6);
+                    Error e;
+                    LaunchPlanRef plan;
+                    if (shared.plan(kScale, attrs, 0, calls[k].in, &plan, &e) != Status::kOk ||
+                        !same_plan(*plan, reference[k]) ||
+                        detail::run_plan(kScale, *plan, calls[k].tensors(), nullptr, &recording::api(), &e) !=
+                            Status::kOk) {
+                        ++wrong;
+                    }
+                    if (i % 50 == 0) shared.stats();
+                    if (t == 0 && i % 100 == 99) shared.clear();
+                }
+            });
+        }
+        for (std::thread& t : threads) t.join();
+        recording::g_keep = true;
+        CHECK_EQ(wrong.load(), 0);
+        CHECK_EQ(recording::g_count.load(), kThreads * kCalls * 2);
+        const LaunchCache::Stats st = shared.stats();
+        CHECK(st.entries <= LaunchCache::kCapacity);
+        CHECK_EQ(st.hits + st.misses, static_cast<uint64_t>(kThreads * kCalls));
+    }
+
+    // Through the C API: a hit reports what the miss reported, and setting an attribute forgets
+    // the plans (alpha decides the shape of 'stats').
+    {
+        char msg[512];
+        void* instance = trtplug_instance_create(0, nullptr, 0, msg, sizeof msg);
+        CHECK(instance != nullptr);
+        const int32_t ranks[] = {2, 1};
+        int64_t dims[2 * kMaxRank] = {3, 5};
+        dims[kMaxRank] = 4;
+        int64_t out_dims[2 * kMaxRank] = {3, 5};
+        out_dims[kMaxRank] = 5;
+        ScaleCall call(3, 5);
+        auto run = [&] {
+            msg[0] = '\0';
+            const int32_t rc = trtplug_enqueue(instance, 0, 2, ranks, dims, call.inputs, 2, ranks, out_dims,
+                                               call.outputs, call.ws, sizeof call.ws, nullptr, msg, sizeof msg);
+            return std::make_pair(rc, std::string(msg));
+        };
+        const auto first = run();
+        CHECK(first.first == static_cast<int32_t>(Status::kDriverMissing));
+        CHECK(run() == first);
+        const int32_t alpha = 5;
+        CHECK(trtplug_instance_set_field(instance, "alpha", static_cast<int32_t>(FieldType::kInt32), &alpha, 1, msg,
+                                         sizeof msg) == 0);
+        const auto stale = run();
+        CHECK(stale.first == static_cast<int32_t>(Status::kBadArgument));
+        CHECK(stale.second.find("output 'stats' has shape (5), the plugin computes (3)") != std::string::npos);
+        CHECK(run() == stale);
+        out_dims[kMaxRank] = 3;
+        CHECK(run() == first);
+        // invalid input ranks on a call whose shapes are not cached: the same message every time
+        const int32_t bad_ranks[] = {2, 9};
+        const int32_t rc = trtplug_enqueue(instance, 0, 2, bad_ranks, dims, call.inputs, 2, ranks, out_dims,
+                                           call.outputs, call.ws, sizeof call.ws, nullptr, msg, sizeof msg);
+        CHECK(rc == static_cast<int32_t>(Status::kBadArgument) && std::string(msg).find("has rank 9") != std::string::npos);
+        trtplug_instance_destroy(instance);
+    }
     set_log_sink(nullptr, nullptr);
 }
 
