@@ -315,7 +315,7 @@ TRTPLUG_EXPORT int32_t trtplug_bench_describe_launch(
     return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
         const PluginDesc& desc = *in->desc;
         Error e;
-        std::vector<Shape> in_shapes, out_shapes;
+        ShapeList in_shapes, out_shapes;
         if (variant < 0 || variant >= desc.n_variants) {
             return report(in->desc, Status::kBadArgument, detail::strf("variant %d out of range", variant).c_str(), err,
                           err_capacity);
