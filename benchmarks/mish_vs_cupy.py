@@ -80,9 +80,12 @@ def time_numba(n, dtype, iterations):
 
 
 def time_native(binary, library, n, dtype, iterations):
-    out = subprocess.run([str(binary), str(library), "Mish", dtype, str(n), str(iterations)], capture_output=True,
-                         text=True, check=True).stdout.split()
-    return float(out[1]), float(out[2])
+    """(GPU us, host us) of trtplug_enqueue from C++, and host us of a bare cuLaunchKernel of the same cubin."""
+    lines = subprocess.run([str(binary), str(library), "Mish", dtype, str(n), str(iterations)], capture_output=True,
+                           text=True, check=True).stdout.splitlines()
+    enqueue = lines[0].split()
+    bare = next((line.split() for line in lines[1:] if line.startswith("bare ")), None)
+    return float(enqueue[1]), float(enqueue[2]), float(bare[3]) if bare else float("nan")
 
 
 def main(libdir, native_binary):
@@ -94,12 +97,12 @@ def main(libdir, native_binary):
           f"python {platform.python_version()}, numpy {np.__version__}, cupy {cupy.__version__}")
     print("| dtype | elements | trtplug from C++: us/launch (GPU) | host us/enqueue | GB/s | CuPy us (GPU) "
           "| CuPy host us | trtplug/CuPy (GPU) | trtplug via ctypes host us | Numba-from-Python host us "
-          "| trtplug C++ / Numba (host) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
+          "| trtplug C++ / Numba (host) | bare cuLaunchKernel host us | trtplug / bare (host) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for dtype in ("float32", "float16"):
         for n in SIZES:
             it = ITERATIONS[n]
-            native_gpu, native_host = time_native(native_binary, library_file, n, dtype, it)
+            native_gpu, native_host, bare_host = time_native(native_binary, library_file, n, dtype, it)
             device.make_current()
             r = time_plugin(device, library, "Mish", [(n,)], (dtype, dtype), iterations=it)
             cupy_gpu, cupy_host = time_cupy(n, np.dtype(dtype), it)
@@ -112,7 +115,7 @@ def main(libdir, native_binary):
             gbps = 2 * n * np.dtype(dtype).itemsize / (native_gpu * 1e-6) / 1e9
             print(f"| {dtype} | {n} | {native_gpu:.2f} | {native_host:.2f} | {gbps:.0f} | {cupy_gpu:.2f} | "
                   f"{cupy_host:.2f} | {native_gpu / cupy_gpu:.3f} | {r.host_microseconds_per_launch:.2f} | "
-                  f"{numba_cells} |")
+                  f"{numba_cells} | {bare_host:.2f} | {native_host / bare_host:.3f} |")
 
 
 if __name__ == "__main__":

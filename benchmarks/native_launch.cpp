@@ -4,8 +4,10 @@
 //   g++ -O2 -std=c++17 benchmarks/native_launch.cpp -o native_launch -ldl
 //   ./native_launch LIB PLUGIN DTYPE ELEMENTS ITERATIONS
 //
-// Prints: elements, GPU microseconds per launch (events), host microseconds per enqueue call.
-// Needs only the driver (libcuda.so.1), reached through dlopen like the library itself.
+// Prints: elements, GPU microseconds per launch (events), host microseconds per enqueue call; then
+// a line "bare ELEMENTS GPU_US HOST_US" for a bare cuLaunchKernel of the same cubin with the same
+// arguments (from trtplug_bench_describe_launch), timed the same way: the floor trtplug's host
+// path is measured against. Needs only the driver (libcuda.so.1), reached through dlopen.
 #include <dlfcn.h>
 
 #include <chrono>
@@ -34,6 +36,11 @@ struct Driver {
     CUresult (*cuEventRecord)(Handle, Handle);
     CUresult (*cuEventSynchronize)(Handle);
     CUresult (*cuEventElapsedTime)(float*, Handle, Handle);
+    CUresult (*cuDeviceGetAttribute)(int*, int, CUdevice);
+    CUresult (*cuModuleLoadData)(Handle*, const void*);
+    CUresult (*cuModuleGetFunction)(Handle*, Handle, const char*);
+    CUresult (*cuLaunchKernel)(Handle, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, Handle,
+                               void**, void**);
 };
 
 template <class T>
@@ -55,7 +62,10 @@ bool load_driver(Driver& d) {
            bind(lib, d.cuMemsetD8, "cuMemsetD8_v2") && bind(lib, d.cuStreamCreate, "cuStreamCreate") &&
            bind(lib, d.cuStreamSynchronize, "cuStreamSynchronize") && bind(lib, d.cuEventCreate, "cuEventCreate") &&
            bind(lib, d.cuEventRecord, "cuEventRecord") && bind(lib, d.cuEventSynchronize, "cuEventSynchronize") &&
-           bind(lib, d.cuEventElapsedTime, "cuEventElapsedTime");
+           bind(lib, d.cuEventElapsedTime, "cuEventElapsedTime") &&
+           bind(lib, d.cuDeviceGetAttribute, "cuDeviceGetAttribute") &&
+           bind(lib, d.cuModuleLoadData, "cuModuleLoadData") &&
+           bind(lib, d.cuModuleGetFunction, "cuModuleGetFunction") && bind(lib, d.cuLaunchKernel, "cuLaunchKernel");
 }
 
 struct Api {
@@ -64,7 +74,32 @@ struct Api {
     int32_t (*find_variant)(void*, const int32_t*);
     int32_t (*enqueue)(void*, int32_t, int32_t, const int32_t*, const int64_t*, const void* const*, int32_t,
                        const int32_t*, const int64_t*, void* const*, void*, size_t, void*, char*, size_t);
+    int32_t (*describe_launch)(void*, int32_t, int32_t, int32_t, const int32_t*, const int64_t*, const void* const*,
+                               const int32_t*, const int64_t*, void* const*, void*, size_t, int32_t, int32_t*,
+                               const char**, int64_t*, uint64_t*, int32_t, int32_t*, const void**, size_t*, char*,
+                               size_t);
 };
+
+// GPU and host microseconds per call of `launch`, over `iterations` back-to-back calls after a warm-up.
+template <class Launch>
+bool time_calls(const Driver& d, Handle stream, Handle start, Handle stop, int iterations, Launch launch,
+                double* gpu_us, double* host_us) {
+    for (int i = 0; i < 20; ++i) {
+        if (!launch()) return false;
+    }
+    d.cuStreamSynchronize(stream);
+    d.cuEventRecord(start, stream);
+    const auto host_start = std::chrono::steady_clock::now();
+    for (int i = 0; i < iterations; ++i) launch();
+    const auto host_end = std::chrono::steady_clock::now();
+    d.cuEventRecord(stop, stream);
+    d.cuEventSynchronize(stop);
+    float ms = 0.0f;
+    d.cuEventElapsedTime(&ms, start, stop);
+    *gpu_us = ms * 1000.0 / iterations;
+    *host_us = std::chrono::duration<double, std::micro>(host_end - host_start).count() / iterations;
+    return true;
+}
 
 }  // namespace
 
@@ -92,7 +127,8 @@ int main(int argc, char** argv) {
     }
     Api api{};
     if (!bind(lib, api.plugin_index, "trtplug_plugin_index") || !bind(lib, api.instance_create, "trtplug_instance_create") ||
-        !bind(lib, api.find_variant, "trtplug_find_variant") || !bind(lib, api.enqueue, "trtplug_enqueue")) {
+        !bind(lib, api.find_variant, "trtplug_find_variant") || !bind(lib, api.enqueue, "trtplug_enqueue") ||
+        !bind(lib, api.describe_launch, "trtplug_bench_describe_launch")) {
         return 1;
     }
     char err[512] = {};
@@ -113,26 +149,48 @@ int main(int argc, char** argv) {
     int64_t dims[8] = {n};
     const void* inputs[1] = {reinterpret_cast<const void*>(x)};
     void* outputs[1] = {reinterpret_cast<void*>(y)};
-    auto launch = [&] {
-        return api.enqueue(inst, variant, 1, &rank, dims, inputs, 1, &rank, dims, outputs, nullptr, 0, stream, err,
-                           sizeof err);
-    };
-    for (int i = 0; i < 20; ++i) {
-        if (launch() != 0) {
-            std::fprintf(stderr, "enqueue: %s\n", err);
-            return 1;
+    auto enqueue = [&] {
+        if (api.enqueue(inst, variant, 1, &rank, dims, inputs, 1, &rank, dims, outputs, nullptr, 0, stream, err,
+                        sizeof err) == 0) {
+            return true;
         }
+        std::fprintf(stderr, "enqueue: %s\n", err);
+        return false;
+    };
+    double gpu_us = 0, host_us = 0;
+    if (!time_calls(d, stream, start, stop, iterations, enqueue, &gpu_us, &host_us)) return 1;
+    std::printf("%lld %.3f %.3f\n", static_cast<long long>(n), gpu_us, host_us);
+
+    // The same launch without trtplug: the cubin, entry, dimensions and packed arguments it would use.
+    int major = 0, minor = 0;
+    d.cuDeviceGetAttribute(&major, 75, dev);  // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR
+    d.cuDeviceGetAttribute(&minor, 76, dev);  // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR
+    int32_t n_launches = 0, n_slots = 0;
+    const char* entry = nullptr;
+    int64_t launch_dims[8] = {};
+    uint64_t slots[64] = {};
+    const void* image = nullptr;
+    size_t image_size = 0;
+    if (api.describe_launch(inst, variant, 0, 1, &rank, dims, inputs, &rank, dims, outputs, nullptr, 0,
+                            major * 10 + minor, &n_launches, &entry, launch_dims, slots, 64, &n_slots, &image,
+                            &image_size, err, sizeof err) != 0 || !image || n_launches != 1) {
+        std::fprintf(stderr, "no bare launch to compare with (%s)\n", image ? err : "no cubin for this device");
+        return 0;
     }
-    d.cuStreamSynchronize(stream);
-    d.cuEventRecord(start, stream);
-    const auto host_start = std::chrono::steady_clock::now();
-    for (int i = 0; i < iterations; ++i) launch();
-    const auto host_end = std::chrono::steady_clock::now();
-    d.cuEventRecord(stop, stream);
-    d.cuEventSynchronize(stop);
-    float ms = 0.0f;
-    d.cuEventElapsedTime(&ms, start, stop);
-    const double host_us = std::chrono::duration<double, std::micro>(host_end - host_start).count() / iterations;
-    std::printf("%lld %.3f %.3f\n", static_cast<long long>(n), ms * 1000.0 / iterations, host_us);
+    Handle module = nullptr, function = nullptr;
+    if (d.cuModuleLoadData(&module, image) || d.cuModuleGetFunction(&function, module, entry)) {
+        std::fprintf(stderr, "cannot load the kernel %s\n", entry);
+        return 1;
+    }
+    void* params[64];
+    for (int32_t i = 0; i < n_slots; ++i) params[i] = &slots[i];
+    auto bare = [&] {
+        return d.cuLaunchKernel(function, static_cast<unsigned>(launch_dims[0]), static_cast<unsigned>(launch_dims[1]),
+                                static_cast<unsigned>(launch_dims[2]), static_cast<unsigned>(launch_dims[3]),
+                                static_cast<unsigned>(launch_dims[4]), static_cast<unsigned>(launch_dims[5]),
+                                static_cast<unsigned>(launch_dims[6]), stream, params, nullptr) == 0;
+    };
+    if (!time_calls(d, stream, start, stop, iterations, bare, &gpu_us, &host_us)) return 1;
+    std::printf("bare %lld %.3f %.3f\n", static_cast<long long>(n), gpu_us, host_us);
     return 0;
 }
