@@ -129,3 +129,14 @@ def test_bench_rejects_a_bad_shape_before_loading_anything(capsys):
         cli_main(["bench", "lib.so", "--plugin", "Mish", "--shape", "2,x"])
     assert exc.value.code == 2
     assert "expected comma-separated dims like 1,3,224,224, got '2,x'" in capsys.readouterr().err
+
+
+def test_warnings_reach_the_user_as_one_line_each(tmp_path):
+    """A cooperative kernel has no sm_87 cubin: the compile warns once, in one line, with no Python source excerpt."""
+    proc = subprocess.run([TRTPLUG, "compile", str(ROOT / "kernels" / "max_normalize.py"), "--no-tensorrt",
+                           "--arch", "86,87", "-q", "-o", str(tmp_path / "out")],
+                          capture_output=True, text=True, encoding="utf-8", errors="replace")
+    assert proc.returncode == 0, proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("trtplug: warning: kernel max_abs_normalize_kernel:"), proc.stderr
+    assert "sm_87" in lines[0]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import warnings
 
 from .commands import COMMANDS
 from .errors import TrtPlugError
@@ -20,6 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    warnings.showwarning = _one_line_warning
     try:
         status = args.func(args)
         sys.stdout.flush()
@@ -32,6 +34,17 @@ def main(argv=None) -> int:
         return _error(args.command, _os_error_text(exc))
     except KeyboardInterrupt:
         return 130
+
+
+_warned: set[str] = set()
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """Warnings reach a command-line user as one line each, once, without Python's source excerpt."""
+    text = str(message)
+    if text not in _warned:
+        _warned.add(text)
+        print(f"trtplug: warning: {text}", file=sys.stderr)
 
 
 def _error(command: str, message: str) -> int:
