@@ -209,3 +209,20 @@ def test_bench_runs_every_column_end_to_end_on_a_tiny_size(prepared, tmp_path, c
         assert case["bytes"] == 2 * 4096 * (4 if case["dtypes"][0] == "float32" else 2)
     assert all(s["dlopen_to_first_enqueue_ms_cubin"] is not None for s in result["startup"])
     assert "| Mish | float32,float32 | 4096 | C API (ctypes) |" in proc.out
+
+
+@pytest.mark.gpu
+def test_a_case_the_plugin_refuses_is_a_row_with_its_reason(gpu_artifacts, tmp_path, capsys):
+    """UpsampleNearest launches N*C blocks in z (at most 65535): a bigger batch is refused by the plugin, and
+    the bench reports that case with the reason instead of stopping the run."""
+    from gpu_artifacts import library_path
+    from trtplug.cli import main as cli_main
+
+    library = library_path(gpu_artifacts, ROOT / "kernels" / "upsample_nearest.py")
+    out = tmp_path / "bench.json"
+    status = cli_main(["bench", str(library), "--plugin", "UpsampleNearest", "--dtype", "float32",
+                       "--shape", "8192,16,2,2", "--iterations", "2", "--repeats", "1", "--no-baselines",
+                       "--json", str(out)])
+    assert status == 0, capsys.readouterr().err
+    (case,) = json.loads(out.read_text())["cases"]
+    assert case["columns"] == {} and any("enqueue refused" in n and "grid.z" in n for n in case["notes"]), case

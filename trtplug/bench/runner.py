@@ -122,6 +122,12 @@ def _time_case(device, library, case: BenchCase, iterations: int, repeats: int, 
         def enqueue():
             instance.enqueue(variant, case.input_shapes, inputs, out_shapes, outputs, ws, ws_bytes, stream)
 
+        try:
+            enqueue()  # a case the plugin refuses (a launch limit, say) is a row with its reason, not the end
+        except TrtPlugError as exc:
+            result.notes.append(f"enqueue refused: {exc}")
+            return result
+
         timed = {"c_api": enqueue}
         launcher = None
         try:
