@@ -4,9 +4,9 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DefinitionError
+from .native_codes import SCALAR_TYPE, TENSOR_DTYPE, values
 
-# Codes equal trtplug::DType in registry/core/trtplug_core.h (and TensorRT's DataType).
-TENSOR_DTYPES = {"float32": 0, "float16": 1, "int8": 2, "int32": 3, "bool": 4}
+TENSOR_DTYPES = values(TENSOR_DTYPE)  # trtplug::DType, equal to TensorRT's DataType
 
 NUMPY_DTYPES = {
     "float32": np.float32,
@@ -18,8 +18,7 @@ NUMPY_DTYPES = {
 
 ITEMSIZE = {"float32": 4, "float16": 2, "int8": 1, "int32": 4, "bool": 1}
 
-# Scalar kernel-argument types; codes equal trtplug::ScalarType.
-SCALAR_TYPES = {"int32": 0, "int64": 1, "float32": 2, "float64": 3, "float16": 4, "bool": 5, "uint8": 6, "int8": 7}
+SCALAR_TYPES = values(SCALAR_TYPE)  # scalar kernel-argument types, trtplug::ScalarType
 
 # Documented aliases: TensorRT's own spellings. "float" and "int" are refused: numpy reads them as 64-bit.
 ALIASES = {"fp32": "float32", "fp16": "float16", "half": "float16"}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .errors import TrtPlugError
+from .native_codes import ATTR_TYPE
 
 MAGIC = 0x474C5054  # b"TPLG" read as a little-endian u32
 FORMAT_VERSION = 1
@@ -32,15 +33,8 @@ class SerializationError(TrtPlugError, ValueError):
     """Bytes that are not a valid trtplug plugin blob, or values that cannot be encoded."""
 
 
-class AttrType(enum.IntEnum):
-    """Equal to trtplug::AttrType in registry/core/trtplug_core.h."""
-
-    INT = 0
-    FLOAT = 1
-    BOOL = 2
-    STRING = 3
-    INT_LIST = 4
-    FLOAT_LIST = 5
+# trtplug::AttrType: INT, FLOAT, BOOL, STRING, INT_LIST, FLOAT_LIST.
+AttrType = enum.IntEnum("AttrType", {name.upper(): code.value for name, code in ATTR_TYPE.items()})
 
 
 _INT_TYPES = (AttrType.INT, AttrType.BOOL, AttrType.INT_LIST)

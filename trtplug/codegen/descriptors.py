@@ -11,20 +11,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..aot.signature import expected_param_types, param_count
-from ..dtypes import SCALAR_TYPES, TENSOR_DTYPES
+from ..native_codes import ARG_KIND, ATTR_TYPE, IMAGE_KIND, SCALAR_TYPE, TENSOR_DTYPE, enumerators
 from ..errors import KernelCompileError
 from ..trace.expr import Condition, Expr
 from ..trace.tracer import TracedPlugin
 from .render import render_template
 
-DTYPE_ENUM = {"float32": "kFloat32", "float16": "kFloat16", "int8": "kInt8", "int32": "kInt32", "bool": "kBool"}
-SCALAR_ENUM = {"int32": "kInt32", "int64": "kInt64", "float32": "kFloat32", "float64": "kFloat64",
-               "float16": "kFloat16", "bool": "kBool", "uint8": "kUInt8", "int8": "kInt8"}
-ATTR_ENUM = {"int": "kInt", "float": "kFloat", "bool": "kBool", "string": "kString", "int_list": "kIntList",
-             "float_list": "kFloatList"}
-ARG_ENUM = {"tensor": "kTensor", "workspace": "kWorkspace", "scalar_expr": "kScalarExpr",
-            "scalar_attr": "kScalarAttr", "scalar_const": "kScalarConst"}
-assert set(DTYPE_ENUM) == set(TENSOR_DTYPES) and set(SCALAR_ENUM) == set(SCALAR_TYPES)
+DTYPE_ENUM = enumerators(TENSOR_DTYPE)
+SCALAR_ENUM = enumerators(SCALAR_TYPE)
+ATTR_ENUM = enumerators(ATTR_TYPE)
+ARG_ENUM = enumerators(ARG_KIND)
 
 
 class Table:
@@ -276,9 +272,9 @@ def _check_params(owner, launch, compiled):
 def _module(ident: str, index: int, compiled) -> Module:
     images = []
     for sm, cubin in sorted(compiled.cubins.items()):
-        images.append(Image(f"k{ident}_m{index}_sm{sm}", "kCubin", sm, cubin, f"cubin sm_{sm}, {len(cubin)} bytes"))
+        images.append(Image(f"k{ident}_m{index}_sm{sm}", IMAGE_KIND["cubin"].cpp, sm, cubin, f"cubin sm_{sm}, {len(cubin)} bytes"))
     for part, ptx in enumerate(compiled.ptx_parts):
-        images.append(Image(f"k{ident}_m{index}_ptx{part}", "kPtx", compiled.ptx_target, ptx,
+        images.append(Image(f"k{ident}_m{index}_ptx{part}", IMAGE_KIND["ptx"].cpp, compiled.ptx_target, ptx,
                             f"PTX {compiled.ptx_version} part {part}, {len(ptx)} bytes"))
     return Module(compiled.name, images)
 

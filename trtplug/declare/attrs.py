@@ -12,12 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DefinitionError
+from ..native_codes import ATTR_TYPE, values
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 FLOAT32_MAX = 3.4028234663852886e38
 
 # Codes equal trtplug::AttrType.
-KINDS = {"int": 0, "float": 1, "bool": 2, "string": 3, "int_list": 4, "float_list": 5}
+KINDS = values(ATTR_TYPE)  # trtplug::AttrType
 
 
 @dataclass(frozen=True)

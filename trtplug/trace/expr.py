@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import TraceError
+from ..native_codes import EXPR_OP
 
-# Opcodes: keep equal to trtplug::ExprOp.
-OP_CONST, OP_DIM, OP_NUMEL, OP_RANK, OP_ATTR, OP_ATTR_ITEM = 1, 2, 3, 4, 5, 6
-BINARY_OPS = {"+": 10, "-": 11, "*": 12, "//": 13, "cdiv": 14, "min": 15, "max": 16, "%": 17}
+OP_CONST, OP_DIM, OP_NUMEL, OP_RANK, OP_ATTR, OP_ATTR_ITEM = (
+    EXPR_OP[name].value for name in ("const", "dim", "numel", "rank", "attr", "attr_item"))
+BINARY_OPS = {op: EXPR_OP[op].value for op in ("+", "-", "*", "//", "cdiv", "min", "max", "%")}
 # Conditions (only in constraint programs): comparisons give 0 or 1, & and | combine them.
-COMPARE_OPS = {"==": 20, "!=": 21, "<": 22, "<=": 23, ">": 24, ">=": 25}
-LOGIC_OPS = {"&": 26, "|": 27}
+COMPARE_OPS = {op: EXPR_OP[op].value for op in ("==", "!=", "<", "<=", ">", ">=")}
+LOGIC_OPS = {op: EXPR_OP[op].value for op in ("&", "|")}
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
