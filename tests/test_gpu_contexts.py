@@ -32,37 +32,37 @@ class Context:
     """A CUDA context with its own stream: the primary context of `ordinal`, or a new context."""
 
     def __init__(self, driver, ordinal, primary):
-        from trtplug.testing.device import _check
+        from trtplug.testing.device import driver_call
         self.d = driver
-        self.device = _check(driver.cuDeviceGet(ordinal), "cuDeviceGet")
+        self.device = driver_call(driver.cuDeviceGet(ordinal), "cuDeviceGet")
         self.ordinal = ordinal
         if primary:
-            self.ctx = _check(driver.cuDevicePrimaryCtxRetain(self.device), "cuDevicePrimaryCtxRetain")
+            self.ctx = driver_call(driver.cuDevicePrimaryCtxRetain(self.device), "cuDevicePrimaryCtxRetain")
         else:
             try:  # cuda-bindings 13: (params, flags, device)
-                self.ctx = _check(driver.cuCtxCreate(None, 0, self.device), "cuCtxCreate")
+                self.ctx = driver_call(driver.cuCtxCreate(None, 0, self.device), "cuCtxCreate")
             except TypeError:  # cuda-bindings 12: (flags, device)
-                self.ctx = _check(driver.cuCtxCreate(0, self.device), "cuCtxCreate")
+                self.ctx = driver_call(driver.cuCtxCreate(0, self.device), "cuCtxCreate")
         self.make_current()
-        self.stream = int(_check(driver.cuStreamCreate(0), "cuStreamCreate"))
+        self.stream = int(driver_call(driver.cuStreamCreate(0), "cuStreamCreate"))
 
     def make_current(self):
-        from trtplug.testing.device import _check
-        _check(self.d.cuCtxSetCurrent(self.ctx), "cuCtxSetCurrent")
+        from trtplug.testing.device import driver_call
+        driver_call(self.d.cuCtxSetCurrent(self.ctx), "cuCtxSetCurrent")
 
     def run_mish(self, instance, x):
-        from trtplug.testing.device import _check
+        from trtplug.testing.device import driver_call
         d = self.d
         self.make_current()
-        x_ptr = int(_check(d.cuMemAlloc(x.nbytes), "cuMemAlloc"))
-        y_ptr = int(_check(d.cuMemAlloc(x.nbytes), "cuMemAlloc"))
+        x_ptr = int(driver_call(d.cuMemAlloc(x.nbytes), "cuMemAlloc"))
+        y_ptr = int(driver_call(d.cuMemAlloc(x.nbytes), "cuMemAlloc"))
         try:
-            _check(d.cuMemcpyHtoD(d.CUdeviceptr(x_ptr), x.ctypes.data, x.nbytes), "cuMemcpyHtoD")
+            driver_call(d.cuMemcpyHtoD(d.CUdeviceptr(x_ptr), x.ctypes.data, x.nbytes), "cuMemcpyHtoD")
             variant = instance.variant((x.dtype.name, x.dtype.name))
             instance.enqueue(variant, [x.shape], [x_ptr], [x.shape], [y_ptr], stream=self.stream)
-            _check(d.cuStreamSynchronize(d.CUstream(self.stream)), "cuStreamSynchronize")
+            driver_call(d.cuStreamSynchronize(d.CUstream(self.stream)), "cuStreamSynchronize")
             y = np.empty_like(x)
-            _check(d.cuMemcpyDtoH(y.ctypes.data, d.CUdeviceptr(y_ptr), y.nbytes), "cuMemcpyDtoH")
+            driver_call(d.cuMemcpyDtoH(y.ctypes.data, d.CUdeviceptr(y_ptr), y.nbytes), "cuMemcpyDtoH")
             return y
         finally:
             d.cuMemFree(d.CUdeviceptr(x_ptr))
@@ -72,8 +72,8 @@ class Context:
 @pytest.fixture(scope="module")
 def contexts(gpu_device):
     d = gpu_device.driver
-    from trtplug.testing.device import _check
-    count = _check(d.cuDeviceGetCount(), "cuDeviceGetCount")
+    from trtplug.testing.device import driver_call
+    count = driver_call(d.cuDeviceGetCount(), "cuDeviceGetCount")
     if count >= 2:
         pair = [Context(d, 0, primary=True), Context(d, 1, primary=True)]
     else:
@@ -127,8 +127,8 @@ from test_gpu_contexts import Context, mish_reference
 device = Device()
 if {load_first}:
     library = Library({lib!r})
-from trtplug.testing.device import _check
-count = _check(device.driver.cuDeviceGetCount(), "cuDeviceGetCount")
+from trtplug.testing.device import driver_call
+count = driver_call(device.driver.cuDeviceGetCount(), "cuDeviceGetCount")
 contexts = [Context(device.driver, 0, True), Context(device.driver, 1 if count > 1 else 0, count > 1)]
 if not {load_first}:
     library = Library({lib!r})

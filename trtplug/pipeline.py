@@ -1,7 +1,7 @@
 """`trtplug compile`: declare → trace → compile kernels → generate → build, as one function.
 
     from trtplug.pipeline import CompileOptions, compile_library
-    result = compile_library(["examples/mish/mish.py"], CompileOptions(output_dir="build"))
+    result = compile_library(["kernels/mish.py"], CompileOptions(output_dir="build"))
     result.library   # build/libmish_plugins.so
 """
 from __future__ import annotations

@@ -1,6 +1,6 @@
 // The slice of the CUDA driver API the core uses, declared by trtplug itself and reached through
 // dlopen("libcuda.so.1"): a trtplug library has no link-time CUDA dependency and needs no CUDA
-// headers to build. Values equal those of cuda.h (tests/native/test_driver_constants.cpp checks
+// headers to build. Values equal those of cuda.h (tests/native/check_driver_constants.cpp checks
 // them against the real header).
 #pragma once
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ..errors import NativeError
 from ..runtime import ERR_CAP, _pack_shapes
-from ..testing.device import _check
+from ..testing.device import driver_call
 
 MAX_SLOTS = 4096
 SHARED_DEFAULT_LIMIT = 48 * 1024
@@ -73,11 +73,11 @@ class BareLauncher:
         for k in launches:
             if k.dims[0] == 0:
                 continue
-            module = _check(d.cuModuleLoadData(k.image), "cuModuleLoadData")
+            module = driver_call(d.cuModuleLoadData(k.image), "cuModuleLoadData")
             self.modules.append(module)
-            function = _check(d.cuModuleGetFunction(module, k.entry), "cuModuleGetFunction")
+            function = driver_call(d.cuModuleGetFunction(module, k.entry), "cuModuleGetFunction")
             if k.dims[6] > SHARED_DEFAULT_LIMIT:
-                _check(d.cuFuncSetAttribute(
+                driver_call(d.cuFuncSetAttribute(
                     function, d.CUfunction_attribute.CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, k.dims[6]),
                     "cuFuncSetAttribute")
             slots = (ctypes.c_uint64 * max(1, len(k.slots)))(*k.slots)
@@ -91,7 +91,7 @@ class BareLauncher:
         for function, dims, params in self.calls:
             launch = d.cuLaunchCooperativeKernel if dims[7] else d.cuLaunchKernel
             args = (function, *dims[:6], dims[6], self.stream, params)
-            _check(launch(*args) if dims[7] else launch(*args, 0), "cuLaunchKernel")
+            driver_call(launch(*args) if dims[7] else launch(*args, 0), "cuLaunchKernel")
 
     def close(self):
         for module in self.modules:

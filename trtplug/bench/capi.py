@@ -15,7 +15,7 @@ import numpy as np
 from ..dtypes import NUMPY_DTYPES
 from ..errors import TrtPlugError
 from ..runtime import Library
-from ..testing.device import Device, _check
+from ..testing.device import Device, driver_call
 
 
 @dataclass
@@ -53,8 +53,8 @@ def time_plugin(device: Device, library: Library, plugin: str, input_shapes, dty
     ws = device.alloc(ws_bytes) if ws_bytes else 0
     stream = device.stream()
     d = device.driver
-    start_event = _check(d.cuEventCreate(0), "cuEventCreate")
-    stop_event = _check(d.cuEventCreate(0), "cuEventCreate")
+    start_event = driver_call(d.cuEventCreate(0), "cuEventCreate")
+    stop_event = driver_call(d.cuEventCreate(0), "cuEventCreate")
     try:
         def launch():
             inst.enqueue(variant, input_shapes, in_ptrs, out_shapes, out_ptrs, ws, ws_bytes, stream)
@@ -62,14 +62,14 @@ def time_plugin(device: Device, library: Library, plugin: str, input_shapes, dty
         for _ in range(warmup):
             launch()
         device.synchronize(stream)
-        _check(d.cuEventRecord(start_event, d.CUstream(stream)), "cuEventRecord")
+        driver_call(d.cuEventRecord(start_event, d.CUstream(stream)), "cuEventRecord")
         host_start = time.perf_counter()
         for _ in range(iterations):
             launch()
         host_elapsed = time.perf_counter() - host_start
-        _check(d.cuEventRecord(stop_event, d.CUstream(stream)), "cuEventRecord")
-        _check(d.cuEventSynchronize(stop_event), "cuEventSynchronize")
-        ms = _check(d.cuEventElapsedTime(start_event, stop_event), "cuEventElapsedTime")
+        driver_call(d.cuEventRecord(stop_event, d.CUstream(stream)), "cuEventRecord")
+        driver_call(d.cuEventSynchronize(stop_event), "cuEventSynchronize")
+        ms = driver_call(d.cuEventElapsedTime(start_event, stop_event), "cuEventElapsedTime")
     finally:
         device.synchronize(stream)
         for p in in_ptrs + out_ptrs + ([ws] if ws else []):

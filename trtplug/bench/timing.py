@@ -5,7 +5,7 @@ import statistics
 import time
 from dataclasses import dataclass
 
-from ..testing.device import _check
+from ..testing.device import driver_call
 
 
 @dataclass
@@ -30,8 +30,8 @@ class Timing:
 def time_launches(device, stream: int, launch, *, iterations: int, repeats: int, warmup: int = 3) -> Timing:
     """Runs `launch()` (which enqueues on `stream`) `warmup` times, then `repeats` rounds of `iterations`."""
     d = device.driver
-    start = _check(d.cuEventCreate(0), "cuEventCreate")
-    stop = _check(d.cuEventCreate(0), "cuEventCreate")
+    start = driver_call(d.cuEventCreate(0), "cuEventCreate")
+    stop = driver_call(d.cuEventCreate(0), "cuEventCreate")
     handle = d.CUstream(stream)
     gpu, host = [], []
     try:
@@ -39,14 +39,14 @@ def time_launches(device, stream: int, launch, *, iterations: int, repeats: int,
             launch()
         device.synchronize(stream)
         for _ in range(repeats):
-            _check(d.cuEventRecord(start, handle), "cuEventRecord")
+            driver_call(d.cuEventRecord(start, handle), "cuEventRecord")
             t0 = time.perf_counter()
             for _ in range(iterations):
                 launch()
             host.append((time.perf_counter() - t0) * 1e6 / iterations)
-            _check(d.cuEventRecord(stop, handle), "cuEventRecord")
-            _check(d.cuEventSynchronize(stop), "cuEventSynchronize")
-            gpu.append(_check(d.cuEventElapsedTime(start, stop), "cuEventElapsedTime") * 1e3 / iterations)
+            driver_call(d.cuEventRecord(stop, handle), "cuEventRecord")
+            driver_call(d.cuEventSynchronize(stop), "cuEventSynchronize")
+            gpu.append(driver_call(d.cuEventElapsedTime(start, stop), "cuEventElapsedTime") * 1e3 / iterations)
     finally:
         d.cuEventDestroy(start)
         d.cuEventDestroy(stop)
@@ -60,6 +60,6 @@ def copy_launcher(device, stream: int, nbytes: int):
     d = device.driver
 
     def launch():
-        _check(d.cuMemcpyDtoDAsync(d.CUdeviceptr(dst), d.CUdeviceptr(src), half, d.CUstream(stream)),
+        driver_call(d.cuMemcpyDtoDAsync(d.CUdeviceptr(dst), d.CUdeviceptr(src), half, d.CUstream(stream)),
                "cuMemcpyDtoDAsync")
     return launch, [src, dst]

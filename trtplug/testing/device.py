@@ -22,7 +22,8 @@ def _driver():
     return driver
 
 
-def _check(result, what):
+def driver_call(result, what):
+    """The value of a cuda.bindings driver call, or DeviceUnavailable naming the call that failed."""
     err = result[0]
     if int(err) != 0:
         raise DeviceUnavailable(f"{what} failed: {err!r}")
@@ -35,54 +36,54 @@ class Device:
     def __init__(self, ordinal: int = 0):
         self.driver = d = _driver()
         try:
-            _check(d.cuInit(0), "cuInit")
+            driver_call(d.cuInit(0), "cuInit")
         except RuntimeError as exc:  # libcuda.so.1 missing
             raise DeviceUnavailable(f"CUDA driver not available: {exc}") from exc
-        self.device = _check(d.cuDeviceGet(ordinal), "cuDeviceGet")
-        self.context = _check(d.cuDevicePrimaryCtxRetain(self.device), "cuDevicePrimaryCtxRetain")
+        self.device = driver_call(d.cuDeviceGet(ordinal), "cuDeviceGet")
+        self.context = driver_call(d.cuDevicePrimaryCtxRetain(self.device), "cuDevicePrimaryCtxRetain")
         self.make_current()
-        major = _check(d.cuDeviceGetAttribute(
+        major = driver_call(d.cuDeviceGetAttribute(
             d.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, self.device), "cuDeviceGetAttribute")
-        minor = _check(d.cuDeviceGetAttribute(
+        minor = driver_call(d.cuDeviceGetAttribute(
             d.CUdevice_attribute.CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, self.device), "cuDeviceGetAttribute")
         self.sm = major * 10 + minor
-        name = _check(d.cuDeviceGetName(256, self.device), "cuDeviceGetName")
+        name = driver_call(d.cuDeviceGetName(256, self.device), "cuDeviceGetName")
         self.name = name.split(b"\0", 1)[0].decode()
-        self.driver_version = _check(d.cuDriverGetVersion(), "cuDriverGetVersion")
+        self.driver_version = driver_call(d.cuDriverGetVersion(), "cuDriverGetVersion")
 
     def make_current(self):
-        _check(self.driver.cuCtxSetCurrent(self.context), "cuCtxSetCurrent")
+        driver_call(self.driver.cuCtxSetCurrent(self.context), "cuCtxSetCurrent")
 
     def stream(self) -> int:
-        handle = _check(self.driver.cuStreamCreate(0), "cuStreamCreate")
+        handle = driver_call(self.driver.cuStreamCreate(0), "cuStreamCreate")
         return int(handle)
 
     def synchronize(self, stream: int):
-        _check(self.driver.cuStreamSynchronize(self.driver.CUstream(stream)), "cuStreamSynchronize")
+        driver_call(self.driver.cuStreamSynchronize(self.driver.CUstream(stream)), "cuStreamSynchronize")
 
     def destroy_stream(self, stream: int):
-        _check(self.driver.cuStreamDestroy(self.driver.CUstream(stream)), "cuStreamDestroy")
+        driver_call(self.driver.cuStreamDestroy(self.driver.CUstream(stream)), "cuStreamDestroy")
 
     def alloc(self, nbytes: int) -> int:
-        return int(_check(self.driver.cuMemAlloc(max(1, nbytes)), "cuMemAlloc"))
+        return int(driver_call(self.driver.cuMemAlloc(max(1, nbytes)), "cuMemAlloc"))
 
     def free(self, ptr: int):
-        _check(self.driver.cuMemFree(self.driver.CUdeviceptr(ptr)), "cuMemFree")
+        driver_call(self.driver.cuMemFree(self.driver.CUdeviceptr(ptr)), "cuMemFree")
 
     def upload(self, array: np.ndarray) -> int:
         array = np.ascontiguousarray(array)
         ptr = self.alloc(array.nbytes)
         if array.nbytes:
-            _check(self.driver.cuMemcpyHtoD(self.driver.CUdeviceptr(ptr), array.ctypes.data, array.nbytes),
+            driver_call(self.driver.cuMemcpyHtoD(self.driver.CUdeviceptr(ptr), array.ctypes.data, array.nbytes),
                    "cuMemcpyHtoD")
         return ptr
 
     def download(self, ptr: int, shape, dtype) -> np.ndarray:
         out = np.empty(shape, dtype=dtype)
         if out.nbytes:
-            _check(self.driver.cuMemcpyDtoH(out.ctypes.data, self.driver.CUdeviceptr(ptr), out.nbytes), "cuMemcpyDtoH")
+            driver_call(self.driver.cuMemcpyDtoH(out.ctypes.data, self.driver.CUdeviceptr(ptr), out.nbytes), "cuMemcpyDtoH")
         return out
 
     def fill(self, ptr: int, nbytes: int, byte: int = 0xFF):
         if nbytes:
-            _check(self.driver.cuMemsetD8(self.driver.CUdeviceptr(ptr), byte, nbytes), "cuMemsetD8")
+            driver_call(self.driver.cuMemsetD8(self.driver.CUdeviceptr(ptr), byte, nbytes), "cuMemsetD8")

@@ -150,10 +150,6 @@ class Expr:
             return self.value != 0
         self._untraceable("a condition (if/while/and/or)")
 
-    def same_as(self, other: "Expr") -> bool:
-        """Structural equality (the same program), for comparing traced results."""
-        return isinstance(other, Expr) and self.program() == other.program()
-
     def __int__(self):
         if isinstance(self, Const):
             return self.value

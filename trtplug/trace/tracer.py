@@ -19,9 +19,6 @@ class OutputShape:
     like_input: int | None
     dims: tuple[Expr, ...] | None
 
-    def rank_label(self) -> str:
-        return f"like input {self.like_input}" if self.dims is None else f"rank {len(self.dims)}"
-
 
 @dataclass(frozen=True)
 class TracedVariant:
