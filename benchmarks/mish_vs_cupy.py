@@ -63,8 +63,9 @@ def time_numba(n, dtype, iterations):
 
     x = cuda.to_device(np.random.default_rng(0).standard_normal(n, dtype=np.float32).astype(dtype))
     y = cuda.device_array_like(x)
-    from trtplug.blocks import ELEMENTWISE_THREADS, GROUP, MAX_BLOCKS
-    blocks = min(-(-n // (ELEMENTWISE_THREADS * GROUP)), MAX_BLOCKS)
+    from trtplug.blocks import ELEMENTWISE_THREADS, MAX_BLOCKS
+    from trtplug.blocks.elementwise import STEP
+    blocks = min(-(-n // (ELEMENTWISE_THREADS * STEP)), MAX_BLOCKS)
     for _ in range(10):
         mish.mish_kernel[blocks, ELEMENTWISE_THREADS](x, y)
     cuda.synchronize()

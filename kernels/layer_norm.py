@@ -1,10 +1,12 @@
 """LayerNorm over the last dimension: y = (x - mean) / sqrt(var + epsilon) * weight + bias.
 
 x has any rank; weight and bias have shape (C,) where C is x's last dim (x's element count must
-be a multiple of C). One block per row: a
-first pass over the row accumulates count, mean and M2 per thread (Welford) and merges them
-across the block; a second pass (the row is in L2 by then) writes the normalized values.
-float16 tensors are computed in float32.
+be a multiple of C). One block per row. When C is a multiple of 8 (up to 32768) and the buffers
+are 16-byte aligned, each thread reads its columns once with 16-byte loads into registers
+(`load_row`), the block sums them for the mean and then sums the squared deviations for the
+variance (two exact passes over registers, no cancellation), and the normalized values are
+written from registers. Other rows take a loop over the columns: Welford statistics, then a
+second pass over the row (in L2 by then). float16 tensors are computed in float32.
 """
 import math
 
@@ -12,19 +14,37 @@ import numpy as np
 from numba import cuda, float32
 
 import trtplug as tp
-from trtplug.blocks import block_welford, launch_rows, welford_add
+from trtplug.blocks import (GROUP, ROW_CHUNKS, ROW_VALUES, block_sum, block_welford, is_aligned, launch_rows,
+                            load_group, load_row, row_chunk, row_fits, row_squared_deviations, row_sum, store_row,
+                            welford_add)
 
 
 @cuda.jit
 def layer_norm_kernel(x, weight, bias, y, cols, epsilon):
     start = cuda.blockIdx.x * cols
-    count, mean, m2 = float32(0.0), float32(0.0), float32(0.0)
-    for c in range(cuda.threadIdx.x, cols, cuda.blockDim.x):
-        count, mean, m2 = welford_add(count, mean, m2, float32(x[start + c]))
-    count, mean, m2 = block_welford(count, mean, m2)
-    inv_std = float32(1.0) / math.sqrt(m2 / count + epsilon)
-    for c in range(cuda.threadIdx.x, cols, cuda.blockDim.x):
-        y[start + c] = (float32(x[start + c]) - mean) * inv_std * float32(weight[c]) + float32(bias[c])
+    if row_fits(cols) and is_aligned(x) and is_aligned(weight) and is_aligned(bias) and is_aligned(y):
+        v = cuda.local.array(ROW_VALUES, float32)  # this thread's columns, in registers
+        load_row(x, start, cols, v, float32(0.0))
+        n = float32(cols)
+        mean = block_sum(row_sum(v, cols)) / n
+        var = block_sum(row_squared_deviations(v, cols, mean)) / n
+        inv_std = float32(1.0) / math.sqrt(var + epsilon)
+        for k in range(ROW_CHUNKS):
+            c = row_chunk(k)
+            if c < cols:
+                w = load_group(weight, c)
+                b = load_group(bias, c)
+                for j in range(GROUP):
+                    v[k * GROUP + j] = (v[k * GROUP + j] - mean) * inv_std * w[j] + b[j]
+        store_row(y, start, cols, v)
+    else:
+        count, mean, m2 = float32(0.0), float32(0.0), float32(0.0)
+        for c in range(cuda.threadIdx.x, cols, cuda.blockDim.x):
+            count, mean, m2 = welford_add(count, mean, m2, float32(x[start + c]))
+        count, mean, m2 = block_welford(count, mean, m2)
+        inv_std = float32(1.0) / math.sqrt(m2 / count + epsilon)
+        for c in range(cuda.threadIdx.x, cols, cuda.blockDim.x):
+            y[start + c] = (float32(x[start + c]) - mean) * inv_std * float32(weight[c]) + float32(bias[c])
 
 
 class LayerNorm(tp.TrtPlugin):

@@ -22,6 +22,12 @@ SIM_CASES = [
     "block_reductions_f16", "mish", "mish_f16", "hard_swish_f16", "scaled_add_per_channel", "layer_norm_768",
     "layer_norm_odd_f16", "softmax_odd", "softmax_f16_single_column",
 ]
+# LayerNorm and Softmax on every row length of their test shapes (and 800: threads holding
+# different numbers of chunks), float32 and float16, 16-byte aligned and not.
+ROW_CASES = [f"rows_{op}_{cols}_{dtype}{suffix}" for cols in (768, 4096, 16384, 33, 1, 1031, 800)
+             for dtype in ("float32", "float16") for suffix in ("", "_misaligned")
+             if not (suffix and cols in (1, 33, 1031)) for op in ("layer_norm", "softmax")]
+SIM_CASES += ROW_CASES
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +91,24 @@ def test_elementwise_kernel_uses_16_byte_accesses(dtype, wide, cache_dir):
     assert len(re.findall(re.escape(wide), ptx)) >= 2  # both inputs
     assert wide.replace("ld.", "st.") in ptx
     assert ck.cubins[90][:4] == b"\x7fELF"
+
+
+@pytest.mark.parametrize("dtype,wide", [("float32", "ld.global.v4.f32"), ("float16", "ld.global.v4.u32")])
+@pytest.mark.parametrize("name", ["layer_norm", "softmax"])
+def test_row_kernels_hold_the_row_in_registers(name, dtype, wide, cache_dir):
+    """The row is read with 16-byte loads into registers: no local-memory array survives."""
+    sys.path.insert(0, str(ROOT / "kernels"))
+    from trtplug.aot.compiler import compile_kernel
+    from trtplug.aot.signature import ArrayArg, ScalarArg
+    module = __import__(name)
+    array = ArrayArg(dtype, 1)
+    if name == "layer_norm":
+        kernel, args = module.layer_norm_kernel, (array,) * 4 + (ScalarArg("int64"), ScalarArg("float32"))
+    else:
+        kernel, args = module.softmax_kernel, (array,) * 2 + (ScalarArg("int64"),)
+    ptx = b"".join(compile_kernel(kernel, args, [90], cache_dir=cache_dir).ptx_parts).decode()
+    assert wide in ptx and wide.replace("ld.", "st.") in ptx
+    assert ".local" not in ptx
 
 
 def test_elementwise_kernels_get_distinct_cache_keys():

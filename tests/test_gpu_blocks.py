@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BLOCK_PLUGIN_FILES = [ROOT / "kernels" / f"{name}.py" for name in ("layer_norm", "softmax", "mish", "hard_swish",
                                                                      "scaled_add")]
 LARGE_SHAPES = {
-    # 2**26 + 3 elements: more than MAX_BLOCKS * 256 * 8, so threads loop, and a 3-element tail.
-    "Mish": [((67_108_867,),), ((3, 5),)],
-    "HardSwish": [((67_108_867,),)],
+    # 2**27 + 3 elements: more than MAX_BLOCKS * 256 * 16, so threads loop, and a 3-element tail.
+    "Mish": [((134_217_731,),), ((3, 5),)],
+    "HardSwish": [((134_217_731,),)],
     "ScaledAdd": [((64, 64, 128, 128), (1, 64, 1, 1)), ((8, 64, 160, 257), (8, 64, 160, 257)),
                   ((3, 5, 7, 11), (3, 1, 7, 1)), ((2, 3, 5, 7), (1, 1, 1, 7))],
     "LayerNorm": [((4096, 768), (768,), (768,)), ((1024, 4096), (4096,), (4096,)),

@@ -21,6 +21,7 @@ sys.path.insert(0, str(ROOT / "kernels"))
 from trtplug.blocks import (block_max, block_softmax_stats, block_sum, block_welford, elementwise,  # noqa: E402
                             softmax_add, warp_max, warp_sum, welford_add)
 from trtplug.blocks.memory import SIMULATED  # noqa: E402
+from trtplug.blocks.rows import ROW_VALUES  # noqa: E402
 
 RNG = np.random.default_rng(1)
 
@@ -115,28 +116,48 @@ def warp_case():
     return close(got, expected, 1e-5, 1e-5, "warp_sum/warp_max")
 
 
-def plugin_case(module_name, class_name, shapes, dtype, tolerance):
-    """A kernels/ plugin's own kernel, launched as its enqueue launches it, against its reference."""
+def plugin_case(module_name, class_name, shapes, dtype, tolerance, offset=0):
+    """A kernels/ plugin's own kernel, launched as its enqueue launches it, against its reference.
+
+    With `offset`, x and y are views starting `offset` elements into their buffers (not 16-byte aligned).
+    """
     module = __import__(module_name)
     plugin = getattr(module, class_name)()
     inputs = [(RNG.standard_normal(s) * 3).astype(dtype) for s in shapes]
     expected = plugin.reference(*inputs)
-    d_y = cuda.to_device(np.full(shapes[0], np.nan, dtype))
+    n = inputs[0].size
+    d_y = cuda.to_device(np.full(n + offset, np.nan, dtype))[offset:]
     cols = shapes[0][-1]
-    rows = inputs[0].size // cols
-    threads = min(max(-(-cols // 128), 1) * 32, 1024)  # trtplug.blocks.rows.row_threads
+    rows = n // cols
+    threads = min(max(-(-cols // (32 * ROW_VALUES)), 1) * 32, 1024)  # trtplug.blocks.rows.row_threads
     d_in = [cuda.to_device(a) for a in inputs]
+    d_in[0] = cuda.to_device(np.concatenate([np.zeros(offset, dtype), inputs[0].reshape(-1)]))[offset:]
     if class_name == "LayerNorm":
-        module.layer_norm_kernel[rows, threads](d_in[0].reshape(-1), d_in[1], d_in[2], d_y.reshape(-1), cols,
-                                                np.float32(plugin.epsilon))
+        module.layer_norm_kernel[rows, threads](d_in[0], d_in[1], d_in[2], d_y, cols, np.float32(plugin.epsilon))
     elif class_name == "Softmax":
-        module.softmax_kernel[rows, threads](d_in[0].reshape(-1), d_y.reshape(-1), cols)
+        module.softmax_kernel[rows, threads](d_in[0], d_y, cols)
     elif class_name == "ScaledAdd":
-        module.scaled_add_kernel[4, 64](d_in[0].reshape(-1), d_in[1], d_y, np.float32(plugin.alpha))
+        module.scaled_add_kernel[4, 64](d_in[0], d_in[1], d_y.reshape(shapes[0]), np.float32(plugin.alpha))
     else:
-        getattr(module, f"{module_name}_kernel")[4, 64](d_in[0].reshape(-1), d_y.reshape(-1))
-    label = f"{class_name} {'x'.join(map(str, shapes[0]))} {np.dtype(dtype).name}"
-    return close(d_y.copy_to_host(), expected.astype(dtype), *tolerance, label)
+        getattr(module, f"{module_name}_kernel")[4, 64](d_in[0], d_y)
+    label = f"{class_name} {'x'.join(map(str, shapes[0]))} {np.dtype(dtype).name} offset={offset}"
+    return close(d_y.copy_to_host().reshape(shapes[0]), expected.astype(dtype), *tolerance, label)
+
+
+def row_cases():
+    """LayerNorm and Softmax on every row length of their test shapes, float32 and float16, aligned and not."""
+    cases = {}
+    for rows, cols in [(4, 768), (3, 4096), (2, 16384), (5, 33), (3, 1), (1, 1031), (3, 800)]:
+        for dtype, tol in [(F32, (1e-4, 1e-4)), (F16, (1e-2, 1e-2))]:
+            for offset in (0, 1):
+                if offset and cols in (1, 33, 1031):
+                    continue  # these rows take the loop path whatever their alignment
+                tag = f"{cols}_{np.dtype(dtype).name}" + ("_misaligned" if offset else "")
+                cases[f"rows_layer_norm_{tag}"] = (lambda r=rows, c=cols, d=dtype, t=tol, o=offset: plugin_case(
+                    "layer_norm", "LayerNorm", [(r, c), (c,), (c,)], d, t, o))
+                cases[f"rows_softmax_{tag}"] = (lambda r=rows, c=cols, d=dtype, o=offset: plugin_case(
+                    "softmax", "Softmax", [(r, c)], d, (1e-5, 1e-5) if d == F32 else (1e-2, 1e-2), o))
+    return cases
 
 
 F32, F16 = np.float32, np.float16
@@ -164,6 +185,7 @@ CASES = {
                                               (1e-2, 1e-2)),
     "softmax_odd": lambda: plugin_case("softmax", "Softmax", [(3, 1031)], F32, (1e-5, 1e-5)),
     "softmax_f16_single_column": lambda: plugin_case("softmax", "Softmax", [(4, 1)], F16, (1e-2, 1e-2)),
+    **row_cases(),
 }
 
 
