@@ -16,7 +16,7 @@ and marks or unmarks network outputs::
     engine = tds.EngineCreate("NvDsInferYoloEngine", recipe)      # engine-create-func-name=...
     parser = tds.ModelParser(recipe, name="yolo")                  # opt-in: exports NvDsInferCreateModelParser
 
-    srcs = tds.render_part2_sources([engine, inputs], deepstream_version="9.1", tensorrt_major=10,
+    srcs = tds.render_entry_point_sources([engine, inputs], deepstream_version="9.1", tensorrt_major=10,
                                     out_dir="build/ds")
     # srcs.sources, srcs.include_dirs, srcs.defines go into the library's compile job
 
@@ -220,20 +220,20 @@ class ModelParser:
         return f"ModelParser({list(self.recipe)!r}, name={self.name!r}, model={self.model!r})"
 
 
-PART2_TYPES = (EngineCreate, ModelParser, InputLayers)
+ENTRY_POINT_TYPES = (EngineCreate, ModelParser, InputLayers)
 
 
-def is_part2_declaration(value) -> bool:
-    """True for the declarations render_part2_sources takes (for the loader's module scan)."""
-    return isinstance(value, PART2_TYPES)
+def is_entry_point_declaration(value) -> bool:
+    """True for the declarations render_entry_point_sources takes (for the loader's module scan)."""
+    return isinstance(value, ENTRY_POINT_TYPES)
 
 
 # ----------------------------------------------------------------------------------------------
 # Rendering
 
 
-class Part2Sources(NamedTuple):
-    """What to add to a library build (see render_part2_sources)."""
+class EntryPointSources(NamedTuple):
+    """What to add to a library build (see render_entry_point_sources)."""
 
     sources: list
     include_dirs: list
@@ -297,14 +297,14 @@ def _recipe_view(prefix: str, name: str, recipe: Sequence[RecipeStep], namespace
 
 def part2_library_info(declarations: Sequence) -> dict:
     """What the library's trtplug_deepstream_info() could report about these declarations."""
-    return {"entry_points": [d.info() for d in declarations if isinstance(d, PART2_TYPES)]}
+    return {"entry_points": [d.info() for d in declarations if isinstance(d, ENTRY_POINT_TYPES)]}
 
 
 def _check(declarations: list) -> None:
     seen = {}
     for d in declarations:
-        if not isinstance(d, PART2_TYPES):
-            raise DefinitionError(f"render_part2_sources: expected EngineCreate, ModelParser or InputLayers "
+        if not isinstance(d, ENTRY_POINT_TYPES):
+            raise DefinitionError(f"render_entry_point_sources: expected EngineCreate, ModelParser or InputLayers "
                                   f"declarations, got {d!r}")
         if d.func_name in seen:
             what = "one InputLayers and one ModelParser per library" if not isinstance(d, EngineCreate) else \
@@ -314,9 +314,9 @@ def _check(declarations: list) -> None:
         seen[d.func_name] = d.owner
 
 
-def render_part2_sources(declarations: Iterable, *, deepstream_version=None, tensorrt_major: int,
+def render_entry_point_sources(declarations: Iterable, *, deepstream_version=None, tensorrt_major: int,
                          out_dir: Path, plugin_namespace: str = "", with_factory: bool = True,
-                         with_tensorrt: bool = True, origin: str = "trtplug.deepstream declarations") -> Part2Sources:
+                         with_tensorrt: bool = True, origin: str = "trtplug.deepstream declarations") -> EntryPointSources:
     """Writes the generated entry points into `out_dir` and returns the sources, include
     directories and defines to compile into the library (with the library's other sources).
 
@@ -335,10 +335,10 @@ def render_part2_sources(declarations: Iterable, *, deepstream_version=None, ten
     _check(declarations)
     version = parse_version(deepstream_version)
     if tensorrt_major not in (7, 8, 10, 11):
-        raise DefinitionError(f"render_part2_sources: TensorRT major {tensorrt_major!r} is not supported "
+        raise DefinitionError(f"render_entry_point_sources: TensorRT major {tensorrt_major!r} is not supported "
                               f"(7 for DeepStream 5.x, 8, 10, 11)")
     if (tensorrt_major == 7) != (version.major == 5):
-        raise DefinitionError(f"render_part2_sources: DeepStream {version} does not run on TensorRT {tensorrt_major} "
+        raise DefinitionError(f"render_entry_point_sources: DeepStream {version} does not run on TensorRT {tensorrt_major} "
                               f"(DeepStream 5.x uses TensorRT 7; 6.0 and later use TensorRT 8 or newer)")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -373,9 +373,9 @@ def render_part2_sources(declarations: Iterable, *, deepstream_version=None, ten
                "TRTPLUG_DS_TENSORRT_MAJOR": str(tensorrt_major)}
     if not with_tensorrt:
         if tensorrt_major == 7 and with_factory:
-            raise DefinitionError("render_part2_sources: the TensorRT 7 plugin factory needs TensorRT 7 headers")
+            raise DefinitionError("render_entry_point_sources: the TensorRT 7 plugin factory needs TensorRT 7 headers")
         defines["TRTPLUG_DS_ENGINE_NO_TENSORRT"] = "1"
-    return Part2Sources(sources, include_dirs, defines)
+    return EntryPointSources(sources, include_dirs, defines)
 
 
 def _write(path: Path, text: str) -> Path:

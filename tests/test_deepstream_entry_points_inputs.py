@@ -14,7 +14,7 @@ NET = (640, 480, 3)  # width, height, channels
 
 
 def build(tmp_path, decl, version="9.1", sanitize=False):
-    srcs = tds.render_part2_sources([decl], deepstream_version=version, tensorrt_major=10, out_dir=tmp_path / "src",
+    srcs = tds.render_entry_point_sources([decl], deepstream_version=version, tensorrt_major=10, out_dir=tmp_path / "src",
                                     with_factory=False, with_tensorrt=False)
     return run_compile(CompileJob(srcs.sources, tmp_path / "libinputs.so", include_dirs=srcs.include_dirs,
                                   defines=srcs.defines, extra_flags=["-Werror", *sanitizer_flags(sanitize)],
