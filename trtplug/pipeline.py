@@ -170,8 +170,8 @@ def add_deepstream_sources(native: SourceSet, declarations, out_dir: Path, optio
                            headers) -> None:
     """Output parsers plus the plugin factory, input layers, engine-create and model-parser entry
     points for Gst-nvinfer."""
-    from .deepstream.engine import is_entry_point_declaration, render_entry_point_sources
-    from .deepstream.render import render_deepstream_sources
+    from .deepstream.engine import is_entry_point_declaration
+    from .deepstream.render import render_deepstream_sources, render_entry_point_sources
     from .deepstream.versions import parse_version
 
     ds_version = options.deepstream_version or ("5.1" if headers is not None and headers.major == 7 else None)

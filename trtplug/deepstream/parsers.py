@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Optional, Sequence
 
 from ..errors import DefinitionError
+from .cpp import (CField, LabelArray, ParserParams, c_activation, c_bool, c_box, c_float, c_string,
+                  c_string_or_null)
 
 # The three kinds of parser nvinfer can be given, by the config key that names them.
 KIND_BBOX = "bbox"
@@ -134,6 +136,11 @@ class Parser:
         """True when the parser's objects need no clustering by nvinfer (cluster-mode=4)."""
         return isinstance(self, (NmsDetector, InstanceMask)) or bool(getattr(self, "nms_iou", None))
 
+    def cpp_params(self, name: str) -> ParserParams:
+        """The C++ parameter block named `name` that the generated entry point passes to trtplug's
+        parser (registry/deepstream/trtplug_ds_parsers.h), fields in struct order."""
+        raise NotImplementedError
+
 
 def _check_dense_head(p) -> None:
     """Checks the fields a dense YOLO-style head shares (YoloDetector, YoloSeg); fills labels/num_classes."""
@@ -152,6 +159,24 @@ def _check_dense_head(p) -> None:
     _num(o, "min_box_size", p.min_box_size, lo=0)
     _count(o, "max_candidates", p.max_candidates)
     _num(o, "default_threshold", p.default_threshold, lo=0, hi=1)
+
+
+def _dense_fields(p) -> list[CField]:
+    """The DenseParams fields of a dense YOLO-style head (YoloDetector, YoloSeg)."""
+    return [
+        CField("func_name", c_string(p.func_name)),
+        CField("layer", c_string_or_null(p.layer)),
+        CField("transposed", c_bool(p.layout == "CxN")),
+        CField("box", c_box(p.box)),
+        CField("objectness", c_bool(p.objectness)),
+        CField("num_classes", str(p.num_classes or 0)),
+        CField("normalized", c_bool(p.normalized)),
+        CField("score_activation", c_activation(p.score_activation)),
+        CField("min_box_size", c_float(p.min_box_size)),
+        CField("max_candidates", str(p.max_candidates or 0)),
+        CField("default_threshold", c_float(p.default_threshold)),
+        CField("nms_iou", c_float(p.nms_iou or 0.0)),
+    ]
 
 
 def _labels_vs_classes(owner, labels, num_classes):
@@ -197,6 +222,9 @@ class YoloDetector(Parser):
     def output_layers(self):
         return [self.layer] if self.layer else None
 
+    def cpp_params(self, name: str) -> ParserParams:
+        return ParserParams("DenseParams", "parse_dense", _dense_fields(self))
+
 
 @dataclass(frozen=True)
 class NmsDetector(Parser):
@@ -240,6 +268,19 @@ class NmsDetector(Parser):
 
     def output_layers(self):
         return [n for n in (self.count, self.boxes, self.scores, self.classes) if n]
+
+    def cpp_params(self, name: str) -> ParserParams:
+        return ParserParams("NmsParams", "parse_nms", [
+            CField("func_name", c_string(self.func_name)),
+            CField("count_layer", c_string_or_null(self.count)),
+            CField("boxes_layer", c_string(self.boxes)),
+            CField("scores_layer", c_string(self.scores)),
+            CField("classes_layer", c_string(self.classes)),
+            CField("box", c_box(self.box)),
+            CField("normalized", c_bool(self.normalized)),
+            CField("min_box_size", c_float(self.min_box_size)),
+            CField("default_threshold", c_float(self.default_threshold)),
+        ])
 
 
 @dataclass(frozen=True)
@@ -292,6 +333,25 @@ class BoxesScoresDetector(Parser):
     def output_layers(self):
         return [self.boxes, self.scores]
 
+    def cpp_params(self, name: str) -> ParserParams:
+        bg = self.background_class
+        background = ("trtplug::ds::kBackgroundNone" if bg is None else
+                      "trtplug::ds::kBackgroundLast" if bg == "last" else str(bg))
+        return ParserParams("BoxesScoresParams", "parse_boxes_scores", [
+            CField("func_name", c_string(self.func_name)),
+            CField("boxes_layer", c_string(self.boxes)),
+            CField("scores_layer", c_string(self.scores)),
+            CField("box", c_box(self.box)),
+            CField("normalized", c_bool(self.normalized)),
+            CField("score_activation", c_activation(self.score_activation)),
+            CField("background_class", background),
+            CField("multi_label", c_bool(self.multi_label)),
+            CField("num_classes", str(self.num_classes or 0)),
+            CField("min_box_size", c_float(self.min_box_size)),
+            CField("max_candidates", str(self.max_candidates or 0)),
+            CField("default_threshold", c_float(self.default_threshold)),
+        ])
+
 
 @dataclass(frozen=True)
 class ClassifierHead:
@@ -320,6 +380,17 @@ class ClassifierHead:
         if self.multi_label and self.activation == "softmax":
             raise _err(owner, "multi_label", "multi-label heads need activation='sigmoid' or 'none', not softmax")
         return self
+
+    def cpp_fields(self, labels_name: str) -> list[CField]:
+        """The trtplug::ds::ClassifierHead initializer; `labels_name` is its label array (or "nullptr")."""
+        return [
+            CField("layer", c_string_or_null(self.layer)),
+            CField("activation", c_activation(self.activation)),
+            CField("labels", labels_name),
+            CField("num_labels", str(len(self.labels) if self.labels else 0)),
+            CField("multi_label", c_bool(self.multi_label)),
+            CField("threshold", c_float(-1.0 if self.threshold is None else self.threshold)),
+        ]
 
 
 @dataclass(frozen=True)
@@ -360,6 +431,20 @@ class Classifier(Parser):
         d["heads"] = [{"layer": h.layer, "labels": list(h.labels) if h.labels else None, "activation": h.activation}
                       for h in self.heads]
         return d
+
+    def cpp_params(self, name: str) -> ParserParams:
+        label_arrays, heads = [], []
+        for i, h in enumerate(self.heads):
+            labels = "nullptr"
+            if h.labels:
+                labels = f"{name}Labels{i}"
+                label_arrays.append(LabelArray(labels, [c_string(x) for x in h.labels]))
+            heads.append(h.cpp_fields(labels))
+        return ParserParams("ClassifierParams", "parse_classifier", [
+            CField("func_name", c_string(self.func_name)),
+            CField("heads", name + "Heads"),
+            CField("num_heads", str(len(heads))),
+        ], label_arrays=label_arrays, heads=heads, heads_name=name + "Heads")
 
 
 @dataclass(frozen=True)
@@ -404,6 +489,21 @@ class InstanceMask(Parser):
     def output_layers(self):
         return [n for n in (self.count, self.boxes, self.scores, self.classes, self.masks) if n]
 
+    def cpp_params(self, name: str) -> ParserParams:
+        return ParserParams("InstanceMaskParams", "parse_instance_mask", [
+            CField("func_name", c_string(self.func_name)),
+            CField("count_layer", c_string_or_null(self.count)),
+            CField("boxes_layer", c_string(self.boxes)),
+            CField("scores_layer", c_string(self.scores)),
+            CField("classes_layer", c_string(self.classes)),
+            CField("masks_layer", c_string(self.masks)),
+            CField("box", c_box(self.box)),
+            CField("normalized", c_bool(self.normalized)),
+            CField("mask_activation", c_activation(self.mask_activation)),
+            CField("min_box_size", c_float(self.min_box_size)),
+            CField("default_threshold", c_float(self.default_threshold)),
+        ])
+
 
 @dataclass(frozen=True)
 class YoloSeg(Parser):
@@ -439,6 +539,13 @@ class YoloSeg(Parser):
 
     def output_layers(self):
         return [self.layer, self.protos] if self.layer else None
+
+    def cpp_params(self, name: str) -> ParserParams:
+        return ParserParams("YoloSegParams", "parse_yolo_seg", [
+            CField("det", nested=_dense_fields(self)),
+            CField("num_mask_coeffs", str(self.num_mask_coeffs or 0)),
+            CField("protos_layer", c_string(self.protos)),
+        ])
 
 
 @dataclass(frozen=True)
