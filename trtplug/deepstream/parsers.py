@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 from ..errors import DefinitionError
 from .cpp import (CField, LabelArray, ParserParams, c_activation, c_bool, c_box, c_float, c_string,
@@ -121,7 +121,7 @@ class Parser:
     def owner(self) -> str:
         return f"{type(self).__name__}({getattr(self, 'func_name', '?')!r})"
 
-    def output_layers(self) -> Optional[list[str]]:
+    def output_layers(self) -> list[str] | None:
         """Output layer names the parser reads, or None when some are taken by position."""
         return None
 
@@ -202,18 +202,18 @@ class YoloDetector(Parser):
     """
 
     func_name: str
-    layer: Optional[str] = None
+    layer: str | None = None
     layout: str = "NxC"
     box: str = "cxcywh"
     objectness: bool = False
-    num_classes: Optional[int] = None
-    labels: Optional[Sequence[str]] = None
+    num_classes: int | None = None
+    labels: Sequence[str] | None = None
     normalized: bool = False
     score_activation: str = "none"
     min_box_size: float = 0.0
-    max_candidates: Optional[int] = None
+    max_candidates: int | None = None
     default_threshold: float = 0.25
-    nms_iou: Optional[float] = None
+    nms_iou: float | None = None
     kind = KIND_BBOX
 
     def __post_init__(self):
@@ -237,14 +237,14 @@ class NmsDetector(Parser):
     """
 
     func_name: str
-    count: Optional[str] = "num_detections"
+    count: str | None = "num_detections"
     boxes: str = "detection_boxes"
     scores: str = "detection_scores"
     classes: str = "detection_classes"
     box: str = "xyxy"
     normalized: bool = False
-    num_classes: Optional[int] = None
-    labels: Optional[Sequence[str]] = None
+    num_classes: int | None = None
+    labels: Sequence[str] | None = None
     min_box_size: float = 0.0
     default_threshold: float = 0.25
     kind = KIND_BBOX
@@ -302,10 +302,10 @@ class BoxesScoresDetector(Parser):
     score_activation: str = "none"
     background_class: "int | str | None" = None
     multi_label: bool = False
-    num_classes: Optional[int] = None
-    labels: Optional[Sequence[str]] = None
+    num_classes: int | None = None
+    labels: Sequence[str] | None = None
     min_box_size: float = 0.0
-    max_candidates: Optional[int] = None
+    max_candidates: int | None = None
     default_threshold: float = 0.25
     kind = KIND_BBOX
 
@@ -365,11 +365,11 @@ class ClassifierHead:
     (0.9/0.1 becomes 0.69/0.31), so thresholds pass or fail the wrong attributes. nvinfer's own
     classifier parser applies none."""
 
-    layer: Optional[str] = None
-    labels: Optional[Sequence[str]] = None
+    layer: str | None = None
+    labels: Sequence[str] | None = None
     activation: str = "softmax"
     multi_label: bool = False
-    threshold: Optional[float] = None
+    threshold: float | None = None
 
     def validate(self, owner: str) -> "ClassifierHead":
         _layer(owner, "layer", self.layer, optional=True)
@@ -454,7 +454,7 @@ class InstanceMask(Parser):
     Masks are in box coordinates, as nvinfer draws them."""
 
     func_name: str
-    count: Optional[str] = None
+    count: str | None = None
     boxes: str = "boxes"
     scores: str = "scores"
     classes: str = "classes"
@@ -462,8 +462,8 @@ class InstanceMask(Parser):
     box: str = "xyxy"
     normalized: bool = False
     mask_activation: str = "none"
-    num_classes: Optional[int] = None
-    labels: Optional[Sequence[str]] = None
+    num_classes: int | None = None
+    labels: Sequence[str] | None = None
     min_box_size: float = 0.0
     default_threshold: float = 0.25
     kind = KIND_INSTANCE_MASK
@@ -513,20 +513,20 @@ class YoloSeg(Parser):
     max_candidates objects before computing masks."""
 
     func_name: str
-    layer: Optional[str] = None
+    layer: str | None = None
     protos: str = "protos"
     layout: str = "NxC"
     box: str = "cxcywh"
     objectness: bool = False
-    num_classes: Optional[int] = None
-    num_mask_coeffs: Optional[int] = None
-    labels: Optional[Sequence[str]] = None
+    num_classes: int | None = None
+    num_mask_coeffs: int | None = None
+    labels: Sequence[str] | None = None
     normalized: bool = False
     score_activation: str = "none"
     min_box_size: float = 0.0
-    max_candidates: Optional[int] = 100
+    max_candidates: int | None = 100
     default_threshold: float = 0.25
-    nms_iou: Optional[float] = 0.45
+    nms_iou: float | None = 0.45
     kind = KIND_INSTANCE_MASK
 
     def __post_init__(self):
@@ -578,8 +578,3 @@ class CustomSource:
 
 
 ParserDecl = (YoloDetector, NmsDetector, BoxesScoresDetector, Classifier, InstanceMask, YoloSeg)
-
-
-def declared_fields(obj) -> dict:
-    """The declaration's fields as a dict (for generated-code comments)."""
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}
