@@ -65,10 +65,10 @@ def plugin_classes(module) -> list[type]:
 
 def deepstream_parsers(module) -> list:
     """DeepStream parser declarations (trtplug.deepstream) assigned to module-level names."""
-    from .deepstream.engine import is_part2_declaration
+    from .deepstream.engine import is_entry_point_declaration
     from .deepstream.parsers import CustomSource, Parser
 
-    return [v for v in vars(module).values() if isinstance(v, (Parser, CustomSource)) or is_part2_declaration(v)]
+    return [v for v in vars(module).values() if isinstance(v, (Parser, CustomSource)) or is_entry_point_declaration(v)]
 
 
 def load_targets(targets: Sequence[Any]) -> tuple[list[PluginSpec], list]:

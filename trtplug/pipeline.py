@@ -168,23 +168,23 @@ DEEPSTREAM_TENSORRT_MAJOR = {5: 7, 6: 8, 7: 10, 8: 10, 9: 10}
 
 def add_deepstream_sources(native: SourceSet, declarations, out_dir: Path, options: CompileOptions, info: dict,
                            headers) -> None:
-    """Parsers (part 1) plus the plugin factory, input layers, engine-create and model-parser entry
-    points (part 2) for Gst-nvinfer."""
-    from .deepstream.engine import is_part2_declaration, render_part2_sources
-    from .deepstream.render import render_deepstream_sources
+    """Output parsers plus the plugin factory, input layers, engine-create and model-parser entry
+    points for Gst-nvinfer."""
+    from .deepstream.engine import is_entry_point_declaration
+    from .deepstream.render import render_deepstream_sources, render_entry_point_sources
     from .deepstream.versions import parse_version
 
     ds_version = options.deepstream_version or ("5.1" if headers is not None and headers.major == 7 else None)
     version = parse_version(ds_version)
-    parsers = [d for d in declarations if not is_part2_declaration(d)]
-    part2 = [d for d in declarations if is_part2_declaration(d)]
+    parsers = [d for d in declarations if not is_entry_point_declaration(d)]
+    entry_points = [d for d in declarations if is_entry_point_declaration(d)]
     origin = "the DeepStream declarations of " + info["library"]
     ds = render_deepstream_sources(parsers, deepstream_version=ds_version, out_dir=out_dir,
                                    deepstream_include=options.deepstream_include, origin=origin)
     major = headers.major if headers is not None else DEEPSTREAM_TENSORRT_MAJOR.get(version.major, 10)
-    extra = render_part2_sources(part2, deepstream_version=ds_version, tensorrt_major=major, out_dir=out_dir,
-                                 plugin_namespace=options.plugin_namespace, with_factory=True,
-                                 with_tensorrt=headers is not None, origin=origin)
+    extra = render_entry_point_sources(entry_points, deepstream_version=ds_version, tensorrt_major=major,
+                                       out_dir=out_dir, plugin_namespace=options.plugin_namespace,
+                                       with_factory=True, with_tensorrt=headers is not None, origin=origin)
     for srcs in (ds, extra):
         native.sources += [s for s in srcs.sources if s not in native.sources]
         native.include_dirs += [d for d in srcs.include_dirs if d not in native.include_dirs]

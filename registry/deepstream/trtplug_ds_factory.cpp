@@ -1,4 +1,4 @@
-// Gst-nvinfer's legacy plugin-factory entry points (see trtplug_ds_factory.h).
+// Gst-nvinfer's TensorRT 7 plugin-factory entry points (see trtplug_ds_factory.h).
 #include "trtplug_ds_factory.h"
 
 #if TRTPLUG_DS_TRT_MAJOR < 8
@@ -75,23 +75,23 @@ bool with_batch(const PluginDesc& desc, const Shape* sample, int64_t batch, Shap
 
 }  // namespace
 
-LegacyPlugin::LegacyPlugin(const PluginDesc& desc, AttrValues values, const char* layer_name)
+Trt7Plugin::Trt7Plugin(const PluginDesc& desc, AttrValues values, const char* layer_name)
     : desc_(&desc), values_(std::move(values)), layer_(layer_name ? layer_name : "") {}
 
 // The log functions build their line in a fixed buffer: nothing in them allocates or throws.
-void LegacyPlugin::log(Severity severity, const char* message) const noexcept {
+void Trt7Plugin::log(Severity severity, const char* message) const noexcept {
     char line[1024];
     std::snprintf(line, sizeof line, "layer '%s': %s", layer_.c_str(), message);
     log_line(severity, library().plugin_namespace, desc_->name, line);
 }
 
-void LegacyPlugin::log(Severity severity, const char* prefix, const std::string& message) const noexcept {
+void Trt7Plugin::log(Severity severity, const char* prefix, const std::string& message) const noexcept {
     char line[1024];
     std::snprintf(line, sizeof line, "layer '%s': %s%s", layer_.c_str(), prefix, message.c_str());
     log_line(severity, library().plugin_namespace, desc_->name, line);
 }
 
-void LegacyPlugin::logf(Severity severity, const char* fmt, ...) const noexcept {
+void Trt7Plugin::logf(Severity severity, const char* fmt, ...) const noexcept {
     char message[896];
     va_list ap;
     va_start(ap, fmt);
@@ -100,7 +100,7 @@ void LegacyPlugin::logf(Severity severity, const char* fmt, ...) const noexcept 
     log(severity, message);
 }
 
-int32_t LegacyPlugin::uniform_variant(DType type) const noexcept {
+int32_t Trt7Plugin::uniform_variant(DType type) const noexcept {
     for (int32_t v = 0; v < desc_->n_variants; ++v) {
         bool all = true;
         for (int32_t i = 0; all && i < desc_->n_inputs + desc_->n_outputs; ++i) {
@@ -111,7 +111,7 @@ int32_t LegacyPlugin::uniform_variant(DType type) const noexcept {
     return -1;
 }
 
-bool LegacyPlugin::batched_inputs(int64_t batch, Shape* shapes, std::string* why) const {
+bool Trt7Plugin::batched_inputs(int64_t batch, Shape* shapes, std::string* why) const {
     if (sample_inputs_.size() != static_cast<size_t>(desc_->n_inputs)) {
         *why = "the plugin holds no input dims";
         return false;
@@ -119,7 +119,7 @@ bool LegacyPlugin::batched_inputs(int64_t batch, Shape* shapes, std::string* why
     return with_batch(*desc_, sample_inputs_.data(), batch, shapes, why);
 }
 
-bool LegacyPlugin::sample_output(const Shape* sample_inputs, int32_t index, Shape* out, std::string* why) const {
+bool Trt7Plugin::sample_output(const Shape* sample_inputs, int32_t index, Shape* out, std::string* why) const {
     // Evaluated for two batch sizes: an output whose leading dimension is not the batch (or whose
     // other dimensions depend on it) cannot be a TensorRT 7 implicit-batch layer.
     Shape per_batch[2];
@@ -158,9 +158,9 @@ bool LegacyPlugin::sample_output(const Shape* sample_inputs, int32_t index, Shap
     return true;
 }
 
-int32_t LegacyPlugin::getNbOutputs() const noexcept { return desc_->n_outputs; }
+int32_t Trt7Plugin::getNbOutputs() const noexcept { return desc_->n_outputs; }
 
-nvinfer1::Dims LegacyPlugin::getOutputDimensions(int32_t index, const nvinfer1::Dims* inputs,
+nvinfer1::Dims Trt7Plugin::getOutputDimensions(int32_t index, const nvinfer1::Dims* inputs,
                                                  int32_t nb_inputs) noexcept {
     nvinfer1::Dims result{};
     result.nbDims = -1;  // what TensorRT receives when the shape cannot be computed (the cause is logged)
@@ -200,12 +200,12 @@ nvinfer1::Dims LegacyPlugin::getOutputDimensions(int32_t index, const nvinfer1::
     }
 }
 
-bool LegacyPlugin::supportsFormat(nvinfer1::DataType type, nvinfer1::PluginFormat format) const noexcept {
+bool Trt7Plugin::supportsFormat(nvinfer1::DataType type, nvinfer1::PluginFormat format) const noexcept {
     DType t;
     return format == nvinfer1::PluginFormat::kLINEAR && detail::dtype_from_trt(type, &t) && uniform_variant(t) >= 0;
 }
 
-void LegacyPlugin::configureWithFormat(const nvinfer1::Dims* input_dims, int32_t nb_inputs,
+void Trt7Plugin::configureWithFormat(const nvinfer1::Dims* input_dims, int32_t nb_inputs,
                                        const nvinfer1::Dims* output_dims, int32_t nb_outputs,
                                        nvinfer1::DataType type, nvinfer1::PluginFormat format,
                                        int32_t max_batch_size) noexcept {
@@ -265,7 +265,7 @@ void LegacyPlugin::configureWithFormat(const nvinfer1::Dims* input_dims, int32_t
     configured_ = true;
 }
 
-int32_t LegacyPlugin::initialize() noexcept {
+int32_t Trt7Plugin::initialize() noexcept {
     if (desc_->n_modules == 0) return 0;
     Error err;
     if (prepare_modules(*desc_, &err) != Status::kOk) {
@@ -275,9 +275,9 @@ int32_t LegacyPlugin::initialize() noexcept {
     return 0;
 }
 
-void LegacyPlugin::terminate() noexcept {}
+void Trt7Plugin::terminate() noexcept {}
 
-bool LegacyPlugin::workspace_for_batch(int64_t batch, size_t* bytes, std::string* why) const {
+bool Trt7Plugin::workspace_for_batch(int64_t batch, size_t* bytes, std::string* why) const {
     Shape shapes[kMaxInputs];
     if (desc_->n_inputs > kMaxInputs || !batched_inputs(batch, shapes, why)) {
         if (why->empty()) *why = "too many inputs";
@@ -291,7 +291,7 @@ bool LegacyPlugin::workspace_for_batch(int64_t batch, size_t* bytes, std::string
     return true;
 }
 
-size_t LegacyPlugin::getWorkspaceSize(int32_t max_batch_size) const noexcept {
+size_t Trt7Plugin::getWorkspaceSize(int32_t max_batch_size) const noexcept {
     if (!configured_) {
         log(Severity::kError, "getWorkspaceSize: the plugin was not configured (configureWithFormat)");
         return 0;
@@ -310,7 +310,7 @@ size_t LegacyPlugin::getWorkspaceSize(int32_t max_batch_size) const noexcept {
     }
 }
 
-int32_t LegacyPlugin::enqueue(int32_t batch_size, const void* const* inputs, void** outputs, void* workspace,
+int32_t Trt7Plugin::enqueue(int32_t batch_size, const void* const* inputs, void** outputs, void* workspace,
                               cudaStream_t stream) noexcept {
     if (!configured_) {
         log(Severity::kError, "enqueue: the plugin was not configured (configureWithFormat), and its serialized "
@@ -366,7 +366,7 @@ int32_t LegacyPlugin::enqueue(int32_t batch_size, const void* const* inputs, voi
     }
 }
 
-size_t LegacyPlugin::trailer_size() const noexcept {
+size_t Trt7Plugin::trailer_size() const noexcept {
     size_t n = 4 + 2 + 2 + 4 + 4 + 4;
     if (configured_) {
         for (const Shape& s : sample_inputs_) n += 4 + 4 * static_cast<size_t>(s.rank);
@@ -374,9 +374,9 @@ size_t LegacyPlugin::trailer_size() const noexcept {
     return n;
 }
 
-size_t LegacyPlugin::getSerializationSize() noexcept { return serialized_size(*desc_, values_) + trailer_size(); }
+size_t Trt7Plugin::getSerializationSize() noexcept { return serialized_size(*desc_, values_) + trailer_size(); }
 
-void LegacyPlugin::serialize(void* buffer) noexcept {
+void Trt7Plugin::serialize(void* buffer) noexcept {
     if (buffer == nullptr) {
         log(Severity::kError, "serialize: null buffer");
         return;
@@ -388,8 +388,8 @@ void LegacyPlugin::serialize(void* buffer) noexcept {
         return;
     }
     unsigned char* p = static_cast<unsigned char*>(buffer) + core;
-    write_u32(p, kLegacyMagic);
-    write_u16(p, kLegacyVersion);
+    write_u32(p, kTrt7Magic);
+    write_u16(p, kTrt7Version);
     write_u16(p, configured_ ? 1 : 0);
     write_i32(p, configured_ ? static_cast<int32_t>(type_) : 0);
     write_i32(p, configured_ ? max_batch_ : 0);
@@ -401,7 +401,7 @@ void LegacyPlugin::serialize(void* buffer) noexcept {
     }
 }
 
-bool LegacyPlugin::restore_configuration(const unsigned char* data, size_t length, std::string* why) noexcept {
+bool Trt7Plugin::restore_configuration(const unsigned char* data, size_t length, std::string* why) noexcept {
     configured_ = false;
     try {
         return restore(data, length, why);
@@ -414,15 +414,15 @@ bool LegacyPlugin::restore_configuration(const unsigned char* data, size_t lengt
     }
 }
 
-bool LegacyPlugin::restore(const unsigned char* data, size_t length, std::string* why) {
+bool Trt7Plugin::restore(const unsigned char* data, size_t length, std::string* why) {
     if (length == 0) return true;  // a plain plugin blob: configureWithFormat comes later
-    if (length < 20 || read_u32(data) != kLegacyMagic) {
+    if (length < 20 || read_u32(data) != kTrt7Magic) {
         *why = strf("%zu bytes follow the plugin's attributes, but they are not a trtplug layer configuration",
                     length);
         return false;
     }
-    if (read_u16(data + 4) != kLegacyVersion) {
-        *why = strf("layer configuration format %u, this library reads %u", read_u16(data + 4), kLegacyVersion);
+    if (read_u16(data + 4) != kTrt7Version) {
+        *why = strf("layer configuration format %u, this library reads %u", read_u16(data + 4), kTrt7Version);
         return false;
     }
     const uint16_t configured = read_u16(data + 6);
@@ -492,8 +492,8 @@ bool LegacyPlugin::restore(const unsigned char* data, size_t length, std::string
 }
 
 // The factory nvinfer passes to IRuntime::deserializeCudaEngine. It owns every plugin it made
-// (TensorRT 7 never deletes legacy plugins) until NvDsInferPluginFactoryRuntimeDestroy.
-class LegacyFactory : public nvinfer1::IPluginFactory {
+// (TensorRT 7 never deletes the plugins it got from a factory) until NvDsInferPluginFactoryRuntimeDestroy.
+class Trt7Factory : public nvinfer1::IPluginFactory {
 public:
     nvinfer1::IPlugin* createPlugin(const char* layer_name, const void* serial_data,
                                     size_t serial_length) noexcept override {
@@ -549,7 +549,7 @@ private:
         AttrValues values;
         Error err;
         if (deserialize(*desc, data, total, &values, &err) != Status::kOk) return fail(layer, err.message);
-        std::unique_ptr<LegacyPlugin> plugin(new LegacyPlugin(*desc, std::move(values), layer.c_str()));
+        std::unique_ptr<Trt7Plugin> plugin(new Trt7Plugin(*desc, std::move(values), layer.c_str()));
         std::string why;
         if (!plugin->restore_configuration(data + total, length - total, &why)) return fail(layer, why);
         std::lock_guard<std::mutex> lock(mutex_);
@@ -558,7 +558,7 @@ private:
     }
 
     std::mutex mutex_;
-    std::vector<std::unique_ptr<LegacyPlugin>> plugins_;
+    std::vector<std::unique_ptr<Trt7Plugin>> plugins_;
 };
 
 }  // namespace ds
@@ -566,7 +566,7 @@ private:
 
 bool NvDsInferPluginFactoryRuntimeGet(nvinfer1::IPluginFactory*& pluginFactory) {
     pluginFactory = nullptr;
-    trtplug::ds::LegacyFactory* factory = new (std::nothrow) trtplug::ds::LegacyFactory();
+    trtplug::ds::Trt7Factory* factory = new (std::nothrow) trtplug::ds::Trt7Factory();
     if (factory == nullptr) {
         factory_log(trtplug::Severity::kError, "NvDsInferPluginFactoryRuntimeGet: out of memory");
         return false;
@@ -594,7 +594,7 @@ void NvDsInferPluginFactoryRuntimeDestroy(nvinfer1::IPluginFactory* pluginFactor
             return;
         }
     }
-    delete static_cast<trtplug::ds::LegacyFactory*>(pluginFactory);
+    delete static_cast<trtplug::ds::Trt7Factory*>(pluginFactory);
 }
 
 #else  // TensorRT >= 8: plugins are restored through the plugin registry

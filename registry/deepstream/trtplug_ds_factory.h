@@ -1,4 +1,4 @@
-// Gst-nvinfer's legacy plugin-factory entry points, exported by every trtplug library built for
+// Gst-nvinfer's TensorRT 7 plugin-factory entry points, exported by every trtplug library built for
 // DeepStream:
 //
 //   bool NvDsInferPluginFactoryRuntimeGet(nvinfer1::IPluginFactory*& pluginFactory);
@@ -9,7 +9,7 @@
 //
 //   * TensorRT 7.x (DeepStream 5.x): Get returns a real nvinfer1::IPluginFactory. Its
 //     createPlugin(layerName, data, length) recreates any plugin of this library from the bytes
-//     its serialize() wrote, as a legacy IPluginExt (static shapes, implicit batch, one data type
+//     its serialize() wrote, as a TensorRT 7 IPluginExt (static shapes, implicit batch, one data type
 //     for every tensor, as IPluginExt allows). The factory owns the plugins it created; Destroy
 //     releases the factory and them.
 //   * TensorRT 8 and newer: IPluginFactory is only a forward declaration and plugins come back
@@ -59,20 +59,20 @@ TRTPLUG_DS_FACTORY_EXPORT void NvDsInferPluginFactoryRuntimeDestroy(nvinfer1::IP
 namespace trtplug {
 namespace ds {
 
-// Trailer appended by LegacyPlugin::serialize after the core blob: the configuration TensorRT 7
+// Trailer appended by Trt7Plugin::serialize after the core blob: the configuration TensorRT 7
 // gave configureWithFormat at build time, which it does not repeat after deserialization.
 //   u32 magic "TPLX", u16 version (1), u16 configured (0/1), i32 DataType, i32 max batch,
 //   i32 input count, then per input: i32 rank, rank x i32 dims (without the batch dimension).
-constexpr uint32_t kLegacyMagic = 0x584C5054u;  // "TPLX" little-endian
-constexpr uint16_t kLegacyVersion = 1;
+constexpr uint32_t kTrt7Magic = 0x584C5054u;  // "TPLX" little-endian
+constexpr uint16_t kTrt7Version = 1;
 
-// One plugin of the library as a TensorRT 7 legacy layer. Shapes TensorRT passes exclude the
+// One plugin of the library as a TensorRT 7 layer. Shapes TensorRT passes exclude the
 // batch dimension; the core sees them with the batch prepended (the plugin's declared ranks
 // include it), and every output's leading dimension must follow that batch.
-class LegacyPlugin : public nvinfer1::IPluginExt {
+class Trt7Plugin : public nvinfer1::IPluginExt {
 public:
-    LegacyPlugin(const PluginDesc& desc, AttrValues values, const char* layer_name);
-    ~LegacyPlugin() override = default;
+    Trt7Plugin(const PluginDesc& desc, AttrValues values, const char* layer_name);
+    ~Trt7Plugin() override = default;
 
     int32_t getNbOutputs() const noexcept override;
     nvinfer1::Dims getOutputDimensions(int32_t index, const nvinfer1::Dims* inputs, int32_t nb_inputs) noexcept override;
@@ -94,7 +94,7 @@ public:
     bool restore_configuration(const unsigned char* data, size_t length, std::string* why) noexcept;
 
 private:
-    friend class LegacyFactory;
+    friend class Trt7Factory;
     // One line "layer '<name>': ...", built in a fixed buffer (these never throw).
     void log(Severity severity, const char* message) const noexcept;
     void log(Severity severity, const char* prefix, const std::string& message) const noexcept;
@@ -111,7 +111,7 @@ private:
     bool restore(const unsigned char* data, size_t length, std::string* why);
     size_t trailer_size() const noexcept;
 
-    // Most inputs (and outputs) a legacy layer of this library may have.
+    // Most inputs (and outputs) a TensorRT 7 layer of this library may have.
     static constexpr int32_t kMaxInputs = 64;
 
     const PluginDesc* desc_;

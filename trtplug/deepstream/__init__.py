@@ -16,9 +16,9 @@ from .library import build_parser_library
 from .emulate import EmulationResult, build_emulator, emulate_config, emulate_parser, sanitizer_flags
 from .parsers import (BoxesScoresDetector, Classifier, ClassifierHead, CustomSource, InstanceMask, NmsDetector,
                       YoloDetector, YoloSeg)
-from .render import DeepStreamSources, render_deepstream_sources
-from .engine import (AppendPlugin, DryRunResult, EngineCreate, MarkOutput, ModelParser, Part2Sources, UnmarkOutput,
-                     dry_run_recipe, is_part2_declaration, render_part2_sources)
+from .render import DeepStreamSources, EntryPointSources, render_deepstream_sources, render_entry_point_sources
+from .engine import (AppendPlugin, DryRunResult, EngineCreate, MarkOutput, ModelParser, UnmarkOutput, dry_run_recipe,
+                     is_entry_point_declaration)
 from .input_layers import InputLayer, InputLayers, InputLayersResult, emulate_input_layers
 from .versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, DsVersion, parse_version
 
@@ -29,6 +29,6 @@ __all__ = [
     "deepstream_check_main", "deepstream_config_main", "emulate_config", "emulate_parser", "is_usable",
     "parse_version", "render_deepstream_sources", "sanitizer_flags", "write_config",
     "AppendPlugin", "DryRunResult", "EngineCreate", "InputLayer", "InputLayers", "InputLayersResult", "MarkOutput",
-    "ModelParser", "Part2Sources", "UnmarkOutput", "dry_run_recipe", "emulate_input_layers", "is_part2_declaration",
-    "render_part2_sources",
+    "ModelParser", "EntryPointSources", "UnmarkOutput", "dry_run_recipe", "emulate_input_layers", "is_entry_point_declaration",
+    "render_entry_point_sources",
 ]

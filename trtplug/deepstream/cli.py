@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import Optional, Sequence
+from typing import Sequence
 
 from ..errors import TrtPlugError
 from .checker import CONFIG_NOTES, ERROR, INFO, WARNING, check_config, is_usable
@@ -117,7 +117,7 @@ def _print_problems(problems, path, quiet=False, out=None) -> None:
         print(q.format(path), file=out)
 
 
-def deepstream_check_main(argv: Optional[Sequence[str]] = None) -> int:
+def deepstream_check_main(argv: Sequence[str] | None = None) -> int:
     try:
         args = check_parser().parse_args(argv)
     except SystemExit as exc:
@@ -137,7 +137,7 @@ def deepstream_check_main(argv: Optional[Sequence[str]] = None) -> int:
     return 0 if is_usable(problems) else 1
 
 
-def deepstream_config_main(argv: Optional[Sequence[str]] = None) -> int:
+def deepstream_config_main(argv: Sequence[str] | None = None) -> int:
     try:
         args = config_parser().parse_args(argv)
     except SystemExit as exc:

@@ -6,7 +6,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Group:
 
 @dataclass
 class ConfigDoc:
-    path: Optional[Path]
+    path: Path | None
     groups: list = field(default_factory=list)
     syntax_errors: list = field(default_factory=list)  # (line, message): GKeyFile refuses the file
     duplicate_groups: list = field(default_factory=list)  # (name, line): merged into the first
@@ -34,10 +34,10 @@ class ConfigDoc:
     def base_dir(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
-    def group(self, name: str) -> Optional[Group]:
+    def group(self, name: str) -> Group | None:
         return next((g for g in self.groups if g.name == name), None)
 
-    def get(self, group: str, key: str) -> Optional[Entry]:
+    def get(self, group: str, key: str) -> Entry | None:
         """The entry GKeyFile returns: the last one with this key in the group."""
         g = self.group(group)
         if g is None:
@@ -51,9 +51,9 @@ class ConfigDoc:
         return p if p.is_absolute() else self.base_dir / p
 
 
-def parse_config_text(text: str, path: Optional[Path] = None) -> ConfigDoc:
+def parse_config_text(text: str, path: Path | None = None) -> ConfigDoc:
     doc = ConfigDoc(path=path)
-    current: Optional[Group] = None
+    current: Group | None = None
     for lineno, raw in enumerate(text.splitlines(), start=1):
         line = raw.lstrip()
         if not line or line.startswith("#"):

@@ -7,7 +7,6 @@ no longer acts on it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Optional
 
 INT, UINT, BOOL, DOUBLE, STRING, PATH, FUNC = "int", "uint", "bool", "double", "string", "path", "function"
 INT_LIST, DOUBLE_LIST, STRING_LIST, ANY = "int list", "double list", "string list", "any"
@@ -18,16 +17,16 @@ class KeySpec:
     name: str
     type: str
     since: str = "5.0"
-    enum: Optional[dict] = None  # allowed int values -> meaning; {value: (meaning, since)} pairs
-    lo: Optional[float] = None
-    hi: Optional[float] = None
-    length: Optional[int] = None  # exact list length
-    max_length: Optional[int] = None
-    deprecated: Optional[str] = None  # message: still works, but use ...
-    ignored_from: Optional[str] = None
+    enum: dict | None = None  # allowed int values -> meaning; {value: (meaning, since)} pairs
+    lo: float | None = None
+    hi: float | None = None
+    length: int | None = None  # exact list length
+    max_length: int | None = None
+    deprecated: str | None = None  # message: still works, but use ...
+    ignored_from: str | None = None
     ignored_why: str = ""
     note: str = ""
-    element_lo: Optional[float] = None  # lower bound of each list element
+    element_lo: float | None = None  # lower bound of each list element
 
 
 def _k(name, type_, **kw) -> KeySpec:

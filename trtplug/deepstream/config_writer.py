@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 from ..errors import TrtPlugError
 from .config_file import format_config
@@ -32,7 +32,7 @@ CLUSTER_MODES = {"group-rectangles": 0, "dbscan": 1, "nms": 2, "dbscan-nms": 3, 
 NETWORK_TYPES = {"detector": 0, "classifier": 1, "segmentation": 2, "instance-segmentation": 3, "other": 100}
 
 
-def _enum(name: str, value, table: dict) -> Optional[int]:
+def _enum(name: str, value, table: dict) -> int | None:
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool) and value in table.values():
@@ -110,19 +110,19 @@ def _network_type(network_type, explicit_funcs: dict, available: list) -> int:
     return KIND_NETWORK_TYPE[present[0]] if present else 0
 
 
-def build_config(config_path, *, library=None, parsers: Optional[Sequence] = None, onnx_file=None,
+def build_config(config_path, *, library=None, parsers: Sequence | None = None, onnx_file=None,
                  model_engine_file=None, int8_calib_file=None, tlt_encoded_model=None, tlt_model_key=None,
-                 network_type=None, num_detected_classes: Optional[int] = None, labels: Optional[Sequence[str]] = None,
-                 labelfile_path=None, infer_dims: Optional[Sequence[int]] = None, batch_size: int = 1,
+                 network_type=None, num_detected_classes: int | None = None, labels: Sequence[str] | None = None,
+                 labelfile_path=None, infer_dims: Sequence[int] | None = None, batch_size: int = 1,
                  network_mode="fp32", model_color_format="rgb", process_mode="primary", gie_unique_id: int = 1,
-                 net_scale_factor: Optional[float] = None, offsets: Optional[Sequence[float]] = None, mean_file=None,
-                 maintain_aspect_ratio: Optional[bool] = None, symmetric_padding: Optional[bool] = None,
-                 output_blob_names: Optional[Sequence[str]] = None, engine_create_func_name: Optional[str] = None,
-                 cluster_mode=None, classifier_threshold: Optional[float] = None,
-                 pre_cluster_threshold: Optional[float] = None, nms_iou_threshold: Optional[float] = None,
-                 topk: Optional[int] = None, bbox_func: Optional[str] = None, classifier_func: Optional[str] = None,
-                 instance_mask_func: Optional[str] = None, properties: Optional[dict] = None,
-                 class_attrs: Optional[dict] = None, deepstream_version=None) -> tuple:
+                 net_scale_factor: float | None = None, offsets: Sequence[float] | None = None, mean_file=None,
+                 maintain_aspect_ratio: bool | None = None, symmetric_padding: bool | None = None,
+                 output_blob_names: Sequence[str] | None = None, engine_create_func_name: str | None = None,
+                 cluster_mode=None, classifier_threshold: float | None = None,
+                 pre_cluster_threshold: float | None = None, nms_iou_threshold: float | None = None,
+                 topk: int | None = None, bbox_func: str | None = None, classifier_func: str | None = None,
+                 instance_mask_func: str | None = None, properties: dict | None = None,
+                 class_attrs: dict | None = None, deepstream_version=None) -> tuple:
     """The config's groups and the label file to write: ([(group, [(key, value)])], labels or None)."""
     version = parse_version(deepstream_version)
     base = Path(config_path).resolve().parent

@@ -18,7 +18,7 @@ import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping, Optional, Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -184,7 +184,7 @@ def _result(proc, function: str) -> EmulationResult:
 
 
 def emulate_config(config_path, outputs: Mapping[str, np.ndarray], *, deepstream_version=None,
-                   sanitize: bool = False, network: Optional[Sequence[int]] = None, calls: int = 1) -> EmulationResult:
+                   sanitize: bool = False, network: Sequence[int] | None = None, calls: int = 1) -> EmulationResult:
     """Reads an nvinfer config as nvinfer does (custom-lib-path relative to the file, the parser
     named for its network-type, num-detected-classes, class-attrs thresholds,
     classifier-threshold, infer-dims) and emulates one frame's parse with `outputs`."""

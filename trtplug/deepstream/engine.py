@@ -16,7 +16,7 @@ and marks or unmarks network outputs::
     engine = tds.EngineCreate("NvDsInferYoloEngine", recipe)      # engine-create-func-name=...
     parser = tds.ModelParser(recipe, name="yolo")                  # opt-in: exports NvDsInferCreateModelParser
 
-    srcs = tds.render_part2_sources([engine, inputs], deepstream_version="9.1", tensorrt_major=10,
+    srcs = tds.render_entry_point_sources([engine, inputs], deepstream_version="9.1", tensorrt_major=10,
                                     out_dir="build/ds")
     # srcs.sources, srcs.include_dirs, srcs.defines go into the library's compile job
 
@@ -26,36 +26,69 @@ is generated only when a ModelParser is declared.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, NamedTuple, Optional, Sequence
-
-import jinja2
+from typing import NamedTuple, Sequence
 
 from ..errors import DefinitionError
-from .input_layers import DTYPES, InputLayers
+from .cpp import c_comment, c_string
+from .input_layers import InputLayers
 from .parsers import _layer, check_func_name
-from .render import DEEPSTREAM_DIR, c_string
-from .versions import parse_version
-
-FACTORY_CPP = DEEPSTREAM_DIR / "trtplug_ds_factory.cpp"
-INPUT_LAYERS_CPP = DEEPSTREAM_DIR / "trtplug_ds_input_layers.cpp"
-ENGINE_CPP = DEEPSTREAM_DIR / "trtplug_ds_engine.cpp"
-INPUTS_GENERATED = "trtplug_ds_input_layers_generated.cpp"
-ENGINE_GENERATED = "trtplug_ds_engine_generated.cpp"
 
 # nvinfer1::PluginFieldType values (the same in TensorRT 7.2 to 11.x)
 FIELD_FLOAT32, FIELD_INT32, FIELD_CHAR = 1, 5, 6
-
-_ENV = jinja2.Environment(loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
-                          undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
 
 
 # ----------------------------------------------------------------------------------------------
 # Declarations
 
 
+@dataclass
+class StepRow:
+    """One trtplug::ds::RecipeStep initializer (engine.cpp.j2)."""
+
+    kind: str
+    comment: str
+    plugin: str = "nullptr"
+    version: str = "nullptr"
+    namespace: str = "nullptr"
+    inputs: str = "nullptr"
+    n_inputs: int = 0
+    outputs: str = "nullptr"
+    n_outputs: int = 0
+    fields: str = "nullptr"
+    n_fields: int = 0
+    tensor: str = "nullptr"
+
+
+@dataclass
+class RecipeTable:
+    """A recipe as C++ data: the arrays its steps point to, then the steps."""
+
+    name_c: str
+    steps_name: str
+    steps: list[StepRow] = field(default_factory=list)
+    arrays: list[str] = field(default_factory=list)
+
+    @property
+    def n_steps(self) -> int:
+        return len(self.steps)
+
+
 class RecipeStep:
     """Base of the recipe steps."""
+
+    def cpp_step(self, base: str, namespace: str, arrays: list[str]) -> StepRow:
+        """The step's row; arrays it points to (named from `base`) are appended to `arrays`."""
+        raise NotImplementedError
+
+
+def cpp_recipe(prefix: str, name: str, recipe: Sequence[RecipeStep], namespace: str) -> RecipeTable:
+    """The C++ tables of `recipe`, named from `prefix` (`namespace`: the library's plugin namespace)."""
+    arrays: list[str] = []
+    steps = [s.cpp_step(f"{prefix}Step{k}", namespace, arrays) for k, s in enumerate(recipe)]
+    return RecipeTable(name_c=c_string(name), steps_name=f"{prefix}Steps" if steps else "nullptr", steps=steps,
+                       arrays=arrays)
 
 
 def _tensor(owner: str, name: str, value) -> str:
@@ -92,8 +125,8 @@ class AppendPlugin(RecipeStep):
     its outputs `outputs`. `attrs` become its PluginFields (ints and bools: kINT32, floats:
     kFLOAT32, strings: kCHAR). `namespace` defaults to the library's plugin namespace."""
 
-    def __init__(self, plugin, *, inputs: Sequence[str], outputs: Sequence[str], version: Optional[str] = None,
-                 attrs: Optional[dict] = None, namespace: Optional[str] = None):
+    def __init__(self, plugin, *, inputs: Sequence[str], outputs: Sequence[str], version: str | None = None,
+                 attrs: dict | None = None, namespace: str | None = None):
         spec = plugin.spec() if isinstance(plugin, type) and hasattr(plugin, "spec") else None
         name = spec.name if spec else plugin
         owner = f"AppendPlugin({name!r})"
@@ -129,6 +162,31 @@ class AppendPlugin(RecipeStep):
         return (f"AppendPlugin({self.plugin!r}, version={self.version!r}, inputs={list(self.inputs)}, "
                 f"outputs={list(self.outputs)}, attrs={ {k: v for k, _, v in self.fields} })")
 
+    def cpp_step(self, base: str, namespace: str, arrays: list[str]) -> StepRow:
+        arrays.append(f"const char* const {base}Inputs[] = {{{', '.join(c_string(t) for t in self.inputs)}}};")
+        arrays.append(f"const char* const {base}Outputs[] = {{{', '.join(c_string(t) for t in self.outputs)}}};")
+        fields = []
+        for f, (fname, ftype, value) in enumerate(self.fields):
+            data = f"{base}Field{f}"
+            if ftype == FIELD_CHAR:
+                arrays.append(f"const char {data}[] = {c_string(value)};")
+                length = len(value.encode("utf-8"))
+            elif ftype == FIELD_INT32:
+                arrays.append(f"const int32_t {data}[] = {{{', '.join(str(v) for v in value)}}};")
+                length = len(value)
+            else:
+                arrays.append(f"const float {data}[] = {{{', '.join(repr(v) + 'f' for v in value)}}};")
+                length = len(value)
+            fields.append(f"{{{c_string(fname)}, {ftype}, {data}, {length}}}")
+        if fields:
+            arrays.append(f"const trtplug::ds::RecipeField {base}Fields[] = {{{', '.join(fields)}}};")
+        return StepRow(kind="kAppendPlugin", comment=c_comment(self), plugin=c_string(self.plugin),
+                       version=c_string(self.version),
+                       namespace=c_string(self.namespace if self.namespace is not None else namespace),
+                       inputs=f"{base}Inputs", n_inputs=len(self.inputs), outputs=f"{base}Outputs",
+                       n_outputs=len(self.outputs), fields=f"{base}Fields" if fields else "nullptr",
+                       n_fields=len(fields))
+
 
 class MarkOutput(RecipeStep):
     """Makes tensor `tensor` a network output (nvinfer then passes it to the parsers)."""
@@ -138,6 +196,9 @@ class MarkOutput(RecipeStep):
 
     def __repr__(self) -> str:
         return f"MarkOutput({self.tensor!r})"
+
+    def cpp_step(self, base: str, namespace: str, arrays: list[str]) -> StepRow:
+        return StepRow(kind="kMarkOutput", comment=c_comment(self), tensor=c_string(self.tensor))
 
 
 class UnmarkOutput(RecipeStep):
@@ -149,6 +210,9 @@ class UnmarkOutput(RecipeStep):
     def __repr__(self) -> str:
         return f"UnmarkOutput({self.tensor!r})"
 
+    def cpp_step(self, base: str, namespace: str, arrays: list[str]) -> StepRow:
+        return StepRow(kind="kUnmarkOutput", comment=c_comment(self), tensor=c_string(self.tensor))
+
 
 def _recipe(owner: str, recipe) -> tuple:
     if isinstance(recipe, RecipeStep) or not isinstance(recipe, Sequence) or not all(
@@ -158,7 +222,7 @@ def _recipe(owner: str, recipe) -> tuple:
     return tuple(recipe)
 
 
-def _model(owner: str, model) -> Optional[str]:
+def _model(owner: str, model) -> str | None:
     if model is None:
         return None
     if not isinstance(model, (str, Path)) or not str(model):
@@ -188,6 +252,12 @@ class EngineCreate:
 
     def __repr__(self) -> str:
         return f"EngineCreate({self.func_name!r}, {list(self.recipe)!r}, model={self.model!r})"
+
+    def cpp_row(self, index: int, namespace: str) -> EngineRow:
+        """The kEngine<index> descriptor of engine.cpp.j2."""
+        return EngineRow(func_name=self.func_name, model=c_string(self.model) if self.model else "nullptr",
+                         comment=c_comment(self),
+                         recipe=cpp_recipe(f"kEngine{index}", self.func_name, self.recipe, namespace))
 
 
 class ModelParser:
@@ -219,169 +289,40 @@ class ModelParser:
     def __repr__(self) -> str:
         return f"ModelParser({list(self.recipe)!r}, name={self.name!r}, model={self.model!r})"
 
-
-PART2_TYPES = (EngineCreate, ModelParser, InputLayers)
-
-
-def is_part2_declaration(value) -> bool:
-    """True for the declarations render_part2_sources takes (for the loader's module scan)."""
-    return isinstance(value, PART2_TYPES)
+    def cpp_row(self, namespace: str) -> ModelParserRow:
+        """The kModelParser descriptor of engine.cpp.j2."""
+        return ModelParserRow(name=c_string(self.name), model=c_string(self.model) if self.model else "nullptr",
+                              full_dims="true" if self.full_dims else "false", comment=c_comment(self),
+                              recipe=cpp_recipe("kParser", self.func_name, self.recipe, namespace))
 
 
-# ----------------------------------------------------------------------------------------------
-# Rendering
+@dataclass
+class EngineRow:
+    """An engine-create function's descriptor and recipe (engine.cpp.j2)."""
+
+    func_name: str
+    model: str
+    comment: str
+    recipe: RecipeTable
 
 
-class Part2Sources(NamedTuple):
-    """What to add to a library build (see render_part2_sources)."""
+@dataclass
+class ModelParserRow:
+    """The model parser's descriptor and recipe (engine.cpp.j2)."""
 
-    sources: list
-    include_dirs: list
-    defines: dict
-
-
-_TERM = {"constant": "kConstant", "width": "kWidth", "height": "kHeight", "channels": "kChannels",
-         "batch_size": "kBatchSize", "batch_index": "kBatchIndex"}
-_DS_DTYPE = dict(zip(DTYPES, ("FLOAT", "HALF", "INT8", "INT32", "INT64", "UINT8")))
+    name: str
+    model: str
+    full_dims: str
+    comment: str
+    recipe: RecipeTable
 
 
-def _input_view(decl: InputLayers) -> list:
-    layers = []
-    for i, x in enumerate(decl.layers):
-        layers.append({
-            "comment": repr(x).replace("*/", "* /"),
-            "values_name": f"kInputValues{i}", "dims_name": f"kInputDims{i}" if x.dims else "nullptr",
-            "value_items": [f"{{trtplug::ds::InputTerm::{_TERM[v.term]}, {v.factor!r}}}" for v in x.values],
-            "dims": list(x.dims or ()), "name_c": c_string(x.name), "dtype": _DS_DTYPE[x.dtype],
-            "n_dims": len(x.dims) if x.dims else -1, "n_values": len(x.values), "fill": int(x.fill),
-        })
-    return layers
+ENTRY_POINT_TYPES = (EngineCreate, ModelParser, InputLayers)
 
 
-def _recipe_view(prefix: str, name: str, recipe: Sequence[RecipeStep], namespace: str) -> dict:
-    arrays, steps = [], []
-    for k, s in enumerate(recipe):
-        base = f"{prefix}Step{k}"
-        step = {"kind": "kAppendPlugin", "plugin": "nullptr", "version": "nullptr", "namespace": "nullptr",
-                "inputs": "nullptr", "n_inputs": 0, "outputs": "nullptr", "n_outputs": 0, "fields": "nullptr",
-                "n_fields": 0, "tensor": "nullptr", "comment": repr(s).replace("*/", "* /")}
-        if isinstance(s, AppendPlugin):
-            arrays.append(f"const char* const {base}Inputs[] = {{{', '.join(c_string(t) for t in s.inputs)}}};")
-            arrays.append(f"const char* const {base}Outputs[] = {{{', '.join(c_string(t) for t in s.outputs)}}};")
-            fields = []
-            for f, (fname, ftype, value) in enumerate(s.fields):
-                data = f"{base}Field{f}"
-                if ftype == FIELD_CHAR:
-                    arrays.append(f"const char {data}[] = {c_string(value)};")
-                    length = len(value.encode("utf-8"))
-                elif ftype == FIELD_INT32:
-                    arrays.append(f"const int32_t {data}[] = {{{', '.join(str(v) for v in value)}}};")
-                    length = len(value)
-                else:
-                    arrays.append(f"const float {data}[] = {{{', '.join(repr(v) + 'f' for v in value)}}};")
-                    length = len(value)
-                fields.append(f"{{{c_string(fname)}, {ftype}, {data}, {length}}}")
-            if fields:
-                arrays.append(f"const trtplug::ds::RecipeField {base}Fields[] = {{{', '.join(fields)}}};")
-            step.update(plugin=c_string(s.plugin), version=c_string(s.version),
-                        namespace=c_string(s.namespace if s.namespace is not None else namespace),
-                        inputs=f"{base}Inputs", n_inputs=len(s.inputs), outputs=f"{base}Outputs",
-                        n_outputs=len(s.outputs), fields=f"{base}Fields" if fields else "nullptr",
-                        n_fields=len(fields))
-        else:
-            step.update(kind="kMarkOutput" if isinstance(s, MarkOutput) else "kUnmarkOutput", tensor=c_string(s.tensor))
-        steps.append(step)
-    return {"arrays": arrays, "steps": steps, "steps_name": f"{prefix}Steps" if steps else "nullptr",
-            "n_steps": len(steps), "name_c": c_string(name)}
-
-
-def part2_library_info(declarations: Sequence) -> dict:
-    """What the library's trtplug_deepstream_info() could report about these declarations."""
-    return {"entry_points": [d.info() for d in declarations if isinstance(d, PART2_TYPES)]}
-
-
-def _check(declarations: list) -> None:
-    seen = {}
-    for d in declarations:
-        if not isinstance(d, PART2_TYPES):
-            raise DefinitionError(f"render_part2_sources: expected EngineCreate, ModelParser or InputLayers "
-                                  f"declarations, got {d!r}")
-        if d.func_name in seen:
-            what = "one InputLayers and one ModelParser per library" if not isinstance(d, EngineCreate) else \
-                "each engine-create function name once"
-            raise DefinitionError(f"{d.owner}: function name {d.func_name!r} is already used by {seen[d.func_name]} "
-                                  f"({what})")
-        seen[d.func_name] = d.owner
-
-
-def render_part2_sources(declarations: Iterable, *, deepstream_version=None, tensorrt_major: int,
-                         out_dir: Path, plugin_namespace: str = "", with_factory: bool = True,
-                         with_tensorrt: bool = True, origin: str = "trtplug.deepstream declarations") -> Part2Sources:
-    """Writes the generated entry points into `out_dir` and returns the sources, include
-    directories and defines to compile into the library (with the library's other sources).
-
-    declarations: EngineCreate, ModelParser and InputLayers objects (others are an error).
-    tensorrt_major: the TensorRT major the library is built for (7, 8, 10, 11). For 7, the
-        plugin-factory source needs the core runtime and the library's plugins.cpp in the same
-        build (it recreates plugins from trtplug::library()); the include dirs returned cover it.
-    with_factory: add NvDsInferPluginFactoryRuntimeGet/Destroy (every DeepStream library should).
-    with_tensorrt: False builds without TensorRT headers: the recipes and trtplug_ds_recipe_dry_run
-        are compiled, the engine-create functions and NvDsInferCreateModelParser are not.
-    Engine-create functions and the model parser need TensorRT's headers (and, for 8+, CUDA's) as
-    system include dirs of the build; the ONNX parser step needs NvOnnxParser.h there too (without
-    it the functions compile and report at run time that the library was built without it).
-    """
-    declarations = list(declarations)
-    _check(declarations)
-    version = parse_version(deepstream_version)
-    if tensorrt_major not in (7, 8, 10, 11):
-        raise DefinitionError(f"render_part2_sources: TensorRT major {tensorrt_major!r} is not supported "
-                              f"(7 for DeepStream 5.x, 8, 10, 11)")
-    if (tensorrt_major == 7) != (version.major == 5):
-        raise DefinitionError(f"render_part2_sources: DeepStream {version} does not run on TensorRT {tensorrt_major} "
-                              f"(DeepStream 5.x uses TensorRT 7; 6.0 and later use TensorRT 8 or newer)")
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    from ..build.compiler import CORE_DIR
-
-    sources: list = []
-    inputs = [d for d in declarations if isinstance(d, InputLayers)]
-    engines = [d for d in declarations if isinstance(d, EngineCreate)]
-    parsers = [d for d in declarations if isinstance(d, ModelParser)]
-    if inputs:
-        text = _ENV.get_template("input_layers.cpp.j2").render(
-            origin=origin, ds_version=str(version), layers=_input_view(inputs[0]))
-        sources += [_write(out_dir / INPUTS_GENERATED, text), INPUT_LAYERS_CPP]
-    if engines or parsers:
-        views = [dict(func_name=e.func_name, model=c_string(e.model) if e.model else "nullptr",
-                      comment=repr(e).replace("*/", "* /"),
-                      recipe=_recipe_view(f"kEngine{i}", e.func_name, e.recipe, plugin_namespace))
-                 for i, e in enumerate(engines)]
-        parser = None
-        if parsers:
-            p = parsers[0]
-            parser = dict(name=c_string(p.name), model=c_string(p.model) if p.model else "nullptr",
-                          full_dims="true" if p.full_dims else "false", comment=repr(p).replace("*/", "* /"),
-                          recipe=_recipe_view("kParser", "NvDsInferCreateModelParser", p.recipe, plugin_namespace))
-        text = _ENV.get_template("engine.cpp.j2").render(origin=origin, ds_version=str(version), engines=views,
-                                                         parser=parser, tensorrt_major=tensorrt_major)
-        sources += [_write(out_dir / ENGINE_GENERATED, text), ENGINE_CPP]
-    if with_factory:
-        sources.append(FACTORY_CPP)
-    include_dirs = [DEEPSTREAM_DIR] + ([CORE_DIR] if tensorrt_major == 7 and with_factory else [])
-    defines = {"TRTPLUG_DS_VERSION": str(version.code), "_GLIBCXX_USE_CXX11_ABI": "1",
-               "TRTPLUG_DS_TENSORRT_MAJOR": str(tensorrt_major)}
-    if not with_tensorrt:
-        if tensorrt_major == 7 and with_factory:
-            raise DefinitionError("render_part2_sources: the TensorRT 7 plugin factory needs TensorRT 7 headers")
-        defines["TRTPLUG_DS_ENGINE_NO_TENSORRT"] = "1"
-    return Part2Sources(sources, include_dirs, defines)
-
-
-def _write(path: Path, text: str) -> Path:
-    if not path.exists() or path.read_text() != text:
-        path.write_text(text)
-    return path
+def is_entry_point_declaration(value) -> bool:
+    """True for the declarations render_entry_point_sources takes (for the loader's module scan)."""
+    return isinstance(value, ENTRY_POINT_TYPES)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -23,14 +23,19 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import Sequence
 
 from ..errors import DefinitionError
+from .cpp import c_comment, c_string
 from .parsers import _layer
 
 TERMS = ("width", "height", "channels", "batch_size", "batch_index")
 DTYPES = ("float32", "float16", "int8", "int32", "int64", "uint8")  # NvDsInferDataType order
 _INT_RANGES = {"int8": (-128, 127), "int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1), "uint8": (0, 255)}
+# trtplug::ds::InputTerm and NvDsInferDataType enumerators
+_CPP_TERM = {"constant": "kConstant", "width": "kWidth", "height": "kHeight", "channels": "kChannels",
+             "batch_size": "kBatchSize", "batch_index": "kBatchIndex"}
+_CPP_DTYPE = dict(zip(DTYPES, ("FLOAT", "HALF", "INT8", "INT32", "INT64", "UINT8")))
 
 
 @dataclass(frozen=True)
@@ -59,8 +64,8 @@ class InputLayer:
     """One non-image input layer: its name, dtype, optional dims (without the batch) and either one
     image's values (one per element) or a `fill` value for every element."""
 
-    def __init__(self, name: str, *, dtype: str = "float32", values: Optional[Sequence] = None, fill=None,
-                 dims: Optional[Sequence[int]] = None):
+    def __init__(self, name: str, *, dtype: str = "float32", values: Sequence | None = None, fill=None,
+                 dims: Sequence[int] | None = None):
         owner = f"InputLayer({name!r})"
         self.name = _layer(owner, "name", name)
         if dtype not in DTYPES:
@@ -95,6 +100,29 @@ class InputLayer:
         what = f"fill={self.values[0]}" if self.fill else f"values={list(self.values)}"
         return f"InputLayer({self.name!r}, dtype={self.dtype!r}, {what}, dims={self.dims})"
 
+    def cpp_row(self, index: int) -> InputLayerRow:
+        """The layer's trtplug::ds::InputLayerDesc and the arrays it points to (input_layers.cpp.j2)."""
+        return InputLayerRow(
+            comment=c_comment(self), values_name=f"kInputValues{index}",
+            dims_name=f"kInputDims{index}" if self.dims else "nullptr",
+            value_items=[f"{{trtplug::ds::InputTerm::{_CPP_TERM[v.term]}, {v.factor!r}}}" for v in self.values],
+            dims=list(self.dims or ()), name_c=c_string(self.name), dtype=_CPP_DTYPE[self.dtype],
+            n_dims=len(self.dims) if self.dims else -1, n_values=len(self.values), fill=int(self.fill))
+
+
+@dataclass(frozen=True)
+class InputLayerRow:
+    comment: str
+    values_name: str
+    dims_name: str
+    value_items: list
+    dims: list
+    name_c: str
+    dtype: str
+    n_dims: int
+    n_values: int
+    fill: int
+
 
 class InputLayers:
     """The declaration behind the library's NvDsInferInitializeInputLayers (one per library)."""
@@ -120,6 +148,9 @@ class InputLayers:
 
     def __repr__(self) -> str:
         return f"InputLayers({list(self.layers)!r})"
+
+    def cpp_rows(self) -> list[InputLayerRow]:
+        return [x.cpp_row(i) for i, x in enumerate(self.layers)]
 
 
 # ----------------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 from ..build.compiler import CORE_DIR, CompileJob, run_compile
 from .emulate import cache_dir, sanitizer_flags
@@ -21,8 +21,8 @@ from .render import render_deepstream_sources
 UTIL_HEADER = CORE_DIR / "trtplug_util.h"  # included by the DeepStream sources too
 
 
-def build_parser_library(parsers: Sequence, *, output: Optional[Path] = None, deepstream_version=None,
-                         sanitize: bool = False, deepstream_include: Optional[Path] = None,
+def build_parser_library(parsers: Sequence, *, output: Path | None = None, deepstream_version=None,
+                         sanitize: bool = False, deepstream_include: Path | None = None,
                          extra_include_dirs: Sequence[Path] = (), name: str = "trtplug_parsers") -> Path:
     """Renders and compiles the parsers into one shared library and returns its path.
     sanitize=True builds with AddressSanitizer and UBSan (load it with the sanitized emulator)."""

@@ -3,7 +3,6 @@ looks up, the class count and per-class thresholds. Shared by the checker and th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
 
 from .config_file import ConfigDoc, parse_bool, parse_double, parse_int, parse_list
 from .config_keys import CLASS_DEFAULTS, NETWORK_TYPE_KIND, PARSER_KEYS
@@ -14,15 +13,15 @@ PROPERTY = "property"
 @dataclass
 class NvinferParams:
     network_type: int = 0
-    kind: Optional[str] = None  # "bbox", "classifier", "instance_mask", "segmentation", None (other)
-    function: Optional[str] = None
-    custom_lib_path: Optional[str] = None
+    kind: str | None = None  # "bbox", "classifier", "instance_mask", "segmentation", None (other)
+    function: str | None = None
+    custom_lib_path: str | None = None
     num_classes: int = 0
     pre_cluster: list = field(default_factory=list)
     post_cluster: list = field(default_factory=list)
     classifier_threshold: float = 0.0
-    network: Optional[tuple] = None  # (width, height, channels) from infer-dims
-    error: Optional[str] = None
+    network: tuple | None = None  # (width, height, channels) from infer-dims
+    error: str | None = None
 
 
 def _value(doc: ConfigDoc, group: str, key: str, parse, default=None):
@@ -40,7 +39,7 @@ def network_type(doc: ConfigDoc) -> int:
     return nt
 
 
-def class_thresholds(doc: ConfigDoc, num_classes: int, key: str, alias: Optional[str] = None) -> list:
+def class_thresholds(doc: ConfigDoc, num_classes: int, key: str, alias: str | None = None) -> list:
     """Per-class values of a [class-attrs-*] key: default, then [class-attrs-all], then
     [class-attrs-<id>]."""
     values = [CLASS_DEFAULTS.get(key, 0.0)] * num_classes

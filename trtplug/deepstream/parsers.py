@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Sequence
 
 from ..errors import DefinitionError
+from .cpp import (CField, LabelArray, ParserParams, c_activation, c_bool, c_box, c_float, c_string,
+                  c_string_or_null)
 
 # The three kinds of parser nvinfer can be given, by the config key that names them.
 KIND_BBOX = "bbox"
@@ -119,7 +121,7 @@ class Parser:
     def owner(self) -> str:
         return f"{type(self).__name__}({getattr(self, 'func_name', '?')!r})"
 
-    def output_layers(self) -> Optional[list[str]]:
+    def output_layers(self) -> list[str] | None:
         """Output layer names the parser reads, or None when some are taken by position."""
         return None
 
@@ -133,6 +135,11 @@ class Parser:
     def clustered(self) -> bool:
         """True when the parser's objects need no clustering by nvinfer (cluster-mode=4)."""
         return isinstance(self, (NmsDetector, InstanceMask)) or bool(getattr(self, "nms_iou", None))
+
+    def cpp_params(self, name: str) -> ParserParams:
+        """The C++ parameter block named `name` that the generated entry point passes to trtplug's
+        parser (registry/deepstream/trtplug_ds_parsers.h), fields in struct order."""
+        raise NotImplementedError
 
 
 def _check_dense_head(p) -> None:
@@ -152,6 +159,24 @@ def _check_dense_head(p) -> None:
     _num(o, "min_box_size", p.min_box_size, lo=0)
     _count(o, "max_candidates", p.max_candidates)
     _num(o, "default_threshold", p.default_threshold, lo=0, hi=1)
+
+
+def _dense_fields(p) -> list[CField]:
+    """The DenseParams fields of a dense YOLO-style head (YoloDetector, YoloSeg)."""
+    return [
+        CField("func_name", c_string(p.func_name)),
+        CField("layer", c_string_or_null(p.layer)),
+        CField("transposed", c_bool(p.layout == "CxN")),
+        CField("box", c_box(p.box)),
+        CField("objectness", c_bool(p.objectness)),
+        CField("num_classes", str(p.num_classes or 0)),
+        CField("normalized", c_bool(p.normalized)),
+        CField("score_activation", c_activation(p.score_activation)),
+        CField("min_box_size", c_float(p.min_box_size)),
+        CField("max_candidates", str(p.max_candidates or 0)),
+        CField("default_threshold", c_float(p.default_threshold)),
+        CField("nms_iou", c_float(p.nms_iou or 0.0)),
+    ]
 
 
 def _labels_vs_classes(owner, labels, num_classes):
@@ -177,18 +202,18 @@ class YoloDetector(Parser):
     """
 
     func_name: str
-    layer: Optional[str] = None
+    layer: str | None = None
     layout: str = "NxC"
     box: str = "cxcywh"
     objectness: bool = False
-    num_classes: Optional[int] = None
-    labels: Optional[Sequence[str]] = None
+    num_classes: int | None = None
+    labels: Sequence[str] | None = None
     normalized: bool = False
     score_activation: str = "none"
     min_box_size: float = 0.0
-    max_candidates: Optional[int] = None
+    max_candidates: int | None = None
     default_threshold: float = 0.25
-    nms_iou: Optional[float] = None
+    nms_iou: float | None = None
     kind = KIND_BBOX
 
     def __post_init__(self):
@@ -196,6 +221,9 @@ class YoloDetector(Parser):
 
     def output_layers(self):
         return [self.layer] if self.layer else None
+
+    def cpp_params(self, name: str) -> ParserParams:
+        return ParserParams("DenseParams", "parse_dense", _dense_fields(self))
 
 
 @dataclass(frozen=True)
@@ -209,14 +237,14 @@ class NmsDetector(Parser):
     """
 
     func_name: str
-    count: Optional[str] = "num_detections"
+    count: str | None = "num_detections"
     boxes: str = "detection_boxes"
     scores: str = "detection_scores"
     classes: str = "detection_classes"
     box: str = "xyxy"
     normalized: bool = False
-    num_classes: Optional[int] = None
-    labels: Optional[Sequence[str]] = None
+    num_classes: int | None = None
+    labels: Sequence[str] | None = None
     min_box_size: float = 0.0
     default_threshold: float = 0.25
     kind = KIND_BBOX
@@ -241,6 +269,19 @@ class NmsDetector(Parser):
     def output_layers(self):
         return [n for n in (self.count, self.boxes, self.scores, self.classes) if n]
 
+    def cpp_params(self, name: str) -> ParserParams:
+        return ParserParams("NmsParams", "parse_nms", [
+            CField("func_name", c_string(self.func_name)),
+            CField("count_layer", c_string_or_null(self.count)),
+            CField("boxes_layer", c_string(self.boxes)),
+            CField("scores_layer", c_string(self.scores)),
+            CField("classes_layer", c_string(self.classes)),
+            CField("box", c_box(self.box)),
+            CField("normalized", c_bool(self.normalized)),
+            CField("min_box_size", c_float(self.min_box_size)),
+            CField("default_threshold", c_float(self.default_threshold)),
+        ])
+
 
 @dataclass(frozen=True)
 class BoxesScoresDetector(Parser):
@@ -261,10 +302,10 @@ class BoxesScoresDetector(Parser):
     score_activation: str = "none"
     background_class: "int | str | None" = None
     multi_label: bool = False
-    num_classes: Optional[int] = None
-    labels: Optional[Sequence[str]] = None
+    num_classes: int | None = None
+    labels: Sequence[str] | None = None
     min_box_size: float = 0.0
-    max_candidates: Optional[int] = None
+    max_candidates: int | None = None
     default_threshold: float = 0.25
     kind = KIND_BBOX
 
@@ -292,6 +333,25 @@ class BoxesScoresDetector(Parser):
     def output_layers(self):
         return [self.boxes, self.scores]
 
+    def cpp_params(self, name: str) -> ParserParams:
+        bg = self.background_class
+        background = ("trtplug::ds::kBackgroundNone" if bg is None else
+                      "trtplug::ds::kBackgroundLast" if bg == "last" else str(bg))
+        return ParserParams("BoxesScoresParams", "parse_boxes_scores", [
+            CField("func_name", c_string(self.func_name)),
+            CField("boxes_layer", c_string(self.boxes)),
+            CField("scores_layer", c_string(self.scores)),
+            CField("box", c_box(self.box)),
+            CField("normalized", c_bool(self.normalized)),
+            CField("score_activation", c_activation(self.score_activation)),
+            CField("background_class", background),
+            CField("multi_label", c_bool(self.multi_label)),
+            CField("num_classes", str(self.num_classes or 0)),
+            CField("min_box_size", c_float(self.min_box_size)),
+            CField("max_candidates", str(self.max_candidates or 0)),
+            CField("default_threshold", c_float(self.default_threshold)),
+        ])
+
 
 @dataclass(frozen=True)
 class ClassifierHead:
@@ -305,11 +365,11 @@ class ClassifierHead:
     (0.9/0.1 becomes 0.69/0.31), so thresholds pass or fail the wrong attributes. nvinfer's own
     classifier parser applies none."""
 
-    layer: Optional[str] = None
-    labels: Optional[Sequence[str]] = None
+    layer: str | None = None
+    labels: Sequence[str] | None = None
     activation: str = "softmax"
     multi_label: bool = False
-    threshold: Optional[float] = None
+    threshold: float | None = None
 
     def validate(self, owner: str) -> "ClassifierHead":
         _layer(owner, "layer", self.layer, optional=True)
@@ -320,6 +380,17 @@ class ClassifierHead:
         if self.multi_label and self.activation == "softmax":
             raise _err(owner, "multi_label", "multi-label heads need activation='sigmoid' or 'none', not softmax")
         return self
+
+    def cpp_fields(self, labels_name: str) -> list[CField]:
+        """The trtplug::ds::ClassifierHead initializer; `labels_name` is its label array (or "nullptr")."""
+        return [
+            CField("layer", c_string_or_null(self.layer)),
+            CField("activation", c_activation(self.activation)),
+            CField("labels", labels_name),
+            CField("num_labels", str(len(self.labels) if self.labels else 0)),
+            CField("multi_label", c_bool(self.multi_label)),
+            CField("threshold", c_float(-1.0 if self.threshold is None else self.threshold)),
+        ]
 
 
 @dataclass(frozen=True)
@@ -361,6 +432,20 @@ class Classifier(Parser):
                       for h in self.heads]
         return d
 
+    def cpp_params(self, name: str) -> ParserParams:
+        label_arrays, heads = [], []
+        for i, h in enumerate(self.heads):
+            labels = "nullptr"
+            if h.labels:
+                labels = f"{name}Labels{i}"
+                label_arrays.append(LabelArray(labels, [c_string(x) for x in h.labels]))
+            heads.append(h.cpp_fields(labels))
+        return ParserParams("ClassifierParams", "parse_classifier", [
+            CField("func_name", c_string(self.func_name)),
+            CField("heads", name + "Heads"),
+            CField("num_heads", str(len(heads))),
+        ], label_arrays=label_arrays, heads=heads, heads_name=name + "Heads")
+
 
 @dataclass(frozen=True)
 class InstanceMask(Parser):
@@ -369,7 +454,7 @@ class InstanceMask(Parser):
     Masks are in box coordinates, as nvinfer draws them."""
 
     func_name: str
-    count: Optional[str] = None
+    count: str | None = None
     boxes: str = "boxes"
     scores: str = "scores"
     classes: str = "classes"
@@ -377,8 +462,8 @@ class InstanceMask(Parser):
     box: str = "xyxy"
     normalized: bool = False
     mask_activation: str = "none"
-    num_classes: Optional[int] = None
-    labels: Optional[Sequence[str]] = None
+    num_classes: int | None = None
+    labels: Sequence[str] | None = None
     min_box_size: float = 0.0
     default_threshold: float = 0.25
     kind = KIND_INSTANCE_MASK
@@ -404,6 +489,21 @@ class InstanceMask(Parser):
     def output_layers(self):
         return [n for n in (self.count, self.boxes, self.scores, self.classes, self.masks) if n]
 
+    def cpp_params(self, name: str) -> ParserParams:
+        return ParserParams("InstanceMaskParams", "parse_instance_mask", [
+            CField("func_name", c_string(self.func_name)),
+            CField("count_layer", c_string_or_null(self.count)),
+            CField("boxes_layer", c_string(self.boxes)),
+            CField("scores_layer", c_string(self.scores)),
+            CField("classes_layer", c_string(self.classes)),
+            CField("masks_layer", c_string(self.masks)),
+            CField("box", c_box(self.box)),
+            CField("normalized", c_bool(self.normalized)),
+            CField("mask_activation", c_activation(self.mask_activation)),
+            CField("min_box_size", c_float(self.min_box_size)),
+            CField("default_threshold", c_float(self.default_threshold)),
+        ])
+
 
 @dataclass(frozen=True)
 class YoloSeg(Parser):
@@ -413,20 +513,20 @@ class YoloSeg(Parser):
     max_candidates objects before computing masks."""
 
     func_name: str
-    layer: Optional[str] = None
+    layer: str | None = None
     protos: str = "protos"
     layout: str = "NxC"
     box: str = "cxcywh"
     objectness: bool = False
-    num_classes: Optional[int] = None
-    num_mask_coeffs: Optional[int] = None
-    labels: Optional[Sequence[str]] = None
+    num_classes: int | None = None
+    num_mask_coeffs: int | None = None
+    labels: Sequence[str] | None = None
     normalized: bool = False
     score_activation: str = "none"
     min_box_size: float = 0.0
-    max_candidates: Optional[int] = 100
+    max_candidates: int | None = 100
     default_threshold: float = 0.25
-    nms_iou: Optional[float] = 0.45
+    nms_iou: float | None = 0.45
     kind = KIND_INSTANCE_MASK
 
     def __post_init__(self):
@@ -439,6 +539,13 @@ class YoloSeg(Parser):
 
     def output_layers(self):
         return [self.layer, self.protos] if self.layer else None
+
+    def cpp_params(self, name: str) -> ParserParams:
+        return ParserParams("YoloSegParams", "parse_yolo_seg", [
+            CField("det", nested=_dense_fields(self)),
+            CField("num_mask_coeffs", str(self.num_mask_coeffs or 0)),
+            CField("protos_layer", c_string(self.protos)),
+        ])
 
 
 @dataclass(frozen=True)
@@ -471,8 +578,3 @@ class CustomSource:
 
 
 ParserDecl = (YoloDetector, NmsDetector, BoxesScoresDetector, Classifier, InstanceMask, YoloSeg)
-
-
-def declared_fields(obj) -> dict:
-    """The declaration's fields as a dict (for generated-code comments)."""
-    return {f.name: getattr(obj, f.name) for f in fields(obj)}

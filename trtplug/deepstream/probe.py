@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Sequence
 
 from ..errors import TrtPlugError
 from .emulate import SANITIZER_ENV, build_emulator
@@ -18,8 +18,8 @@ class ProbeResult:
     loaded: bool
     error: str = ""
     symbols: dict = field(default_factory=dict)
-    library_info: Optional[str] = None  # trtplug_library_info() text, if exported
-    deepstream_info: Optional[str] = None  # trtplug_deepstream_info() text, if exported
+    library_info: str | None = None  # trtplug_library_info() text, if exported
+    deepstream_info: str | None = None  # trtplug_deepstream_info() text, if exported
 
 
 def probe_library(path, names: Sequence[str], deepstream_version=None, timeout: float = 60) -> ProbeResult:

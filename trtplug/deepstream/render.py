@@ -1,27 +1,41 @@
-"""Generates the C++ of a library's DeepStream parsers and lists what the build needs.
+"""Generates the C++ of a library's DeepStream declarations and lists what the build needs.
+
+Each declaration provides its own C++ rows (`cpp_params`, `cpp_row`, `cpp_rows`); the functions here
+only check the set of declarations, render the templates next to this file and name the sources,
+include directories and defines of the build:
 
     srcs = render_deepstream_sources([YoloDetector("NvDsInferParseYolo")], out_dir=Path("build/ds"))
     CompileJob(sources=srcs.sources, include_dirs=srcs.include_dirs, defines=srcs.defines, ...)
+    srcs = render_entry_point_sources([EngineCreate("NvDsInferEngine", recipe)], tensorrt_major=10,
+                                      out_dir=Path("build/ds"))
 """
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Sequence
 
 import jinja2
 
-from ..build.compiler import REGISTRY_DIR
+from ..build.compiler import CORE_DIR, REGISTRY_DIR
 from ..errors import DefinitionError
 from . import parsers as P
+from .cpp import ParserParams, c_comment, c_string
+from .engine import ENTRY_POINT_TYPES, EngineCreate, ModelParser
+from .input_layers import InputLayers
 from .versions import DsVersion, parse_version
 
 DEEPSTREAM_DIR = REGISTRY_DIR / "deepstream"
 SHIM_DIR = DEEPSTREAM_DIR / "shim"
 PARSERS_CPP = DEEPSTREAM_DIR / "trtplug_ds_parsers.cpp"
 LAYOUT_CHECK_CPP = DEEPSTREAM_DIR / "trtplug_ds_layout_check.cpp"
+FACTORY_CPP = DEEPSTREAM_DIR / "trtplug_ds_factory.cpp"
+INPUT_LAYERS_CPP = DEEPSTREAM_DIR / "trtplug_ds_input_layers.cpp"
+ENGINE_CPP = DEEPSTREAM_DIR / "trtplug_ds_engine.cpp"
 GENERATED_NAME = "trtplug_ds_generated.cpp"
+INPUTS_GENERATED = "trtplug_ds_input_layers_generated.cpp"
+ENGINE_GENERATED = "trtplug_ds_engine_generated.cpp"
 
 _ENV = jinja2.Environment(
     loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
@@ -43,166 +57,35 @@ class DeepStreamSources:
     info: dict = field(default_factory=dict)  # what trtplug_deepstream_info() returns
 
 
-# ----------------------------------------------------------------------------------------------
-# C literals
+@dataclass(frozen=True)
+class EntryPointSources:
+    """What to add to a library build for its plugin factory, input layers, engine-create functions
+    and model parser (see render_entry_point_sources)."""
+
+    sources: list
+    include_dirs: list
+    defines: dict
 
 
-def c_string(text: str) -> str:
-    """A C string literal for any text (UTF-8, non-printables as octal escapes)."""
-    out = ['"']
-    for b in text.encode("utf-8"):
-        ch = chr(b)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif 0x20 <= b < 0x7F and ch != "?":  # '?' escaped: no trigraphs
-            out.append(ch)
-        else:
-            out.append(f"\\{b:03o}")
-    out.append('"')
-    return "".join(out)
-
-
-def _c_str_or_null(value: Optional[str]) -> str:
-    return "nullptr" if value is None else c_string(value)
-
-
-def _c_float(value: float) -> str:
-    text = repr(float(value))
-    if "e" not in text and "." not in text:
-        text += ".0"
-    return text + "f"
-
-
-def _f(name, value, nested=None):
-    return {"name": name, "value": value, "nested": nested}
-
-
-_BOX = {"cxcywh": "kCxCyWH", "xyxy": "kXYXY", "xywh": "kXYWH", "yxyx": "kYXYX"}
-_ACT = {"none": "kNone", "sigmoid": "kSigmoid", "softmax": "kSoftmax"}
-
-
-def _box(v):
-    return "trtplug::ds::BoxFormat::" + _BOX[v]
-
-
-def _act(v):
-    return "trtplug::ds::Activation::" + _ACT[v]
-
-
-def _bool(v):
-    return "1" if v else "0"
+def _write_if_changed(path: Path, text: str) -> Path:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+    return path
 
 
 # ----------------------------------------------------------------------------------------------
-# View models: one per parser, the parameter block's fields in struct order.
+# Output parsers
 
 
-def _dense_fields(p, func):
-    return [
-        _f("func_name", c_string(func)),
-        _f("layer", _c_str_or_null(p.layer)),
-        _f("transposed", _bool(p.layout == "CxN")),
-        _f("box", _box(p.box)),
-        _f("objectness", _bool(p.objectness)),
-        _f("num_classes", str(p.num_classes or 0)),
-        _f("normalized", _bool(p.normalized)),
-        _f("score_activation", _act(p.score_activation)),
-        _f("min_box_size", _c_float(p.min_box_size)),
-        _f("max_candidates", str(p.max_candidates or 0)),
-        _f("default_threshold", _c_float(p.default_threshold)),
-        _f("nms_iou", _c_float(p.nms_iou or 0.0)),
-    ]
+@dataclass(frozen=True)
+class ParserView:
+    """One parser in parsers.cpp.j2: its exported function and the parameter block it passes on."""
 
-
-def _view(p, index: int) -> dict:
-    base = f"kParser{index}"
-    vm = {"func_name": p.func_name, "kind": p.kind, "params_name": base, "label_arrays": [], "heads": None,
-          "heads_name": base + "Heads", "declaration": _describe(p)}
-    if isinstance(p, P.YoloDetector):
-        vm.update(params_type="DenseParams", impl="parse_dense", fields=_dense_fields(p, p.func_name))
-    elif isinstance(p, P.NmsDetector):
-        vm.update(params_type="NmsParams", impl="parse_nms", fields=[
-            _f("func_name", c_string(p.func_name)),
-            _f("count_layer", _c_str_or_null(p.count)),
-            _f("boxes_layer", c_string(p.boxes)),
-            _f("scores_layer", c_string(p.scores)),
-            _f("classes_layer", c_string(p.classes)),
-            _f("box", _box(p.box)),
-            _f("normalized", _bool(p.normalized)),
-            _f("min_box_size", _c_float(p.min_box_size)),
-            _f("default_threshold", _c_float(p.default_threshold)),
-        ])
-    elif isinstance(p, P.BoxesScoresDetector):
-        bg = p.background_class
-        bg_c = "trtplug::ds::kBackgroundNone" if bg is None else (
-            "trtplug::ds::kBackgroundLast" if bg == "last" else str(bg))
-        vm.update(params_type="BoxesScoresParams", impl="parse_boxes_scores", fields=[
-            _f("func_name", c_string(p.func_name)),
-            _f("boxes_layer", c_string(p.boxes)),
-            _f("scores_layer", c_string(p.scores)),
-            _f("box", _box(p.box)),
-            _f("normalized", _bool(p.normalized)),
-            _f("score_activation", _act(p.score_activation)),
-            _f("background_class", bg_c),
-            _f("multi_label", _bool(p.multi_label)),
-            _f("num_classes", str(p.num_classes or 0)),
-            _f("min_box_size", _c_float(p.min_box_size)),
-            _f("max_candidates", str(p.max_candidates or 0)),
-            _f("default_threshold", _c_float(p.default_threshold)),
-        ])
-    elif isinstance(p, P.InstanceMask):
-        vm.update(params_type="InstanceMaskParams", impl="parse_instance_mask", fields=[
-            _f("func_name", c_string(p.func_name)),
-            _f("count_layer", _c_str_or_null(p.count)),
-            _f("boxes_layer", c_string(p.boxes)),
-            _f("scores_layer", c_string(p.scores)),
-            _f("classes_layer", c_string(p.classes)),
-            _f("masks_layer", c_string(p.masks)),
-            _f("box", _box(p.box)),
-            _f("normalized", _bool(p.normalized)),
-            _f("mask_activation", _act(p.mask_activation)),
-            _f("min_box_size", _c_float(p.min_box_size)),
-            _f("default_threshold", _c_float(p.default_threshold)),
-        ])
-    elif isinstance(p, P.YoloSeg):
-        vm.update(params_type="YoloSegParams", impl="parse_yolo_seg", fields=[
-            _f("det", None, nested=_dense_fields(p, p.func_name)),
-            _f("num_mask_coeffs", str(p.num_mask_coeffs or 0)),
-            _f("protos_layer", c_string(p.protos)),
-        ])
-    elif isinstance(p, P.Classifier):
-        heads = []
-        for i, h in enumerate(p.heads):
-            labels = "nullptr"
-            if h.labels:
-                arr = f"{base}Labels{i}"
-                vm["label_arrays"].append({"name": arr, "values_c": [c_string(x) for x in h.labels]})
-                labels = arr
-            heads.append([
-                _f("layer", _c_str_or_null(h.layer)),
-                _f("activation", _act(h.activation)),
-                _f("labels", labels),
-                _f("num_labels", str(len(h.labels) if h.labels else 0)),
-                _f("multi_label", _bool(h.multi_label)),
-                _f("threshold", _c_float(-1.0 if h.threshold is None else h.threshold)),
-            ])
-        vm.update(params_type="ClassifierParams", impl="parse_classifier", heads=heads, fields=[
-            _f("func_name", c_string(p.func_name)),
-            _f("heads", base + "Heads"),
-            _f("num_heads", str(len(heads))),
-        ])
-    else:
-        raise DefinitionError(f"render_deepstream_sources: {p!r} is not a trtplug.deepstream parser declaration")
-    return vm
-
-
-def _describe(p) -> str:
-    """One comment line: the declaration as written in Python (no newlines)."""
-    text = repr(p)
-    return text.replace("\n", " ").replace("*/", "* /")
-
-
-# ----------------------------------------------------------------------------------------------
+    func_name: str
+    kind: str
+    params_name: str
+    declaration: str
+    params: ParserParams
 
 
 def library_info(parsers: Sequence, version: DsVersion) -> dict:
@@ -217,9 +100,8 @@ def _check_names(parsers: Sequence) -> None:
     seen = {}
     for p in parsers:
         if not isinstance(p, (*P.ParserDecl, P.CustomSource)):
-            raise DefinitionError(
-                f"render_deepstream_sources: expected parser declarations (YoloDetector, NmsDetector, "
-                f"BoxesScoresDetector, Classifier, InstanceMask, YoloSeg, CustomSource), got {p!r}")
+            names = ", ".join(c.__name__ for c in (*P.ParserDecl, P.CustomSource))
+            raise DefinitionError(f"render_deepstream_sources: expected parser declarations ({names}), got {p!r}")
         names = list(p.functions) if isinstance(p, P.CustomSource) else [p.func_name]
         owner = repr(p.path.name) if isinstance(p, P.CustomSource) else p.owner
         for n in names:
@@ -229,7 +111,7 @@ def _check_names(parsers: Sequence) -> None:
 
 
 def render_deepstream_sources(parsers: Iterable, *, deepstream_version=None, out_dir: Path,
-                              deepstream_include: Optional[Path] = None, check_custom_impl: bool = False,
+                              deepstream_include: Path | None = None, check_custom_impl: bool = False,
                               origin: str = "trtplug.deepstream declarations") -> DeepStreamSources:
     """Writes the generated entry points into `out_dir` and returns the sources, include
     directories and defines to compile into the library.
@@ -251,15 +133,12 @@ def render_deepstream_sources(parsers: Iterable, *, deepstream_version=None, out
     builtin = [p for p in parsers if not isinstance(p, P.CustomSource)]
     custom = [p for p in parsers if isinstance(p, P.CustomSource)]
     info = library_info(parsers, version)
-    views = [_view(p, i) for i, p in enumerate(builtin)]
+    views = [ParserView(p.func_name, p.kind, f"kParser{i}", c_comment(p), p.cpp_params(f"kParser{i}"))
+             for i, p in enumerate(builtin)]
     text = _ENV.get_template("parsers.cpp.j2").render(
         origin=origin, ds_version=str(version), parsers=views,
         info_json=c_string(json.dumps(info, sort_keys=True)))
-    generated = out_dir / GENERATED_NAME
-    if not generated.exists() or generated.read_text(encoding="utf-8") != text:
-        generated.write_text(text, encoding="utf-8")
-
-    sources = [generated, PARSERS_CPP] + [c.path for c in custom]
+    sources = [_write_if_changed(out_dir / GENERATED_NAME, text), PARSERS_CPP] + [c.path for c in custom]
     include_dirs = [DEEPSTREAM_DIR]
     defines = {"TRTPLUG_DS_VERSION": str(version.code), "_GLIBCXX_USE_CXX11_ABI": "1"}
     if deepstream_include is not None:
@@ -275,3 +154,77 @@ def render_deepstream_sources(parsers: Iterable, *, deepstream_version=None, out
         include_dirs.append(SHIM_DIR)  # user sources including nvdsinfer_custom_impl.h get ours
     return DeepStreamSources(sources=sources, include_dirs=include_dirs, defines=defines,
                              deepstream_version=version, info=info)
+
+
+# ----------------------------------------------------------------------------------------------
+# Entry points
+
+
+def _check_entry_points(declarations: list) -> None:
+    seen = {}
+    for d in declarations:
+        if not isinstance(d, ENTRY_POINT_TYPES):
+            raise DefinitionError(f"render_entry_point_sources: expected EngineCreate, ModelParser or InputLayers "
+                                  f"declarations, got {d!r}")
+        if d.func_name in seen:
+            what = "one InputLayers and one ModelParser per library" if not isinstance(d, EngineCreate) else \
+                "each engine-create function name once"
+            raise DefinitionError(f"{d.owner}: function name {d.func_name!r} is already used by {seen[d.func_name]} "
+                                  f"({what})")
+        seen[d.func_name] = d.owner
+
+
+def render_entry_point_sources(declarations: Iterable, *, deepstream_version=None, tensorrt_major: int,
+                               out_dir: Path, plugin_namespace: str = "", with_factory: bool = True,
+                               with_tensorrt: bool = True,
+                               origin: str = "trtplug.deepstream declarations") -> EntryPointSources:
+    """Writes the generated entry points into `out_dir` and returns the sources, include
+    directories and defines to compile into the library (with the library's other sources).
+
+    declarations: EngineCreate, ModelParser and InputLayers objects (others are an error).
+    tensorrt_major: the TensorRT major the library is built for (7, 8, 10, 11). For 7, the
+        plugin-factory source needs the core runtime and the library's plugins.cpp in the same
+        build (it recreates plugins from trtplug::library()); the include dirs returned cover it.
+    with_factory: add NvDsInferPluginFactoryRuntimeGet/Destroy (every DeepStream library should).
+    with_tensorrt: False builds without TensorRT headers: the recipes and trtplug_ds_recipe_dry_run
+        are compiled, the engine-create functions and NvDsInferCreateModelParser are not.
+    Engine-create functions and the model parser need TensorRT's headers (and, for 8+, CUDA's) as
+    system include dirs of the build; the ONNX parser step needs NvOnnxParser.h there too (without
+    it the functions compile and report at run time that the library was built without it).
+    """
+    declarations = list(declarations)
+    _check_entry_points(declarations)
+    version = parse_version(deepstream_version)
+    if tensorrt_major not in (7, 8, 10, 11):
+        raise DefinitionError(f"render_entry_point_sources: TensorRT major {tensorrt_major!r} is not supported "
+                              f"(7 for DeepStream 5.x, 8, 10, 11)")
+    if (tensorrt_major == 7) != (version.major == 5):
+        raise DefinitionError(f"render_entry_point_sources: DeepStream {version} does not run on TensorRT {tensorrt_major} "
+                              f"(DeepStream 5.x uses TensorRT 7; 6.0 and later use TensorRT 8 or newer)")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+
+    sources: list = []
+    inputs = [d for d in declarations if isinstance(d, InputLayers)]
+    engines = [d for d in declarations if isinstance(d, EngineCreate)]
+    parsers = [d for d in declarations if isinstance(d, ModelParser)]
+    if inputs:
+        text = _ENV.get_template("input_layers.cpp.j2").render(
+            origin=origin, ds_version=str(version), layers=inputs[0].cpp_rows())
+        sources += [_write_if_changed(out_dir / INPUTS_GENERATED, text), INPUT_LAYERS_CPP]
+    if engines or parsers:
+        text = _ENV.get_template("engine.cpp.j2").render(
+            origin=origin, ds_version=str(version), tensorrt_major=tensorrt_major,
+            engines=[e.cpp_row(i, plugin_namespace) for i, e in enumerate(engines)],
+            parser=parsers[0].cpp_row(plugin_namespace) if parsers else None)
+        sources += [_write_if_changed(out_dir / ENGINE_GENERATED, text), ENGINE_CPP]
+    if with_factory:
+        sources.append(FACTORY_CPP)
+    include_dirs = [DEEPSTREAM_DIR] + ([CORE_DIR] if tensorrt_major == 7 and with_factory else [])
+    defines = {"TRTPLUG_DS_VERSION": str(version.code), "_GLIBCXX_USE_CXX11_ABI": "1",
+               "TRTPLUG_DS_TENSORRT_MAJOR": str(tensorrt_major)}
+    if not with_tensorrt:
+        if tensorrt_major == 7 and with_factory:
+            raise DefinitionError("render_entry_point_sources: the TensorRT 7 plugin factory needs TensorRT 7 headers")
+        defines["TRTPLUG_DS_ENGINE_NO_TENSORRT"] = "1"
+    return EntryPointSources(sources, include_dirs, defines)

@@ -14,7 +14,7 @@ NET = (640, 480, 3)  # width, height, channels
 
 
 def build(tmp_path, decl, version="9.1", sanitize=False):
-    srcs = tds.render_part2_sources([decl], deepstream_version=version, tensorrt_major=10, out_dir=tmp_path / "src",
+    srcs = tds.render_entry_point_sources([decl], deepstream_version=version, tensorrt_major=10, out_dir=tmp_path / "src",
                                     with_factory=False, with_tensorrt=False)
     return run_compile(CompileJob(srcs.sources, tmp_path / "libinputs.so", include_dirs=srcs.include_dirs,
                                   defines=srcs.defines, extra_flags=["-Werror", *sanitizer_flags(sanitize)],
@@ -89,8 +89,8 @@ def test_int64_and_uint8_inputs_from_deepstream_8(tmp_path):
 
 
 def test_missing_entry_point_is_nvinfers_dlsym_failure(tmp_path):
-    lib = run_compile(CompileJob([tds.engine.FACTORY_CPP], tmp_path / "libnone.so",
-                                 include_dirs=[tds.engine.DEEPSTREAM_DIR], defines={"TRTPLUG_DS_TENSORRT_MAJOR": "10"}))
+    lib = run_compile(CompileJob([tds.render.FACTORY_CPP], tmp_path / "libnone.so",
+                                 include_dirs=[tds.render.DEEPSTREAM_DIR], defines={"TRTPLUG_DS_TENSORRT_MAJOR": "10"}))
     from trtplug.errors import LoadError
     with pytest.raises(LoadError, match="NvDsInferInitializeInputLayers"):
         tds.emulate_input_layers(lib, {"a": ("float32", (1,))})

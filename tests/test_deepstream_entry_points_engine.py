@@ -38,7 +38,7 @@ NETWORK = dict(inputs=["images"], tensors=["anchors", "stage2"], outputs=["outpu
 @pytest.fixture(scope="module")
 def dry_library(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("recipes")
-    srcs = tds.render_part2_sources(DECLS, deepstream_version="9.1", tensorrt_major=10, out_dir=tmp / "src",
+    srcs = tds.render_entry_point_sources(DECLS, deepstream_version="9.1", tensorrt_major=10, out_dir=tmp / "src",
                                     with_factory=False, with_tensorrt=False, plugin_namespace="acme")
     return run_compile(CompileJob(srcs.sources, tmp / "librecipes.so", include_dirs=srcs.include_dirs,
                                   defines=srcs.defines, extra_flags=["-Werror"]))
@@ -75,7 +75,7 @@ def test_recipe_errors_name_the_step_and_the_tensor(dry_library, function, netwo
 
 def test_recipe_that_leaves_no_outputs(tmp_path):
     decl = tds.EngineCreate("NvDsInferEmpty", [tds.UnmarkOutput("y")])
-    srcs = tds.render_part2_sources([decl], deepstream_version="8.0", tensorrt_major=10, out_dir=tmp_path,
+    srcs = tds.render_entry_point_sources([decl], deepstream_version="8.0", tensorrt_major=10, out_dir=tmp_path,
                                     with_factory=False, with_tensorrt=False)
     lib = run_compile(CompileJob(srcs.sources, tmp_path / "lib.so", include_dirs=srcs.include_dirs,
                                  defines=srcs.defines))
@@ -120,12 +120,12 @@ def test_declaration_mistakes(make, message):
 
 def test_render_refuses_mismatched_versions_and_duplicates(tmp_path):
     with pytest.raises(DefinitionError, match="DeepStream 9.1 does not run on TensorRT 7"):
-        tds.render_part2_sources([], deepstream_version="9.1", tensorrt_major=7, out_dir=tmp_path)
+        tds.render_entry_point_sources([], deepstream_version="9.1", tensorrt_major=7, out_dir=tmp_path)
     with pytest.raises(DefinitionError, match="already used"):
-        tds.render_part2_sources([tds.ModelParser(), tds.ModelParser()], deepstream_version="9.1", tensorrt_major=10,
+        tds.render_entry_point_sources([tds.ModelParser(), tds.ModelParser()], deepstream_version="9.1", tensorrt_major=10,
                                  out_dir=tmp_path)
     with pytest.raises(DefinitionError, match="expected EngineCreate, ModelParser or InputLayers"):
-        tds.render_part2_sources([tds.YoloDetector("P")], deepstream_version="9.1", tensorrt_major=10, out_dir=tmp_path)
+        tds.render_entry_point_sources([tds.YoloDetector("P")], deepstream_version="9.1", tensorrt_major=10, out_dir=tmp_path)
 
 
 # ------------------------------------------------------------------------------------------------------
@@ -149,7 +149,7 @@ def headers(major):
 
 def build_trt_library(tmp_path, major, ds, decls):
     inc = headers(major)
-    srcs = tds.render_part2_sources(decls, deepstream_version=ds, tensorrt_major=major, out_dir=tmp_path / "src",
+    srcs = tds.render_entry_point_sources(decls, deepstream_version=ds, tensorrt_major=major, out_dir=tmp_path / "src",
                                     with_factory=major != 7)
     system = [inc] + ([find_cuda_include()] if major >= 8 else [])
     return run_compile(CompileJob(srcs.sources, tmp_path / f"libengine{major}.so", include_dirs=srcs.include_dirs,
