@@ -11,6 +11,7 @@ import pytest
 
 import trtplug
 from trtplug.cli import main as cli_main
+from trtplug.testing.plan import read_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 UPSAMPLE = str(ROOT / "kernels" / "upsample_nearest.py")
@@ -120,7 +121,7 @@ def test_attribute_test_cases_reach_the_plugin_through_the_harness(tmp_path):
     assert report.runner == "TensorRT harness" and report.passed, report.format()
     scaled = [row for row in report.rows if "scale=3" in row.label]
     assert scaled and all(row.passed for row in scaled)
-    plan = json.loads((tmp_path / "plan" / "plan.json").read_text())
+    plan = read_plan(tmp_path / "plan")
     case = next(c for c in plan["cases"] if "scale=3" in c["label"])
     assert case["fields"] == [{"name": "scale", "type": 5, "length": 1, "data": "03000000"}]
     assert case["outputs"][0]["shape"] == [1, 2, 15, 21]  # the harness checks the plugin's dims against this

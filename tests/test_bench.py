@@ -116,17 +116,18 @@ def test_bench_plan_lists_tensors_without_files():
     case = plan_cases(LAYER_NORM_INFO, shapes=[(4, 8), (8,), (8,)], dtype="float16")[0]
     text = plan_text(Path("/x/lib.so"), [case], {case.case_id: [[4, 8]]}, namespace="ns")
     assert text.splitlines() == [
-        "trtplug-plan 1", "mode gpu", "library lib loader =/x/lib.so", f"case {case.case_id}",
-        "plugin lib =LayerNorm =1 =ns", "input 1 2 4 8 =", "input 1 1 8 =", "input 1 1 8 =", "output 1 2 4 8 =",
-        "end"]
+        "trtplug-plan format=2 mode=gpu", "library id=lib load=loader path=/x/lib.so",
+        f"case id={case.case_id} library=lib plugin=LayerNorm version=1 namespace=ns", "input dtype=1 dims=4,8 file=",
+        "input dtype=1 dims=8 file=", "input dtype=1 dims=8 file=", "output dtype=1 dims=4,8 file=", "end"]
 
 
 def test_bench_results_are_read_per_case():
     timings, failures, problem = parse_bench_results(
-        "trtplug-result 1\nbench a 10 gpu=1.5,2.5,2.0 host=3.0,4.0,5.0\nstep b bench fail =enqueue%20failed\nend\n")
+        "trtplug-result format=2\nbench case=a iterations=10 gpu=1.5,2.5,2.0 host=3.0,4.0,5.0\n"
+        "step case=b step=bench status=fail message=enqueue%20failed\nend\n")
     assert timings["a"].gpu_us == [1.5, 2.5, 2.0] and timings["a"].median == 2.0 and timings["a"].host_median == 4.0
     assert failures == {"b": "bench: enqueue failed"} and problem == ""
-    assert parse_bench_results("error =the%20bench%20mode%20needs%20a%20GPU\n")[2] == "the bench mode needs a GPU"
+    assert parse_bench_results("error message=the%20bench%20mode%20needs%20a%20GPU\n")[2] == "the bench mode needs a GPU"
 
 
 # -- the harness's bench mode, against the real TensorRT headers --------------------------------------

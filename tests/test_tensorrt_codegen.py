@@ -1,7 +1,6 @@
 """TensorRT code generation, header discovery and harness plan/result handling that need no headers."""
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
@@ -12,7 +11,7 @@ from trtplug.build import tensorrt_headers as th
 from trtplug.codegen.tensorrt import TensorRTPluginRef, cxx_string_literal, render_tensorrt_sources
 from trtplug.errors import DefinitionError, HeadersNotFoundError
 from trtplug.testing.harness import (FieldType, PlanCase, PluginField, format_table, library_tensorrt_version,
-                                     parse_results, plan_cases, write_plan)
+                                     parse_results, plan_cases, read_plan, write_plan)
 
 
 def ref(name="Mish", version="1", ident="Mish_1", symbol="mish_desc"):
@@ -144,8 +143,8 @@ def test_plugin_fields_match_what_onnx_importers_pass():
 
 def test_write_plan_stores_inputs_references_and_labels(tmp_path):
     x = np.arange(6, dtype=np.float16).reshape(2, 3)
-    manifest = write_plan(tmp_path, [PlanCase("c0", "Mish", "1", inputs=[x], references=[x * 2], atol=0.1)])
-    data = json.loads(manifest.read_text())
+    write_plan(tmp_path, [PlanCase("c0", "Mish", "1", inputs=[x], references=[x * 2], atol=0.1)])
+    data = read_plan(tmp_path)
     [case] = data["cases"]
     assert case["label"] == "float16[2,3] -> float16[2,3]"
     assert (tmp_path / "c0.in0.bin").read_bytes() == x.tobytes()
@@ -164,8 +163,10 @@ def manifest_for(*ids):
 
 
 def test_results_of_a_crashed_harness_name_the_step():
-    text = ("trtplug-result 1\nharness tensorrt =10.16.0\ndevice cpu =no%20GPU\nlibrary lib ok =fine\n"
-            "begin a lookup\nstep a lookup ok =\ncase a pass\nbegin b lookup\nstep b lookup ok =\nbegin b create\n")
+    text = ("trtplug-result format=2\nharness tensorrt=10.16.0\ndevice kind=cpu name=no%20GPU\n"
+            "library id=lib status=ok message=fine\nbegin case=a step=lookup\nstep case=a step=lookup status=ok message=\n"
+            "case id=a status=pass\nbegin case=b step=lookup\nstep case=b step=lookup status=ok message=\n"
+            "begin case=b step=create\n")
     report = parse_results(text, manifest_for("a", "b", "c"), returncode=-11, stderr="boom")
     assert report.problem.startswith("the harness crashed (SIGSEGV) in step 'create' of case b")
     assert [r.status for r in report] == ["pass", "fail", "fail"]
@@ -177,7 +178,7 @@ def test_results_of_a_crashed_harness_name_the_step():
 def test_results_of_a_timeout_and_of_a_bad_plan():
     assert parse_results("", manifest_for("a"), returncode=None, timeout=5).problem.startswith(
         "the harness did not finish within 5 s")
-    bad = parse_results("trtplug-result 1\nerror =plan.txt:3:%20unknown%20record\n", manifest_for("a"), returncode=2)
+    bad = parse_results("trtplug-result format=2\nerror message=plan.txt:3:%20unknown%20record\n", manifest_for("a"), returncode=2)
     assert bad.problem == "plan.txt:3: unknown record"
 
 

@@ -9,14 +9,14 @@
 // lookup by name/version/namespace -> createPlugin(fields) or deserializePlugin(blob) -> clone ->
 // output dimensions (static, and with a symbolic batch dimension) -> output types -> format
 // combinations -> configurePlugin -> getWorkspaceSize -> enqueue (only with a GPU) -> serialize ->
-// deserializePlugin -> compare -> destroy. Results go to RESULT record by record (see
+// deserializePlugin -> compare -> destroy. Results go to RESULT record by record (records.h,
 // harness_plan.h); the exit status is 0 when every case passed, 1 when one failed, 2 when the
 // plan could not be run at all.
 //
 // --bench (needs a GPU; refused with status 2 without one): each case runs the lifecycle up to
 // getWorkspaceSize, then times REPEATS rounds of ITERATIONS back-to-back enqueues of the configured
 // plugin on one stream (CUDA events around each round, host time of the enqueue calls) and writes
-// "bench CASE ITERATIONS gpu=US,... host=US,..." (microseconds per enqueue, one value per round).
+// "bench case=ID iterations=N gpu=US,... host=US,..." (microseconds per enqueue, one per round).
 // Inputs with no file are filled with the byte 0x3C (finite values for every float type).
 #include <dlfcn.h>
 
@@ -37,6 +37,8 @@ TRTPLUG_TRT_V2_BEGIN
 
 namespace harness {
 namespace {
+
+using records::Record;
 
 constexpr int32_t kHarnessTensorRTVersion = trtplug::trt::kBuiltTensorRTVersion;
 constexpr const char* kVersionMarker = "TRTPLUG_TENSORRT_VERSION=";
@@ -116,7 +118,7 @@ enum class Outcome { kOk, kFail, kSkip };
 
 struct Context {
     Plan plan;
-    ResultWriter out;
+    records::Writer out;
     Driver driver;
     bool gpu = false;
     std::string no_gpu_reason;
@@ -198,7 +200,7 @@ bool CaseRun::message_logged(size_t mark, const std::string& text) const {
 }
 
 bool CaseRun::step(const char* name, const std::function<Outcome(std::string*)>& body, bool errors_expected) {
-    ctx_.out.record({"begin", c_.id, name});
+    ctx_.out.write(Record("begin").add("case", c_.id).add("step", name));
     const size_t mark = logger_finder().logger.mark();
     std::string msg;
     Outcome outcome = body(&msg);
@@ -208,10 +210,10 @@ bool CaseRun::step(const char* name, const std::function<Outcome(std::string*)>&
         msg = "the plugin logged an error: " + logged;
     }
     for (const LogLine& l : logger_finder().logger.since(mark)) {
-        ctx_.out.record({"log", c_.id, std::to_string(l.severity)}, l.text);
+        ctx_.out.write(Record("log").add("case", c_.id).add("severity", static_cast<int64_t>(l.severity)).add("text", l.text));
     }
     const char* word = outcome == Outcome::kOk ? "ok" : outcome == Outcome::kSkip ? "skip" : "fail";
-    ctx_.out.record({"step", c_.id, name, word}, msg);
+    ctx_.out.write(Record("step").add("case", c_.id).add("step", name).add("status", word).add("message", msg));
     return outcome != Outcome::kFail;
 }
 
@@ -710,7 +712,7 @@ Outcome CaseRun::bench(std::string* msg) {
         std::snprintf(word, sizeof word, "%s%.4f", r ? "," : "", host_us);
         host += word;
     }
-    ctx_.out.record({"bench", c_.id, std::to_string(n), "gpu=" + gpu, "host=" + host});
+    ctx_.out.write(Record("bench").add("case", c_.id).add("iterations", static_cast<int64_t>(n)).add("gpu", gpu).add("host", host));
     *msg = "ran on " + drv.describe();
     return Outcome::kOk;
 }
@@ -796,8 +798,8 @@ bool CaseRun::run() {
         }
     }
     if (ok && !expected_failure_seen_ && !c_.expect.empty()) {
-        ctx_.out.record({"step", c_.id, "expectation", "fail"},
-                        "the plan expects '" + c_.expect + "', but every step succeeded");
+        ctx_.out.write(Record("step").add("case", c_.id).add("step", "expectation").add("status", "fail").add(
+            "message", "the plan expects '" + c_.expect + "', but every step succeeded"));
         ok = false;
     }
     if (ok && !expected_failure_seen_ && ctx_.bench_iterations > 0) {
@@ -813,7 +815,7 @@ bool CaseRun::run() {
     if (plugin_ || clone_ || restored_) {
         ok = step("destroy", [&](std::string* m) { return destroy(m); }) && ok;
     }
-    ctx_.out.record({"case", c_.id, ok ? "pass" : "fail"});
+    ctx_.out.write(Record("case").add("id", c_.id).add("status", ok ? "pass" : "fail"));
     return ok;
 }
 
@@ -825,14 +827,14 @@ void load_library(Context& ctx, LibrarySpec& spec) {
     lib.spec = &spec;
     int32_t built = 0;
     if (!library_version(spec.path, &built, &lib.error)) {
-        ctx.out.record({"library", spec.id, "fail"}, lib.error);
+        ctx.out.write(Record("library").add("id", spec.id).add("status", "fail").add("message", lib.error));
         return;
     }
     if (built / 10000 != kHarnessTensorRTVersion / 10000) {
         lib.error = spec.path + " was built for TensorRT " + version_text(built) + ", but this harness runs TensorRT " +
                     version_text(kHarnessTensorRTVersion) + ": build the library against TensorRT " +
                     std::to_string(kHarnessTensorRTVersion / 10000) + " headers (trtplug compile --tensorrt-include DIR)";
-        ctx.out.record({"library", spec.id, "fail"}, lib.error);
+        ctx.out.write(Record("library").add("id", spec.id).add("status", "fail").add("message", lib.error));
         return;
     }
     std::vector<Registry::Entry> before = registry().entries();
@@ -841,7 +843,7 @@ void load_library(Context& ctx, LibrarySpec& spec) {
         lib.handle = registry().loadLibrary(spec.path.c_str());
         if (lib.handle == nullptr) {
             lib.error = "IPluginRegistry::loadLibrary failed: " + registry().last_error();
-            ctx.out.record({"library", spec.id, "fail"}, lib.error);
+            ctx.out.write(Record("library").add("id", spec.id).add("status", "fail").add("message", lib.error));
             return;
         }
         int32_t n = 0;
@@ -852,7 +854,7 @@ void load_library(Context& ctx, LibrarySpec& spec) {
         if (lib.handle == nullptr) {
             const char* why = dlerror();
             lib.error = std::string("dlopen failed: ") + (why ? why : "unknown reason");
-            ctx.out.record({"library", spec.id, "fail"}, lib.error);
+            ctx.out.write(Record("library").add("id", spec.id).add("status", "fail").add("message", lib.error));
             return;
         }
         for (const Registry::Entry& e : registry().entries()) {
@@ -863,7 +865,8 @@ void load_library(Context& ctx, LibrarySpec& spec) {
         detail = "static registration at load registered " + std::to_string(lib.static_creators.size()) + " creator(s)";
     }
     lib.ok = true;
-    ctx.out.record({"library", spec.id, "ok"}, "TensorRT " + version_text(built) + " library; " + detail);
+    ctx.out.write(Record("library").add("id", spec.id).add("status", "ok").add(
+        "message", "TensorRT " + version_text(built) + " library; " + detail));
 }
 
 void unload_library(Context& ctx, LoadedLibrary& lib) {
@@ -888,7 +891,7 @@ void unload_library(Context& ctx, LoadedLibrary& lib) {
             }
         }
     }
-    ctx.out.record({"unload", lib.spec->id, problem.empty() ? "ok" : "fail"}, problem);
+    ctx.out.write(Record("unload").add("id", lib.spec->id).add("status", problem.empty() ? "ok" : "fail").add("message", problem));
 }
 
 // "--bench ITERATIONS REPEATS": both positive numbers.
@@ -919,17 +922,17 @@ int run(int argc, char** argv) {
         std::fprintf(stderr, "trtplug harness: %s\n", error.c_str());
         return 2;
     }
-    ctx.out.record({"trtplug-result", std::to_string(kPlanFormat)});
-    ctx.out.record({"harness", "tensorrt"}, version_text(kHarnessTensorRTVersion));
+    ctx.out.write(Record("trtplug-result").add("format", static_cast<int64_t>(kPlanFormat)));
+    ctx.out.write(Record("harness").add("tensorrt", version_text(kHarnessTensorRTVersion)));
     if (!parse_plan(plan_path, &ctx.plan, &error)) {
-        ctx.out.record({"error"}, error);
+        ctx.out.write(Record("error").add("message", error));
         std::fprintf(stderr, "trtplug harness: %s\n", error.c_str());
         return 2;
     }
     if (bench) {
         ctx.gpu = ctx.driver.open(&ctx.no_gpu_reason);
         if (!ctx.gpu) {
-            ctx.out.record({"error"}, "the bench mode needs a GPU: " + ctx.no_gpu_reason);
+            ctx.out.write(Record("error").add("message", "the bench mode needs a GPU: " + ctx.no_gpu_reason));
             std::fprintf(stderr, "trtplug harness: the bench mode needs a GPU: %s\n", ctx.no_gpu_reason.c_str());
             return 2;
         }
@@ -938,11 +941,12 @@ int run(int argc, char** argv) {
     } else {
         ctx.gpu = ctx.driver.open(&ctx.no_gpu_reason);
         if (!ctx.gpu && ctx.plan.mode == "gpu") {
-            ctx.out.record({"error"}, "the plan requires a GPU: " + ctx.no_gpu_reason);
+            ctx.out.write(Record("error").add("message", "the plan requires a GPU: " + ctx.no_gpu_reason));
             return 2;
         }
     }
-    ctx.out.record({"device", ctx.gpu ? "gpu" : "cpu"}, ctx.gpu ? ctx.driver.describe() : ctx.no_gpu_reason);
+    ctx.out.write(Record("device").add("kind", ctx.gpu ? "gpu" : "cpu").add(
+        "name", ctx.gpu ? ctx.driver.describe() : ctx.no_gpu_reason));
     bool all_ok = true;
     for (LibrarySpec& spec : ctx.plan.libraries) {
         load_library(ctx, spec);
@@ -955,7 +959,7 @@ int run(int argc, char** argv) {
     for (auto it = ctx.plan.libraries.rbegin(); it != ctx.plan.libraries.rend(); ++it) {
         unload_library(ctx, ctx.libraries[it->id]);
     }
-    ctx.out.record({"end"});
+    ctx.out.write(Record("end"));
     return all_ok ? 0 : 1;
 }
 

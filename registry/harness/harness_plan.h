@@ -1,7 +1,6 @@
-// The harness's input (a test plan) and output (a result file): line-based text, one record a
-// line, fields separated by single spaces. Text fields are written "=" + percent-encoding (so
-// they may hold spaces or be empty); binary field data is hex. trtplug/testing/harness.py writes
-// plans and reads results; docs/tensorrt.md describes both formats.
+// The harness's input (a test plan) and output (a result file), both record files (records.h).
+// trtplug/testing/plan.py writes plans, trtplug/testing/results.py reads results; docs/tensorrt.md
+// lists the records of each.
 #pragma once
 
 #include <cstdint>
@@ -9,9 +8,11 @@
 #include <string>
 #include <vector>
 
+#include "records.h"
+
 namespace harness {
 
-constexpr int32_t kPlanFormat = 1;
+constexpr int32_t kPlanFormat = 2;  // of plans and results alike
 
 struct TensorSpec {
     int32_t dtype = 0;  // nvinfer1::DataType value
@@ -56,22 +57,6 @@ struct Plan {
 
 bool parse_plan(const std::string& path, Plan* plan, std::string* error);
 std::string resolve(const Plan& plan, const std::string& file);
-
-// Percent-encoding for text fields.
-std::string encode_text(const std::string& text);
-
-// The result file, written and flushed record by record, so a crash leaves a readable prefix.
-class ResultWriter {
-public:
-    bool open(const std::string& path, std::string* error);
-    ~ResultWriter();
-    // Writes one record: the words as they are, then the text encoded.
-    void record(const std::vector<std::string>& words, const std::string& text);
-    void record(const std::vector<std::string>& words);
-
-private:
-    std::FILE* file_ = nullptr;
-};
 
 bool read_file(const std::string& path, std::vector<unsigned char>* data, std::string* error);
 bool write_file(const std::string& path, const void* data, size_t size, std::string* error);

@@ -1,7 +1,8 @@
 """The TensorRT adapter's enqueue timed by the lifecycle harness in --bench mode.
 
 Writes a bench plan (inputs without files: the harness fills them with the byte 0x3C), runs
-`trtplug_harness --bench ITERATIONS REPEATS plan.txt result.txt` and reads the `bench` records.
+`trtplug_harness --bench ITERATIONS REPEATS plan.txt result.txt` and reads the `bench` records
+(both files in trtplug.testing.records' format).
 """
 from __future__ import annotations
 
@@ -9,40 +10,43 @@ import subprocess
 from pathlib import Path
 
 from ..errors import TrtPlugError
-from ..testing.harness import PLAN_FORMAT, TRT_DTYPES, _text, _untext
+from ..testing.plan import PLAN_FORMAT, TRT_DTYPES
+from ..testing.records import Record, RecordError, iter_records, record
 from .cases import BenchCase
 from .timing import Timing
 
 
 def plan_text(library: Path, cases: list[BenchCase], output_shapes: dict[str, list], namespace: str = "") -> str:
-    lines = [f"trtplug-plan {PLAN_FORMAT}", "mode gpu", f"library lib loader {_text(str(library))}"]
+    recs = [record("trtplug-plan", format=PLAN_FORMAT, mode="gpu"), record("library", id="lib", load="loader",
+                                                                          path=str(library))]
     for case in cases:
         n_in = len(case.input_shapes)
-        lines += [f"case {case.case_id}", f"plugin lib {_text(case.plugin)} {_text(case.version)} {_text(namespace)}"]
+        recs.append(record("case", id=case.case_id, library="lib", plugin=case.plugin, version=case.version,
+                           namespace=namespace))
         tensors = [("input", s, d) for s, d in zip(case.input_shapes, case.dtypes[:n_in])]
         tensors += [("output", s, d) for s, d in zip(output_shapes[case.case_id], case.dtypes[n_in:])]
-        for kind, shape, dtype in tensors:
-            dims = "".join(f" {d}" for d in shape)
-            lines.append(f"{kind} {TRT_DTYPES[dtype]} {len(shape)}{dims} =")
-        lines.append("end")
-    return "\n".join(lines) + "\n"
+        recs += [record(kind, dtype=TRT_DTYPES[dtype], dims=list(shape), file="") for kind, shape, dtype in tensors]
+        recs.append(Record("end"))
+    return "".join(r.line() + "\n" for r in recs)
 
 
 def parse_bench_results(text: str) -> tuple[dict[str, Timing], dict[str, str], str]:
     """({case id: Timing}, {case id: why it failed}, problem of the whole run or "")."""
     timings, failures, problem = {}, {}, ""
-    for line in text.splitlines():
-        words = line.split(" ")
-        if words[0] == "bench" and len(words) == 5:
-            gpu = [float(v) for v in words[3].removeprefix("gpu=").split(",")]
-            host = [float(v) for v in words[4].removeprefix("host=").split(",")]
-            timings[words[1]] = Timing(gpu, host)
-        elif words[0] == "step" and len(words) >= 5 and words[3] == "fail":
-            failures.setdefault(words[1], f"{words[2]}: {_untext(words[4])}")
-        elif words[0] == "library" and words[2] == "fail":
-            problem = _untext(words[3])
-        elif words[0] == "error":
-            problem = _untext(words[1])
+    for _, rec, _line in iter_records(text):
+        try:
+            if rec is None:
+                continue
+            if rec.kind == "bench":
+                timings[rec.text("case")] = Timing(rec.floats("gpu"), rec.floats("host"))
+            elif rec.kind == "step" and rec.text("status") == "fail":
+                failures.setdefault(rec.text("case"), f"{rec.text('step')}: {rec.text('message', '')}")
+            elif rec.kind == "library" and rec.text("status") == "fail":
+                problem = rec.text("message", "")
+            elif rec.kind == "error":
+                problem = rec.text("message", "")
+        except RecordError:
+            continue
     return timings, failures, problem
 
 

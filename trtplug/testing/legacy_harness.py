@@ -26,11 +26,11 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
-from urllib.parse import quote, unquote
 
 import numpy as np
 
 from ..errors import HeadersNotFoundError, TrtPlugError
+from .records import Record, RecordError, iter_records, record, write_records
 
 PLAN = "legacy_plan.txt"
 RESULT = "legacy_result.txt"
@@ -82,7 +82,8 @@ def build_legacy_harness(tensorrt7_include: Path, *, cache_dir: Path | None = No
     inc = Path(tensorrt7_include)
     cxx = find_cxx()
     digest = hashlib.sha256()
-    for path in [LEGACY_HARNESS_CPP, HARNESS_DIR / "harness_driver.h", *sorted(inc.glob("NvInfer*.h"))]:
+    for path in [LEGACY_HARNESS_CPP, HARNESS_DIR / "harness_driver.h", HARNESS_DIR / "records.h",
+                 *sorted(inc.glob("NvInfer*.h"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(cxx.encode())
     out_dir = Path(cache_dir) if cache_dir else _cache_root() / "harness"
@@ -202,23 +203,13 @@ class LegacyReport:
         return next(c for c in self.cases if c.case_id == case_id)
 
 
-def _text(value: str) -> str:
-    return "=" + quote(value, safe="!#$&'()*+,-./:;<>?@[]^_`{|}~\"\\")
-
-
-def _untext(word: str) -> str:
-    if not word.startswith("="):
-        raise ValueError(f"expected an encoded text field, got {word!r}")
-    return unquote(word[1:], errors="replace")
-
-
 def write_legacy_plan(plan_dir: Path, library: Path, cases: Sequence[LegacyCase], *, mode: str = "auto") -> Path:
     """Writes the harness plan and the case files into `plan_dir`; returns the plan path."""
     if mode not in ("auto", "cpu", "gpu"):
         raise ValueError(f"mode must be 'auto', 'cpu' or 'gpu', not {mode!r}")
     plan_dir = Path(plan_dir)
     plan_dir.mkdir(parents=True, exist_ok=True)
-    lines = ["trtplug-legacy-plan 1", f"mode {mode}", f"library {_text(str(Path(library).resolve()))}"]
+    recs = [record("trtplug-trt7-plan", format=2, mode=mode, library=str(Path(library).resolve()))]
     for c in cases:
         if not c.case_id or any(ch.isspace() or ch == "/" for ch in c.case_id):
             raise ValueError(f"case id {c.case_id!r}: use a non-empty name without spaces or '/'")
@@ -228,26 +219,21 @@ def write_legacy_plan(plan_dir: Path, library: Path, cases: Sequence[LegacyCase]
             raise ValueError(f"case {c.case_id}: dtype {c.dtype!r} has no TensorRT 7 DataType")
         (plan_dir / f"{c.case_id}.blob").write_bytes(bytes(c.blob))
         batch = int(np.asarray(c.inputs[0]).shape[0]) if len(c.inputs) else 1
-        lines += [f"case {c.case_id}", f"layer {_text(c.layer)}", f"blob {_text(c.case_id + '.blob')}",
-                  f"type {TRT_DTYPES[c.dtype]}", f"batch {batch} {c.max_batch or batch}"]
+        recs.append(record("case", id=c.case_id, layer=c.layer, blob=c.case_id + ".blob", type=TRT_DTYPES[c.dtype],
+                           batch=batch, max_batch=c.max_batch or batch, expect=c.expect,
+                           expect_message=c.expect_message if c.expect else None))
         for k, arr in enumerate(c.inputs):
             arr = np.ascontiguousarray(arr, dtype=np.dtype(c.dtype))
             if arr.ndim < 1 or arr.shape[0] != batch:
                 raise ValueError(f"case {c.case_id}: input {k} must have the batch ({batch}) as its first dimension")
             name = f"{c.case_id}.in{k}.bin"
             (plan_dir / name).write_bytes(arr.tobytes())
-            lines.append(f"input {arr.ndim - 1} {' '.join(map(str, arr.shape[1:]))} {_text(name)}".replace("  ", " "))
+            recs.append(record("input", dims=list(arr.shape[1:]), file=name))
         outs = ([tuple(np.asarray(r).shape[1:]) for r in c.references] if c.references is not None
                 else [tuple(s) for s in (c.outputs or ())])
-        for k, shape in enumerate(outs):
-            lines.append(f"output {len(shape)} {' '.join(map(str, shape))} {_text(f'{c.case_id}.out{k}.bin')}"
-                         .replace("  ", " "))
-        if c.expect:
-            lines.append(f"expect {c.expect} {_text(c.expect_message)}")
-        lines.append("end")
-    path = plan_dir / PLAN
-    path.write_text("\n".join(lines) + "\n")
-    return path
+        recs += [record("output", dims=list(shape), file=f"{c.case_id}.out{k}.bin") for k, shape in enumerate(outs)]
+        recs.append(Record("end"))
+    return write_records(plan_dir / PLAN, recs)
 
 
 def parse_legacy_results(text: str, cases: Sequence[LegacyCase], returncode: int | None = 0,
@@ -258,31 +244,33 @@ def parse_legacy_results(text: str, cases: Sequence[LegacyCase], returncode: int
     logs: dict[tuple, list] = {}
     ended = False
     running = None
-    for line in text.splitlines():
-        words = line.split(" ")
-        key = words[0]
+    for _, rec, line in iter_records(text):
         try:
-            if key == "harness":
-                report.tensorrt = _untext(words[1])
-            elif key == "device":
-                report.gpu, report.device = words[1] == "gpu", _untext(words[2])
-            elif key in ("library", "entry", "destroy"):
-                setattr(report, key, (words[1] == "ok", _untext(words[2])))
-            elif key == "begin":
-                running = (words[1], words[2])
-            elif key == "log":
-                logs.setdefault((words[1], words[2]), []).append(_untext(words[3]))
-            elif key == "step":
-                steps.setdefault(words[1], []).append(
-                    LegacyStep(words[2], words[3], _untext(words[4]), logs.get((words[1], words[2]), [])))
+            if rec is None:
+                raise RecordError(line)
+            kind = rec.kind
+            if kind == "harness":
+                report.tensorrt = rec.text("tensorrt")
+            elif kind == "device":
+                report.gpu, report.device = rec.text("kind") == "gpu", rec.text("name", "")
+            elif kind in ("library", "entry", "destroy"):
+                setattr(report, kind, (rec.text("status") == "ok", rec.text("message", "")))
+            elif kind == "begin":
+                running = (rec.text("case"), rec.text("step"))
+            elif kind == "log":
+                logs.setdefault((rec.text("case"), rec.text("step")), []).append(rec.text("text", ""))
+            elif kind == "step":
+                cid, name = rec.text("case"), rec.text("step")
+                steps.setdefault(cid, []).append(
+                    LegacyStep(name, rec.text("status"), rec.text("message", ""), logs.get((cid, name), [])))
                 running = None
-            elif key == "case":
-                verdict[words[1]] = words[2]
-            elif key == "error":
-                report.problem = _untext(words[1])
-            elif key == "end":
+            elif kind == "case":
+                verdict[rec.text("id")] = rec.text("status")
+            elif kind == "error":
+                report.problem = rec.text("message", "")
+            elif kind == "end":
                 ended = True
-        except (IndexError, ValueError):
+        except RecordError:
             report.problem = report.problem or f"unreadable harness result line: {line!r}"
     if not ended and not report.problem:
         where = f" in step '{running[1]}' of case {running[0]}" if running else ""

@@ -29,7 +29,7 @@ def write_suite(suite_dir: Path, specs: Sequence[PluginSpec], library: Path, har
     """Writes the plan of every case of `specs` and suite.json into `suite_dir` (emptied first).
     self_contained copies the library and the harness into the folder (to run elsewhere).
     Returns the number of cases."""
-    from .harness import plan_cases, write_plan
+    from .plan import plan_cases, write_plan
 
     if suite_dir.exists():
         shutil.rmtree(suite_dir)
@@ -58,7 +58,8 @@ def is_suite(folder: Path) -> bool:
 
 def run_suite(suite_dir: Path) -> TestReport:
     """Runs a suite folder written by write_suite through the harness it names."""
-    from .harness import format_table, run_plan
+    from .results import format_table
+    from .run import run_plan
 
     suite_dir = Path(suite_dir)
     if not is_suite(suite_dir):

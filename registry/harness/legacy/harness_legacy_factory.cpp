@@ -11,16 +11,14 @@
 // terminate. Then Destroy (plus Destroy(nullptr) and Destroy of a foreign pointer, which must be
 // left alone). Each step's output on stderr (the library's log lines) is captured into RESULT.
 //
-// Plan (one directive per line; text words are '=' followed by percent-encoded bytes):
-//   trtplug-legacy-plan 1
-//   mode auto|cpu|gpu
-//   library =PATH
-//   case ID / layer =NAME / blob =FILE / type T / batch B MAXBATCH
-//   input RANK D1..DR =FILE        dims without the batch; FILE holds B samples
-//   output RANK D1..DR =FILE       written after enqueue
-//   expect create-fail|dims-rejected|types-rejected =TEXT   TEXT must appear in the captured log
+// Plan and result are record files (../records.h; docs/tensorrt.md lists their records):
+//   trtplug-trt7-plan format=2 mode=auto|cpu|gpu library=PATH
+//   case id=ID layer=NAME blob=FILE type=T batch=B max_batch=MAXBATCH [expect=create-fail|dims-rejected|
+//        types-rejected expect_message=TEXT]   (TEXT must appear in the captured log)
+//   input dims=D1,..,DR file=FILE    dims without the batch; FILE holds B samples
+//   output dims=D1,..,DR file=FILE   written after enqueue
 //   end
-// Result lines: harness, device, library, entry, begin/step/log per step, case, destroy, end.
+// Result records: harness, device, library, entry, begin/log/step per step, case, destroy, end.
 // Exit status: 0 every case passed, 1 one failed, 2 the plan could not be run.
 #include <NvInferRuntime.h>
 #include <dlfcn.h>
@@ -34,6 +32,7 @@
 #include <vector>
 
 #include "harness_driver.h"
+#include "records.h"
 
 namespace {
 
@@ -44,48 +43,7 @@ namespace {
 using GetFn = bool (*)(nvinfer1::IPluginFactory*&);
 using DestroyFn = void (*)(nvinfer1::IPluginFactory*);
 
-std::string untext(const std::string& word, bool* ok) {
-    std::string out;
-    if (word.empty() || word[0] != '=') {
-        *ok = false;
-        return out;
-    }
-    for (size_t i = 1; i < word.size(); ++i) {
-        if (word[i] == '%') {
-            if (i + 2 >= word.size()) {
-                *ok = false;
-                return out;
-            }
-            const std::string hex = word.substr(i + 1, 2);
-            char* end = nullptr;
-            const long v = std::strtol(hex.c_str(), &end, 16);
-            if (hex.size() != 2 || end != hex.c_str() + 2) {
-                *ok = false;
-                return out;
-            }
-            out += static_cast<char>(v);
-            i += 2;
-        } else {
-            out += word[i];
-        }
-    }
-    return out;
-}
-
-std::string text(const std::string& s) {
-    static const char* hex = "0123456789ABCDEF";
-    std::string out = "=";
-    for (unsigned char c : s) {
-        if (c > 0x20 && c < 0x7F && c != '%' && c != '=') {
-            out += static_cast<char>(c);
-        } else {
-            out += '%';
-            out += hex[c >> 4];
-            out += hex[c & 15];
-        }
-    }
-    return out;
-}
+using records::Record;
 
 struct Tensor {
     std::vector<int32_t> dims;  // without the batch
@@ -123,73 +81,58 @@ bool write_bytes(const std::string& path, const void* data, size_t n, std::strin
     return true;
 }
 
-bool parse_plan(const std::string& path, Plan* plan, std::string* why) {
-    std::ifstream f(path);
-    if (!f) {
-        *why = "cannot open the plan " + path;
-        return false;
+bool read_tensor(const Record& r, Tensor* t) {
+    std::vector<int64_t> dims;
+    if (!r.int64_list("dims", &dims) || dims.size() >= 8 || !r.text("file", &t->file)) return false;
+    for (int64_t d : dims) {
+        if (d < 0 || d > INT32_MAX) return false;
+        t->dims.push_back(static_cast<int32_t>(d));
     }
+    return true;
+}
+
+bool parse_plan(const std::string& path, Plan* plan, std::string* why) {
+    records::Reader in;
+    if (!in.open(path, why)) return false;
     const size_t slash = path.find_last_of('/');
     plan->dir = slash == std::string::npos ? "." : path.substr(0, slash);
-    std::string line;
-    int lineno = 0;
+    Record r;
     Case* c = nullptr;
-    while (std::getline(f, line)) {
-        ++lineno;
-        std::istringstream in(line);
-        std::string key;
-        if (!(in >> key)) continue;
+    bool header = false;
+    while (in.next(&r, why)) {
+        const std::string& kind = r.kind();
         bool ok = true;
-        std::string word;
-        if (key == "trtplug-legacy-plan") {
-            int v = 0;
-            ok = static_cast<bool>(in >> v) && v == 1;
-        } else if (key == "mode") {
-            ok = static_cast<bool>(in >> plan->mode);
-        } else if (key == "library") {
-            ok = static_cast<bool>(in >> word);
-            plan->library = untext(word, &ok);
-        } else if (key == "case") {
+        if (!header) {
+            int32_t format = 0;
+            ok = kind == "trtplug-trt7-plan" && r.int32("format", &format) && format == 2 &&
+                 r.text("library", &plan->library);
+            plan->mode = r.text("mode", "auto");
+            header = true;
+        } else if (kind == "case") {
             plan->cases.emplace_back();
             c = &plan->cases.back();
-            ok = static_cast<bool>(in >> c->id);
+            ok = r.text("id", &c->id) && r.text("layer", &c->layer) && r.text("blob", &c->blob) &&
+                 r.int32("type", &c->type) && r.int32("batch", &c->batch) && r.int32("max_batch", &c->max_batch) &&
+                 c->batch >= 1 && c->max_batch >= c->batch;
+            c->expect = r.text("expect");
+            c->expect_message = r.text("expect_message");
         } else if (c == nullptr) {
             ok = false;
-        } else if (key == "layer") {
-            ok = static_cast<bool>(in >> word);
-            c->layer = untext(word, &ok);
-        } else if (key == "blob") {
-            ok = static_cast<bool>(in >> word);
-            c->blob = untext(word, &ok);
-        } else if (key == "type") {
-            ok = static_cast<bool>(in >> c->type);
-        } else if (key == "batch") {
-            ok = static_cast<bool>(in >> c->batch >> c->max_batch) && c->batch >= 1 && c->max_batch >= c->batch;
-        } else if (key == "input" || key == "output") {
+        } else if (kind == "input" || kind == "output") {
             Tensor t;
-            int32_t rank = 0;
-            ok = static_cast<bool>(in >> rank) && rank >= 0 && rank < 8;
-            for (int32_t i = 0; ok && i < rank; ++i) {
-                int32_t d = 0;
-                ok = static_cast<bool>(in >> d);
-                t.dims.push_back(d);
-            }
-            ok = ok && static_cast<bool>(in >> word);
-            t.file = untext(word, &ok);
-            (key == "input" ? c->inputs : c->outputs).push_back(t);
-        } else if (key == "expect") {
-            ok = static_cast<bool>(in >> c->expect >> word);
-            c->expect_message = untext(word, &ok);
-        } else if (key == "end") {
+            ok = read_tensor(r, &t);
+            (kind == "input" ? c->inputs : c->outputs).push_back(t);
+        } else if (kind == "end") {
             c = nullptr;
         } else {
             ok = false;
         }
         if (!ok) {
-            *why = "plan line " + std::to_string(lineno) + ": cannot read '" + line + "'";
+            *why = in.where() + "cannot read this '" + kind + "' record";
             return false;
         }
     }
+    if (!why->empty()) return false;
     if (plan->library.empty()) {
         *why = "the plan names no library";
         return false;
@@ -231,24 +174,6 @@ private:
     int saved_ = -1;
 };
 
-class Results {
-public:
-    bool open(const std::string& path) {
-        f_ = std::fopen(path.c_str(), "w");
-        return f_ != nullptr;
-    }
-    ~Results() {
-        if (f_) std::fclose(f_);
-    }
-    void line(const std::string& s) {
-        std::fprintf(f_, "%s\n", s.c_str());
-        std::fflush(f_);
-    }
-
-private:
-    std::FILE* f_ = nullptr;
-};
-
 size_t dtype_size(int32_t t) {
     switch (t) {
         case 0: return 4;
@@ -286,7 +211,7 @@ public:
 
 struct Context {
     Plan plan;
-    Results out;
+    records::Writer out;
     harness::Driver driver;
     bool gpu = false;
 };
@@ -297,7 +222,7 @@ public:
 
     bool run() {
         const bool ok = steps();
-        ctx_.out.line("case " + c_.id + (ok ? " pass" : " fail"));
+        ctx_.out.write(Record("case").add("id", c_.id).add("status", ok ? "pass" : "fail"));
         return ok;
     }
 
@@ -306,7 +231,7 @@ private:
     // A quiet step fails when the library logged anything during it.
     template <class Body>
     int step(const char* name, Body&& body, bool quiet = false) {
-        ctx_.out.line("begin " + c_.id + " " + name);
+        ctx_.out.write(Record("begin").add("case", c_.id).add("step", name));
         std::string message;
         int status;
         std::string log;
@@ -323,10 +248,10 @@ private:
         std::istringstream lines(log);
         std::string l;
         while (std::getline(lines, l)) {
-            if (!l.empty()) ctx_.out.line("log " + c_.id + " " + name + " " + text(l));
+            if (!l.empty()) ctx_.out.write(Record("log").add("case", c_.id).add("step", name).add("text", l));
         }
-        ctx_.out.line("step " + c_.id + " " + name + " " + (status > 0 ? "ok" : status < 0 ? "skip" : "fail") + " " +
-                      text(message));
+        ctx_.out.write(Record("step").add("case", c_.id).add("step", name).add(
+            "status", status > 0 ? "ok" : status < 0 ? "skip" : "fail").add("message", message));
         return status;
     }
 
@@ -586,48 +511,49 @@ int run(int argc, char** argv) {
         return 2;
     }
     Context ctx;
-    if (!ctx.out.open(argv[2])) {
-        std::fprintf(stderr, "cannot write %s\n", argv[2]);
-        return 2;
-    }
     std::string why;
-    if (!parse_plan(argv[1], &ctx.plan, &why)) {
-        ctx.out.line("error " + text(why));
+    if (!ctx.out.open(argv[2], &why)) {
+        std::fprintf(stderr, "%s\n", why.c_str());
         return 2;
     }
-    ctx.out.line("harness " + text(std::to_string(NV_TENSORRT_MAJOR) + "." + std::to_string(NV_TENSORRT_MINOR) + "." +
-                                   std::to_string(NV_TENSORRT_PATCH)));
+    ctx.out.write(Record("trtplug-result").add("format", static_cast<int64_t>(2)));
+    if (!parse_plan(argv[1], &ctx.plan, &why)) {
+        ctx.out.write(Record("error").add("message", why));
+        return 2;
+    }
+    ctx.out.write(Record("harness").add("tensorrt", std::to_string(NV_TENSORRT_MAJOR) + "." +
+                                                         std::to_string(NV_TENSORRT_MINOR) + "." +
+                                                         std::to_string(NV_TENSORRT_PATCH)));
     std::string no_gpu = "CPU only (mode cpu)";
     if (ctx.plan.mode != "cpu") ctx.gpu = ctx.driver.open(&no_gpu);
     if (ctx.plan.mode == "gpu" && !ctx.gpu) {
-        ctx.out.line("error " + text("the plan needs a GPU: " + no_gpu));
+        ctx.out.write(Record("error").add("message", "the plan needs a GPU: " + no_gpu));
         return 2;
     }
-    ctx.out.line(std::string("device ") + (ctx.gpu ? "gpu " + text(ctx.driver.describe()) : "cpu " + text(no_gpu)));
+    ctx.out.write(Record("device").add("kind", ctx.gpu ? "gpu" : "cpu").add("name", ctx.gpu ? ctx.driver.describe() : no_gpu));
 
     std::string path = ctx.plan.library;
     if (path.find('/') == std::string::npos) path = "./" + path;
     void* handle = dlopen(path.c_str(), RTLD_LAZY);  // as nvinfer opens custom-lib-path
     if (handle == nullptr) {
         const char* e = dlerror();
-        ctx.out.line("library fail " + text(std::string("Could not open custom lib: ") + (e ? e : "?")));
-        ctx.out.line("end");
+        ctx.out.write(Record("library").add("status", "fail").add(
+            "message", std::string("Could not open custom lib: ") + (e ? e : "?")));
+        ctx.out.write(Record("end"));
         return 1;
     }
     auto get = reinterpret_cast<GetFn>(dlsym(handle, "NvDsInferPluginFactoryRuntimeGet"));
     auto destroy = reinterpret_cast<DestroyFn>(dlsym(handle, "NvDsInferPluginFactoryRuntimeDestroy"));
-    ctx.out.line(std::string("library ") + (get && destroy ? "ok " : "fail ") +
-                 text(get && destroy ? "both factory entry points found"
-                                     : "NvDsInferPluginFactoryRuntimeGet/Destroy missing"));
+    ctx.out.write(Record("library").add("status", get && destroy ? "ok" : "fail").add(
+        "message", get && destroy ? "both factory entry points found" : "NvDsInferPluginFactoryRuntimeGet/Destroy missing"));
     if (!get || !destroy) {
-        ctx.out.line("end");
+        ctx.out.write(Record("end"));
         return 1;
     }
     nvinfer1::IPluginFactory* factory = nullptr;
     const bool got = get(factory);
-    ctx.out.line(std::string("entry ") + (got && factory ? "ok " : "fail ") +
-                 text(got ? (factory ? "Get returned a factory" : "Get returned true but no factory")
-                          : "Get returned false"));
+    ctx.out.write(Record("entry").add("status", got && factory ? "ok" : "fail").add(
+        "message", got ? (factory ? "Get returned a factory" : "Get returned true but no factory") : "Get returned false"));
     bool all_ok = got && factory;
     if (all_ok) {
         for (const Case& c : ctx.plan.cases) all_ok = CaseRun(ctx, c, factory).run() && all_ok;
@@ -641,12 +567,12 @@ int run(int argc, char** argv) {
             log = capture.finish();
         }
         const bool refused = log.find("not made by this library") != std::string::npos;
-        ctx.out.line(std::string("destroy ") + (refused ? "ok " : "fail ") +
-                     text(refused ? "factory released; null accepted; a foreign pointer was left alone"
-                                  : "Destroy did not refuse a foreign pointer: " + log));
+        ctx.out.write(Record("destroy").add("status", refused ? "ok" : "fail").add(
+            "message", refused ? "factory released; null accepted; a foreign pointer was left alone"
+                               : "Destroy did not refuse a foreign pointer: " + log));
         all_ok = all_ok && refused;
     }
-    ctx.out.line("end");
+    ctx.out.write(Record("end"));
     dlclose(handle);
     return all_ok ? 0 : 1;
 }
