@@ -8,7 +8,7 @@ import pytest
 
 import trtplug.deepstream as tds
 from trtplug.build.compiler import CompileJob, run_compile
-from trtplug.deepstream.render import DEEPSTREAM_DIR
+from trtplug.registry_paths import DEEPSTREAM_DIR
 from trtplug.errors import BuildError, DefinitionError
 
 

@@ -8,6 +8,7 @@ import pytest
 import trtplug.deepstream as tds
 from trtplug.build.compiler import CompileJob, run_compile
 from trtplug.errors import DefinitionError
+from trtplug.registry_paths import DEEPSTREAM_DIR
 from trtplug.deepstream.emulate import sanitizer_flags
 
 NET = (640, 480, 3)  # width, height, channels
@@ -90,7 +91,7 @@ def test_int64_and_uint8_inputs_from_deepstream_8(tmp_path):
 
 def test_missing_entry_point_is_nvinfers_dlsym_failure(tmp_path):
     lib = run_compile(CompileJob([tds.render.FACTORY_CPP], tmp_path / "libnone.so",
-                                 include_dirs=[tds.render.DEEPSTREAM_DIR], defines={"TRTPLUG_DS_TENSORRT_MAJOR": "10"}))
+                                 include_dirs=[DEEPSTREAM_DIR], defines={"TRTPLUG_DS_TENSORRT_MAJOR": "10"}))
     from trtplug.errors import LoadError
     with pytest.raises(LoadError, match="NvDsInferInitializeInputLayers"):
         tds.emulate_input_layers(lib, {"a": ("float32", (1,))})

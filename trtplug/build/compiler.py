@@ -10,13 +10,7 @@ from typing import Sequence
 
 from ..errors import BuildError
 
-REGISTRY_DIR = Path(__file__).resolve().parent.parent / "registry"
-"""Native sources shipped with the package (installed copy of the repository's `registry/`)."""
-
-if not REGISTRY_DIR.is_dir():  # running from a source checkout
-    REGISTRY_DIR = Path(__file__).resolve().parents[2] / "registry"
-
-CORE_DIR = REGISTRY_DIR / "core"
+from ..registry_paths import CORE_DIR, REGISTRY_DIR  # noqa: F401  (CORE_DIR: the include dir of every build)
 
 WARNING_FLAGS = ("-Wall", "-Wextra")
 BASE_FLAGS = ("-std=c++17", "-fPIC", "-fvisibility=hidden", "-fvisibility-inlines-hidden")

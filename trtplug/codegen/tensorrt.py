@@ -21,11 +21,9 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..errors import DefinitionError
+from ..registry_paths import TENSORRT_DIR
 from .render import render_template
 
-REGISTRY_TENSORRT_DIR = Path(__file__).resolve().parent.parent / "registry" / "tensorrt"
-if not REGISTRY_TENSORRT_DIR.is_dir():  # running from a source checkout
-    REGISTRY_TENSORRT_DIR = Path(__file__).resolve().parents[2] / "registry" / "tensorrt"
 
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -49,11 +47,11 @@ class TensorRTPluginRef:
 
 def adapter_sources() -> list[Path]:
     """The hand-written TensorRT sources compiled into every library (with the generated ones)."""
-    return sorted(REGISTRY_TENSORRT_DIR.glob("*.cpp"))
+    return sorted(TENSORRT_DIR.glob("*.cpp"))
 
 
 def adapter_include_dir() -> Path:
-    return REGISTRY_TENSORRT_DIR
+    return TENSORRT_DIR
 
 
 def cxx_string_literal(text: str) -> str:

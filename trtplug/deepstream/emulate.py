@@ -24,8 +24,8 @@ import numpy as np
 
 from ..build.compiler import CompileJob, run_compile
 from ..errors import LoadError, NativeError, TrtPlugError
+from ..registry_paths import DEEPSTREAM_DIR
 from .parsers import KIND_BBOX, KIND_CLASSIFIER, KIND_INSTANCE_MASK
-from .render import DEEPSTREAM_DIR
 from .versions import parse_version
 
 EMULATOR_CPP = DEEPSTREAM_DIR / "nvinfer_emu.cpp"

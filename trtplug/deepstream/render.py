@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 
 import jinja2
 
-from ..build.compiler import CORE_DIR, REGISTRY_DIR
+from ..registry_paths import CORE_DIR, DEEPSTREAM_DIR
 from ..errors import DefinitionError
 from . import parsers as P
 from .cpp import ParserParams, c_comment, c_string
@@ -26,7 +26,6 @@ from .engine import ENTRY_POINT_TYPES, EngineCreate, ModelParser
 from .input_layers import InputLayers
 from .versions import DsVersion, parse_version
 
-DEEPSTREAM_DIR = REGISTRY_DIR / "deepstream"
 SHIM_DIR = DEEPSTREAM_DIR / "shim"
 PARSERS_CPP = DEEPSTREAM_DIR / "trtplug_ds_parsers.cpp"
 LAYOUT_CHECK_CPP = DEEPSTREAM_DIR / "trtplug_ds_layout_check.cpp"

@@ -30,6 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import HeadersNotFoundError, TrtPlugError
+from ..registry_paths import DEEPSTREAM_DIR, HARNESS_DIR
 from .records import Record, RecordError, iter_records, record, write_records
 
 PLAN = "legacy_plan.txt"
@@ -37,12 +38,8 @@ RESULT = "legacy_result.txt"
 TRT_DTYPES = {"float32": 0, "float16": 1, "int8": 2, "int32": 3, "bool": 4}
 EXPECTATIONS = ("create-fail", "dims-rejected", "types-rejected")
 
-_REGISTRY = Path(__file__).resolve().parent.parent / "registry"
-if not (_REGISTRY / "harness").is_dir():  # running from a source checkout
-    _REGISTRY = Path(__file__).resolve().parents[2] / "registry"
-HARNESS_DIR = _REGISTRY / "harness"
 LEGACY_HARNESS_CPP = HARNESS_DIR / "legacy" / "harness_legacy_factory.cpp"
-FACTORY_CPP = _REGISTRY / "deepstream" / "trtplug_ds_factory.cpp"
+FACTORY_CPP = DEEPSTREAM_DIR / "trtplug_ds_factory.cpp"
 ARTIFACTS_ENV = "TRTPLUG_LEGACY_ARTIFACTS"
 ARTIFACT_HARNESS = "trtplug_legacy_harness"
 ARTIFACT_MISH = "libmish_trt7.so"

@@ -23,16 +23,11 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import LoadError, TrtPlugError
+from ..registry_paths import HARNESS_DIR, TENSORRT_DIR
 from .plan import DEFAULT_LIBRARY_ID, PLAN_FORMAT, read_plan, set_plan_libraries
 from .results import RESULT_FILE, HarnessReport, compare_outputs, parse_results
 
 VERSION_MARKER = b"TRTPLUG_TENSORRT_VERSION="
-
-_REGISTRY = Path(__file__).resolve().parent.parent / "registry"
-if not (_REGISTRY / "harness").is_dir():  # running from a source checkout
-    _REGISTRY = Path(__file__).resolve().parents[2] / "registry"
-HARNESS_DIR = _REGISTRY / "harness"
-TENSORRT_DIR = _REGISTRY / "tensorrt"
 
 
 def _cache_root() -> Path:
