@@ -17,12 +17,18 @@ pytestmark = pytest.mark.gpu
 
 # Large cases (tens of millions of elements), on top of each plugin's own test shapes.
 LARGE_SHAPES = {
-    "Mish": [((20_000_003,),), ((4, 1234, 4321),)],
-    "ScaledAdd": [((8, 64, 160, 257), (1, 64, 1, 1)), ((3, 5, 7, 11), (3, 1, 7, 1))],
+    # 2**27 + 3 elements: more than an elementwise grid covers at once, so threads loop, and a 3-element tail.
+    "Mish": [((20_000_003,),), ((4, 1234, 4321),), ((134_217_731,),), ((3, 5),)],
+    "HardSwish": [((20_000_003,),), ((134_217_731,),)],
+    "ScaledAdd": [((8, 64, 160, 257), (1, 64, 1, 1)), ((3, 5, 7, 11), (3, 1, 7, 1)), ((64, 64, 128, 128), (1, 64, 1, 1)),
+                  ((8, 64, 160, 257), (8, 64, 160, 257)), ((2, 3, 5, 7), (1, 1, 1, 7))],
     "UpsampleNearest": [((4, 32, 256, 255),), ((1, 1, 1, 1),), ((2, 3, 17, 9),)],
-    "HardSwish": [((20_000_003,),)],
     "MaxAbsNormalize": [((16, 1 << 20),), ((33_000_001,),)],
     "L2Normalize": [((4096, 4099),), ((100_000, 7),)],
+    # Rows in registers (768, 4096, 16384), rows that take the loop (1000, 7, 100003).
+    "LayerNorm": [((4096, 768), (768,), (768,)), ((1024, 4096), (4096,), (4096,)),
+                  ((256, 16384), (16384,), (16384,)), ((777, 1000), (1000,), (1000,))],
+    "Softmax": [((4096, 768),), ((1024, 4096),), ((256, 16384),), ((5000, 7),), ((3, 100_003),)],
 }
 
 
@@ -54,6 +60,29 @@ def test_plugin_matches_reference_on_gpu(name, gpu_device, gpu_artifacts, stream
         if not result.ok:
             failures.append(f"{case.label}: {result.message}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("offset", [1, 3, 8])
+def test_elementwise_plugin_on_misaligned_buffers(offset, gpu_device, gpu_artifacts, stream):
+    """Buffers that do not start on a 16-byte boundary take the element-wise path and stay correct."""
+    path, spec = SPECS["Mish"]
+    library = Library(library_path(gpu_artifacts, path))
+    mish = library.instance("Mish")
+    variant = mish.variant(("float16", "float16"))
+    n = 1_000_003
+    x = (np.random.default_rng(offset).standard_normal(n + offset) * 3).astype(np.float16)
+    x_ptr = gpu_device.upload(x)
+    y_ptr = gpu_device.alloc((n + offset) * 2)
+    gpu_device.fill(y_ptr, (n + offset) * 2)
+    try:
+        mish.enqueue(variant, [(n,)], [x_ptr + 2 * offset], [(n,)], [y_ptr + 2 * offset], stream=stream)
+        gpu_device.synchronize(stream)
+        y = gpu_device.download(y_ptr, (n + offset,), np.float16)[offset:]
+    finally:
+        gpu_device.free(x_ptr)
+        gpu_device.free(y_ptr)
+    expected = spec.reference(spec.plugin_class(), x[offset:])
+    np.testing.assert_allclose(y.astype(np.float32), expected.astype(np.float32), rtol=1e-2, atol=1e-2)
 
 
 def test_attribute_changes_kernel_behaviour(gpu_device, gpu_artifacts, stream):
