@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import HeadersNotFoundError, TrtPlugError
 from ..registry_paths import DEEPSTREAM_DIR, HARNESS_DIR
-from .records import Record, RecordError, iter_records, record, write_records
+from .records import Record, read_run_records, record, write_records
 
 PLAN = "legacy_plan.txt"
 RESULT = "legacy_result.txt"
@@ -236,40 +236,25 @@ def write_legacy_plan(plan_dir: Path, library: Path, cases: Sequence[LegacyCase]
 def parse_legacy_results(text: str, cases: Sequence[LegacyCase], returncode: int | None = 0,
                          stderr: str = "") -> LegacyReport:
     report = LegacyReport(cases=[], returncode=returncode)
+
+    def harness_record(rec: Record) -> None:
+        if rec.kind == "harness":
+            report.tensorrt = rec.text("tensorrt")
+        elif rec.kind == "device":
+            report.gpu, report.device = rec.text("kind") == "gpu", rec.text("name", "")
+        elif rec.kind in ("library", "entry", "destroy"):
+            setattr(report, rec.kind, (rec.text("status") == "ok", rec.text("message", "")))
+
+    run = read_run_records(text, harness_record)
+    report.problem = run.problem
+    logs: dict[tuple[str, str], list[str]] = {}
+    for case, step, line in run.logs:
+        logs.setdefault((case, step), []).append(line)
     steps: dict[str, list] = {c.case_id: [] for c in cases}
-    verdict: dict[str, str] = {}
-    logs: dict[tuple, list] = {}
-    ended = False
-    running = None
-    for _, rec, line in iter_records(text):
-        try:
-            if rec is None:
-                raise RecordError(line)
-            kind = rec.kind
-            if kind == "harness":
-                report.tensorrt = rec.text("tensorrt")
-            elif kind == "device":
-                report.gpu, report.device = rec.text("kind") == "gpu", rec.text("name", "")
-            elif kind in ("library", "entry", "destroy"):
-                setattr(report, kind, (rec.text("status") == "ok", rec.text("message", "")))
-            elif kind == "begin":
-                running = (rec.text("case"), rec.text("step"))
-            elif kind == "log":
-                logs.setdefault((rec.text("case"), rec.text("step")), []).append(rec.text("text", ""))
-            elif kind == "step":
-                cid, name = rec.text("case"), rec.text("step")
-                steps.setdefault(cid, []).append(
-                    LegacyStep(name, rec.text("status"), rec.text("message", ""), logs.get((cid, name), [])))
-                running = None
-            elif kind == "case":
-                verdict[rec.text("id")] = rec.text("status")
-            elif kind == "error":
-                report.problem = rec.text("message", "")
-            elif kind == "end":
-                ended = True
-        except RecordError:
-            report.problem = report.problem or f"unreadable harness result line: {line!r}"
-    if not ended and not report.problem:
+    for case, step, status, message in run.steps:
+        steps.setdefault(case, []).append(LegacyStep(step, status, message, logs.get((case, step), [])))
+    verdict, running = run.verdicts, run.running
+    if not run.ended and not report.problem:
         where = f" in step '{running[1]}' of case {running[0]}" if running else ""
         tail = " | ".join(stderr.strip().splitlines()[-5:])
         report.problem = (f"the legacy harness stopped (status {returncode}){where}" +

@@ -15,8 +15,9 @@ Example::
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Callable, Iterable, Iterator
 
 _PLAIN = frozenset(range(0x21, 0x7F)) - {ord("%"), ord("=")}
 
@@ -166,3 +167,44 @@ def write_records(path: str | Path, records: Iterable[Record]) -> Path:
 
 __all__ = ["Record", "RecordError", "decode", "encode", "format_record", "iter_records", "parse_record",
            "read_records", "record", "write_records"]
+
+
+@dataclass
+class RunRecords:
+    """The lifecycle records both harnesses write while they run: steps, their logs, each case's verdict."""
+
+    steps: list[tuple[str, str, str, str]] = field(default_factory=list)  # (case, step, status, message), in order
+    logs: list[tuple[str, str, str]] = field(default_factory=list)         # (case, step or "", text)
+    verdicts: dict[str, str] = field(default_factory=dict)                 # case -> status
+    running: tuple[str, str] | None = None  # (case, step) begun last and not finished: where a crash happened
+    ended: bool = False                     # the harness wrote its closing record
+    problem: str = ""                       # the harness's own error record, or the first unreadable line
+
+
+def read_run_records(text: str, on_other: Callable[[Record], None]) -> RunRecords:
+    """Reads a harness's result records; every record of another kind (the harness's own: its version,
+    device, library) goes to `on_other`, which may raise RecordError for a record it cannot read."""
+    run = RunRecords()
+    for _, rec, line in iter_records(text):
+        try:
+            if rec is None:
+                raise RecordError(line)
+            kind = rec.kind
+            if kind == "begin":
+                run.running = (rec.text("case"), rec.text("step"))
+            elif kind == "step":
+                run.steps.append((rec.text("case"), rec.text("step"), rec.text("status"), rec.text("message", "")))
+                run.running = None
+            elif kind == "log":
+                run.logs.append((rec.text("case"), rec.text("step", ""), rec.text("text", "")))
+            elif kind == "case":
+                run.verdicts[rec.text("id")] = rec.text("status")
+            elif kind == "error":
+                run.problem = rec.text("message", "")
+            elif kind == "end":
+                run.ended = True
+            else:
+                on_other(rec)
+        except RecordError:
+            run.problem = run.problem or f"unreadable harness result line: {line!r}"
+    return run

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from .plan import read_plan
-from .records import RecordError, iter_records
+from .records import Record, read_run_records
 
 RESULT_FILE = "result.txt"
 
@@ -98,42 +98,28 @@ def parse_results(text: str, plan: dict, returncode: int | None = 0, stderr: str
     """Reads the harness's result records into a HarnessReport (one CaseResult per case of `plan`,
     as read_plan returns it)."""
     by_id = {c["id"]: c for c in plan["cases"]}
-    steps: dict[str, list[StepResult]] = {cid: [] for cid in by_id}
-    logs: dict[str, list[str]] = {cid: [] for cid in by_id}
-    verdict: dict[str, str] = {}
-    running: tuple[str, str] | None = None
     report = HarnessReport(returncode=returncode if returncode is not None else -1)
-    ended = False
-    for _, rec, line in iter_records(text):
-        try:
-            if rec is None:
-                raise RecordError(line)
-            kind = rec.kind
-            if kind == "harness":
-                report.tensorrt = rec.text("tensorrt")
-            elif kind == "device":
-                report.gpu = rec.text("kind") == "gpu"
-                report.device = rec.text("name", "")
-            elif kind in ("library", "unload"):
-                target = report.libraries if kind == "library" else report.unloads
-                target[rec.text("id")] = (rec.text("status") == "ok", rec.text("message", ""))
-            elif kind == "begin":
-                running = (rec.text("case"), rec.text("step"))
-            elif kind == "step":
-                steps.setdefault(rec.text("case"), []).append(
-                    StepResult(rec.text("step"), rec.text("status"), rec.text("message", "")))
-                running = None
-            elif kind == "log":
-                logs.setdefault(rec.text("case"), []).append(rec.text("text", ""))
-            elif kind == "case":
-                verdict[rec.text("id")] = rec.text("status")
-            elif kind == "error":
-                report.problem = rec.text("message", "")
-            elif kind == "end":
-                ended = True
-        except RecordError:
-            report.problem = report.problem or f"unreadable harness result line: {line!r}"
-    if not ended and not report.problem:
+
+    def harness_record(rec: Record) -> None:
+        if rec.kind == "harness":
+            report.tensorrt = rec.text("tensorrt")
+        elif rec.kind == "device":
+            report.gpu = rec.text("kind") == "gpu"
+            report.device = rec.text("name", "")
+        elif rec.kind in ("library", "unload"):
+            target = report.libraries if rec.kind == "library" else report.unloads
+            target[rec.text("id")] = (rec.text("status") == "ok", rec.text("message", ""))
+
+    run = read_run_records(text, harness_record)
+    report.problem = run.problem
+    steps: dict[str, list[StepResult]] = {cid: [] for cid in by_id}
+    for case, step, status, message in run.steps:
+        steps.setdefault(case, []).append(StepResult(step, status, message))
+    logs: dict[str, list[str]] = {cid: [] for cid in by_id}
+    for case, _, line in run.logs:
+        logs.setdefault(case, []).append(line)
+    verdict, running = run.verdicts, run.running
+    if not run.ended and not report.problem:
         where = f" in step '{running[1]}' of case {running[0]}" if running else ""
         tail = stderr.strip().splitlines()[-5:]
         report.problem = _crash_reason(returncode, timeout) + where + (
