@@ -28,6 +28,10 @@ ROW_CASES = [f"rows_{op}_{cols}_{dtype}{suffix}" for cols in (768, 4096, 16384, 
              for dtype in ("float32", "float16") for suffix in ("", "_misaligned")
              if not (suffix and cols in (1, 33, 1031)) for op in ("layer_norm", "softmax")]
 SIM_CASES += ROW_CASES
+SIM_CASES += [f"upsample_{shape}_{dtype}{suffix}"
+              for shape in ("2x3x4x5_x2", "1x2x5x7_x3", "2x3x4x4_x1", "3x2x3x17_x2_grid_stride")
+              for dtype in ("float32", "float16", "int32", "int8") for suffix in ("", "_misaligned")]
+SIM_CASES += ["upsample_1x65537x1x1_x2_float32"]
 
 
 @pytest.fixture(scope="module")

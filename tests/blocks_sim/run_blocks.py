@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "kernels"))
 from trtplug.blocks import (block_max, block_softmax_stats, block_sum, block_welford, elementwise,  # noqa: E402
                             softmax_add, warp_max, warp_sum, welford_add)
 from trtplug.blocks.memory import SIMULATED  # noqa: E402
-from trtplug.blocks.rows import ROW_VALUES  # noqa: E402
+from trtplug.blocks.rows import MIN_BLOCK_THREADS, ROW_VALUES  # noqa: E402
 
 RNG = np.random.default_rng(1)
 
@@ -130,12 +130,14 @@ def plugin_case(module_name, class_name, shapes, dtype, tolerance, offset=0):
     cols = shapes[0][-1]
     rows = n // cols
     threads = min(max(-(-cols // (32 * ROW_VALUES)), 1) * 32, 1024)  # trtplug.blocks.rows.row_threads
+    per_block = max(MIN_BLOCK_THREADS // threads, 1)  # trtplug.blocks.rows.block_rows
+    blocks = -(-rows // per_block)
     d_in = [cuda.to_device(a) for a in inputs]
     d_in[0] = cuda.to_device(np.concatenate([np.zeros(offset, dtype), inputs[0].reshape(-1)]))[offset:]
     if class_name == "LayerNorm":
-        module.layer_norm_kernel[rows, threads](d_in[0], d_in[1], d_in[2], d_y, cols, np.float32(plugin.epsilon))
+        module.layer_norm_kernel[blocks, (threads, per_block)](d_in[0], d_in[1], d_in[2], d_y, cols, np.float32(plugin.epsilon))
     elif class_name == "Softmax":
-        module.softmax_kernel[rows, threads](d_in[0], d_y, cols)
+        module.softmax_kernel[blocks, (threads, per_block)](d_in[0], d_y, cols)
     elif class_name == "ScaledAdd":
         module.scaled_add_kernel[4, 64](d_in[0], d_in[1], d_y.reshape(shapes[0]), np.float32(plugin.alpha))
     else:
@@ -157,6 +159,43 @@ def row_cases():
                     "layer_norm", "LayerNorm", [(r, c), (c,), (c,)], d, t, o))
                 cases[f"rows_softmax_{tag}"] = (lambda r=rows, c=cols, d=dtype, o=offset: plugin_case(
                     "softmax", "Softmax", [(r, c)], d, (1e-5, 1e-5) if d == F32 else (1e-2, 1e-2), o))
+    return cases
+
+
+def upsample_case(shape, scale, dtype, offset=0, grid=None):
+    """UpsampleNearest's kernel against its reference; y a view `offset` elements into its buffer.
+
+    `grid` None launches as enqueue does (one group of GROUP outputs per thread); a small grid
+    makes every thread loop (grid-stride) and start groups anywhere in a row.
+    """
+    import upsample_nearest
+    plugin = upsample_nearest.UpsampleNearest(scale=scale)
+    x = (RNG.standard_normal(shape) * 50).astype(dtype)
+    expected = plugin.reference(x)
+    n = expected.size
+    d_y = cuda.to_device(np.zeros(n + offset, dtype))[offset:].reshape(expected.shape)
+    blocks, threads = grid or (min(-(-n // (256 * 8)), 1 << 15), 256)
+    upsample_nearest.upsample_nearest_kernel[blocks, threads](cuda.to_device(x).reshape(-1), d_y, np.int32(scale))
+    got = d_y.copy_to_host()
+    if not np.array_equal(got, expected):
+        bad = int((got != expected).sum())
+        return f"upsample {shape} x{scale} {np.dtype(dtype).name} offset={offset}: {bad} of {n} differ"
+    return None
+
+
+def upsample_cases():
+    cases = {}
+    for dtype in (np.float32, np.float16, np.int32, np.int8):
+        name = np.dtype(dtype).name
+        for offset in (0, 1):
+            tag = name + ("_misaligned" if offset else "")
+            cases[f"upsample_2x3x4x5_x2_{tag}"] = lambda d=dtype, o=offset: upsample_case((2, 3, 4, 5), 2, d, o)
+            cases[f"upsample_1x2x5x7_x3_{tag}"] = lambda d=dtype, o=offset: upsample_case((1, 2, 5, 7), 3, d, o)
+            cases[f"upsample_2x3x4x4_x1_{tag}"] = lambda d=dtype, o=offset: upsample_case((2, 3, 4, 4), 1, d, o)
+            cases[f"upsample_3x2x3x17_x2_grid_stride_{tag}"] = lambda d=dtype, o=offset: upsample_case(
+                (3, 2, 3, 17), 2, d, o, grid=(2, 32))
+    # more planes than a grid's z dimension allows (the earlier 3-D launch refused N*C > 65535)
+    cases["upsample_1x65537x1x1_x2_float32"] = lambda: upsample_case((1, 65537, 1, 1), 2, np.float32, grid=(8, 128))
     return cases
 
 
@@ -186,6 +225,7 @@ CASES = {
     "softmax_odd": lambda: plugin_case("softmax", "Softmax", [(3, 1031)], F32, (1e-5, 1e-5)),
     "softmax_f16_single_column": lambda: plugin_case("softmax", "Softmax", [(4, 1)], F16, (1e-2, 1e-2)),
     **row_cases(),
+    **upsample_cases(),
 }
 
 
