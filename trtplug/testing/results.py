@@ -188,6 +188,17 @@ def compare_outputs(report: HarnessReport, plan: dict, plan_dir: Path) -> None:
         result.max_abs_error = worst if result.compared else None
 
 
+def outputs_label(result: CaseResult) -> str:
+    """What became of a case's outputs: compared, computed without a reference, or not computed and why."""
+    if result.compared:
+        return "match" if result.passed else "MISMATCH"
+    if result.enqueued:
+        return "no reference"
+    if any(s.name == "enqueue" and s.status == "skip" for s in result.steps):
+        return "not run (no GPU)"
+    return "-"
+
+
 def format_table(report: Sequence[CaseResult]) -> str:
     """A text table: one row per case, then what the run could not do (e.g. no GPU)."""
     rows = [("case", "plugin", "tensors", "lifecycle", "outputs", "max err")]
@@ -201,16 +212,8 @@ def format_table(report: Sequence[CaseResult]) -> str:
             lifecycle = "ok"
         else:
             lifecycle = "FAIL"
-        if r.compared:
-            outputs = "match" if r.passed else "MISMATCH"
-        elif r.enqueued:
-            outputs = "no reference"
-        elif any(s.name == "enqueue" and s.status == "skip" for s in r.steps):
-            outputs = "not run (no GPU)"
-        else:
-            outputs = "-"
         err = "" if r.max_abs_error is None else f"{r.max_abs_error:.3g}"
-        rows.append((r.case_id, f"{r.plugin} v{r.version}", r.label, lifecycle, outputs, err))
+        rows.append((r.case_id, f"{r.plugin} v{r.version}", r.label, lifecycle, outputs_label(r), err))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

@@ -12,6 +12,7 @@ from ..errors import DefinitionError, TrtPlugError
 from ..spec import PluginSpec
 from .cases import Case, all_cases
 from .report import TestReport, TestRow
+from .results import outputs_label
 
 SUITE_FILE = "suite.json"
 
@@ -86,16 +87,8 @@ def _read_suite(suite_dir: Path) -> dict:
 
 
 def _harness_row(result) -> TestRow:
-    if result.compared:
-        outputs = "match" if result.passed else "MISMATCH"
-    elif result.enqueued:
-        outputs = "no reference"
-    elif any(s.name == "enqueue" and s.status == "skip" for s in result.steps):
-        outputs = "not run (no GPU)"
-    else:
-        outputs = "-"
-    return TestRow(result.case_id, result.plugin, result.version, result.label, result.status, outputs,
-                   result.max_abs_error, result.message)
+    return TestRow(result.case_id, result.plugin, result.version, result.label, result.status,
+                   outputs_label(result), result.max_abs_error, result.message)
 
 
 def _harness_problems(report) -> list[str]:
