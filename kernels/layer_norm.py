@@ -16,34 +16,34 @@ from numba import cuda, float32
 import trtplug as tp
 from trtplug.blocks import (GROUP, ROW_CHUNKS, ROW_VALUES, block_sum, block_welford, is_aligned, launch_rows,
                             load_group, load_row, row_chunk, row_fits, row_squared_deviations, row_sum, store_row,
-                            this_row, welford_add)
+                            welford_add)
 
 
 @cuda.jit
 def layer_norm_kernel(x, weight, bias, y, cols, epsilon):
-    start, row_cols = this_row(x.size, cols)  # row_cols: cols, or 0 past the last row
+    start = cuda.blockIdx.x * cols
     if row_fits(cols) and is_aligned(x) and is_aligned(weight) and is_aligned(bias) and is_aligned(y):
         v = cuda.local.array(ROW_VALUES, float32)  # this thread's columns, in registers
-        load_row(x, start, row_cols, v, float32(0.0))
+        load_row(x, start, cols, v, float32(0.0))
         n = float32(cols)
-        mean = block_sum(row_sum(v, row_cols)) / n
-        var = block_sum(row_squared_deviations(v, row_cols, mean)) / n
+        mean = block_sum(row_sum(v, cols)) / n
+        var = block_sum(row_squared_deviations(v, cols, mean)) / n
         inv_std = float32(1.0) / math.sqrt(var + epsilon)
         for k in range(ROW_CHUNKS):
             c = row_chunk(k)
-            if c < row_cols:
+            if c < cols:
                 w = load_group(weight, c)
                 b = load_group(bias, c)
                 for j in range(GROUP):
                     v[k * GROUP + j] = (v[k * GROUP + j] - mean) * inv_std * w[j] + b[j]
-        store_row(y, start, row_cols, v)
+        store_row(y, start, cols, v)
     else:
         count, mean, m2 = float32(0.0), float32(0.0), float32(0.0)
-        for c in range(cuda.threadIdx.x, row_cols, cuda.blockDim.x):
+        for c in range(cuda.threadIdx.x, cols, cuda.blockDim.x):
             count, mean, m2 = welford_add(count, mean, m2, float32(x[start + c]))
         count, mean, m2 = block_welford(count, mean, m2)
         inv_std = float32(1.0) / math.sqrt(m2 / count + epsilon)
-        for c in range(cuda.threadIdx.x, row_cols, cuda.blockDim.x):
+        for c in range(cuda.threadIdx.x, cols, cuda.blockDim.x):
             y[start + c] = (float32(x[start + c]) - mean) * inv_std * float32(weight[c]) + float32(bias[c])
 
 

@@ -17,17 +17,17 @@ import numpy as np
 from numba import cuda, float32
 
 import trtplug as tp
-from trtplug.blocks import (ROW_VALUES, block_max, block_softmax_stats, block_sum, is_aligned, launch_rows,
-                            load_row, row_fits, row_max, softmax_add, store_row, this_row)
+from trtplug.blocks import (ROW_VALUES, block_max, block_softmax_stats, block_sum, is_aligned,
+                            launch_rows, load_row, row_fits, row_max, softmax_add, store_row)
 
 
 @cuda.jit
 def softmax_kernel(x, y, cols):
-    start, row_cols = this_row(x.size, cols)  # row_cols: cols, or 0 past the last row
+    start = cuda.blockIdx.x * cols
     if row_fits(cols) and is_aligned(x) and is_aligned(y):
         v = cuda.local.array(ROW_VALUES, float32)  # this thread's columns, in registers
-        load_row(x, start, row_cols, v, float32(-math.inf))  # exp(-inf - max) = 0: padding adds nothing
-        maximum = block_max(row_max(v, row_cols))
+        load_row(x, start, cols, v, float32(-math.inf))  # exp(-inf - max) = 0: padding adds nothing
+        maximum = block_max(row_max(v, cols))
         total = float32(0.0)
         for i in range(ROW_VALUES):
             v[i] = math.exp(v[i] - maximum)
@@ -35,14 +35,14 @@ def softmax_kernel(x, y, cols):
         scale = float32(1.0) / block_sum(total)
         for i in range(ROW_VALUES):
             v[i] *= scale
-        store_row(y, start, row_cols, v)
+        store_row(y, start, cols, v)
     else:
         maximum, total = float32(-math.inf), float32(0.0)
-        for c in range(cuda.threadIdx.x, row_cols, cuda.blockDim.x):
+        for c in range(cuda.threadIdx.x, cols, cuda.blockDim.x):
             maximum, total = softmax_add(maximum, total, float32(x[start + c]))
         maximum, total = block_softmax_stats(maximum, total)
         scale = float32(1.0) / total
-        for c in range(cuda.threadIdx.x, row_cols, cuda.blockDim.x):
+        for c in range(cuda.threadIdx.x, cols, cuda.blockDim.x):
             y[start + c] = math.exp(float32(x[start + c]) - maximum) * scale
 
 

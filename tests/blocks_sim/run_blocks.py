@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT / "kernels"))
 from trtplug.blocks import (block_max, block_softmax_stats, block_sum, block_welford, elementwise,  # noqa: E402
                             softmax_add, warp_max, warp_sum, welford_add)
 from trtplug.blocks.memory import SIMULATED  # noqa: E402
-from trtplug.blocks.rows import MIN_BLOCK_THREADS, ROW_VALUES  # noqa: E402
+from trtplug.blocks.rows import ROW_VALUES  # noqa: E402
 
 RNG = np.random.default_rng(1)
 
@@ -130,14 +130,12 @@ def plugin_case(module_name, class_name, shapes, dtype, tolerance, offset=0):
     cols = shapes[0][-1]
     rows = n // cols
     threads = min(max(-(-cols // (32 * ROW_VALUES)), 1) * 32, 1024)  # trtplug.blocks.rows.row_threads
-    per_block = max(MIN_BLOCK_THREADS // threads, 1)  # trtplug.blocks.rows.block_rows
-    blocks = -(-rows // per_block)
     d_in = [cuda.to_device(a) for a in inputs]
     d_in[0] = cuda.to_device(np.concatenate([np.zeros(offset, dtype), inputs[0].reshape(-1)]))[offset:]
     if class_name == "LayerNorm":
-        module.layer_norm_kernel[blocks, (threads, per_block)](d_in[0], d_in[1], d_in[2], d_y, cols, np.float32(plugin.epsilon))
+        module.layer_norm_kernel[rows, threads](d_in[0], d_in[1], d_in[2], d_y, cols, np.float32(plugin.epsilon))
     elif class_name == "Softmax":
-        module.softmax_kernel[blocks, (threads, per_block)](d_in[0], d_y, cols)
+        module.softmax_kernel[rows, threads](d_in[0], d_y, cols)
     elif class_name == "ScaledAdd":
         module.scaled_add_kernel[4, 64](d_in[0], d_in[1], d_y.reshape(shapes[0]), np.float32(plugin.alpha))
     else:

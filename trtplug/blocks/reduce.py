@@ -2,10 +2,8 @@
 
 Every function here is a `@cuda.jit(device=True)` function that all threads of the warp (or
 block) call together with their own partial value; every thread gets the result back. Block
-reductions combine the threads of one block row (the same `threadIdx.y`; blockDim.x a multiple of
-32, at most 1024 threads in all), so a 2-D block reduces blockDim.y rows independently; they
-synchronize the whole block, so call them outside divergent code. They may be called one after
-another.
+reductions need a block of whole warps (a multiple of 32 threads, at most 1024) and synchronize
+the block, so call them outside divergent code. They may be called one after another.
 
 - `warp_sum`, `warp_max`, `block_sum`, `block_max`: plain reductions.
 - `welford_add` / `block_welford`: count, mean and sum of squared deviations (M2) in one pass,
@@ -43,11 +41,10 @@ def _simulated_shfl_xor_sync(mask, value, offset):
     """cuda.shfl_xor_sync for the CUDA simulator, which has none; every thread of the block must call it."""
     import numpy as np
     exchange = cuda.shared.array(1024, np.float64)
-    me = cuda.threadIdx.y * cuda.blockDim.x + cuda.threadIdx.x
     cuda.syncthreads()  # the previous exchange has been read
-    exchange[me] = value
+    exchange[cuda.threadIdx.x] = value
     cuda.syncthreads()
-    return type(value)(exchange[me ^ offset])
+    return type(value)(exchange[cuda.threadIdx.x ^ offset])
 
 
 shfl_xor_sync = _simulated_shfl_xor_sync if SIMULATED else cuda.shfl_xor_sync
@@ -68,23 +65,16 @@ def warp_max(v):
 
 
 @cuda.jit(device=True)
-def _warp_slots():
-    """(lane, this warp's slot, first slot of this block row, warps per block row) for the partials."""
-    per_row = cuda.blockDim.x // WARP
-    first = cuda.threadIdx.y * per_row
-    return cuda.threadIdx.x % WARP, first + cuda.threadIdx.x // WARP, first, per_row
-
-
-@cuda.jit(device=True)
 def block_sum(v):
     partial = cuda.shared.array(MAX_WARPS, float32)
-    lane, warp, first, per_row = _warp_slots()
+    lane = cuda.threadIdx.x % WARP
+    warp = cuda.threadIdx.x // WARP
     v = warp_sum(float32(v))
     if lane == 0:
         partial[warp] = v
     cuda.syncthreads()
-    # Every warp reduces its block row's per-warp partials itself: no second barrier to hand the total out.
-    v = partial[first + lane] if lane < per_row else float32(0.0)
+    # Every warp reduces the per-warp partials itself: no second barrier to hand the total out.
+    v = partial[lane] if lane < cuda.blockDim.x // WARP else float32(0.0)
     v = warp_sum(v)
     cuda.syncthreads()  # `partial` may be reused by the next call
     return v
@@ -93,12 +83,13 @@ def block_sum(v):
 @cuda.jit(device=True)
 def block_max(v):
     partial = cuda.shared.array(MAX_WARPS, float32)
-    lane, warp, first, per_row = _warp_slots()
+    lane = cuda.threadIdx.x % WARP
+    warp = cuda.threadIdx.x // WARP
     v = warp_max(float32(v))
     if lane == 0:
         partial[warp] = v
     cuda.syncthreads()
-    v = partial[first + lane] if lane < per_row else float32(NEG_INF)
+    v = partial[lane] if lane < cuda.blockDim.x // WARP else float32(NEG_INF)
     v = warp_max(v)
     cuda.syncthreads()
     return v
@@ -138,15 +129,16 @@ def warp_welford(count, mean, m2):
 def block_welford(count, mean, m2):
     """(count, mean, M2) over the whole block, from each thread's own (count, mean, M2)."""
     partial = cuda.shared.array((3, MAX_WARPS), float32)
-    lane, warp, first, per_row = _warp_slots()
+    lane = cuda.threadIdx.x % WARP
+    warp = cuda.threadIdx.x // WARP
     count, mean, m2 = warp_welford(float32(count), float32(mean), float32(m2))
     if lane == 0:
         partial[0, warp] = count
         partial[1, warp] = mean
         partial[2, warp] = m2
     cuda.syncthreads()
-    if lane < per_row:
-        count, mean, m2 = partial[0, first + lane], partial[1, first + lane], partial[2, first + lane]
+    if lane < cuda.blockDim.x // WARP:
+        count, mean, m2 = partial[0, lane], partial[1, lane], partial[2, lane]
     else:
         count, mean, m2 = float32(0.0), float32(0.0), float32(0.0)
     count, mean, m2 = warp_welford(count, mean, m2)
@@ -184,14 +176,15 @@ def warp_softmax_stats(maximum, total):
 def block_softmax_stats(maximum, total):
     """(maximum, sum of exp(v - maximum)) over the whole block, from each thread's own pair."""
     partial = cuda.shared.array((2, MAX_WARPS), float32)
-    lane, warp, first, per_row = _warp_slots()
+    lane = cuda.threadIdx.x % WARP
+    warp = cuda.threadIdx.x // WARP
     maximum, total = warp_softmax_stats(float32(maximum), float32(total))
     if lane == 0:
         partial[0, warp] = maximum
         partial[1, warp] = total
     cuda.syncthreads()
-    if lane < per_row:
-        maximum, total = partial[0, first + lane], partial[1, first + lane]
+    if lane < cuda.blockDim.x // WARP:
+        maximum, total = partial[0, lane], partial[1, lane]
     else:
         maximum, total = float32(NEG_INF), float32(0.0)
     maximum, total = warp_softmax_stats(maximum, total)

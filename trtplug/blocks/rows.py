@@ -1,4 +1,4 @@
-"""Row-wise kernels (normalization, softmax): one block row per row, the row held in registers.
+"""Row-wise kernels (normalization, softmax): one block per row, the row held in registers.
 
 `launch_rows(kernel, rows, cols)` launches one block per row with `row_threads(cols)` threads: a
 whole number of warps with up to ROW_VALUES (32) columns each, between one warp and 1024 threads.
@@ -41,39 +41,19 @@ MAX_THREADS = 1024
 ROW_CHUNKS = 4  # chunks of GROUP columns a thread holds
 ROW_VALUES = ROW_CHUNKS * GROUP  # columns a thread holds: 32 float32 registers
 MAX_ROW_COLS = MAX_THREADS * ROW_VALUES  # longest row held in registers (32768)
-# Short rows share a block (one block row each): a block of one warp would leave the SM half
-# empty, capped by its limit of 32 resident blocks.
-MIN_BLOCK_THREADS = 128
 NEG_INF = -math.inf
 
 
 def row_threads(cols):
-    """Threads per row for rows of `cols` elements: a multiple of 32 in [32, 1024]."""
+    """Threads per block for rows of `cols` elements: a multiple of 32 in [32, 1024]."""
     import trtplug as tp
     return tp.min(tp.max(tp.cdiv(cols, WARP * ROW_VALUES), 1) * WARP, MAX_THREADS)
 
 
-def block_rows(cols):
-    """Rows per block: enough that a block has at least MIN_BLOCK_THREADS threads."""
-    import trtplug as tp
-    return tp.max(MIN_BLOCK_THREADS // row_threads(cols), 1)
-
-
 def launch_rows(kernel, rows, cols):
-    """`tp.launch` of a row kernel: blocks of (row_threads(cols), block_rows(cols)) threads, one
-    block row (threadIdx.y) per row of the input; call the result with the kernel's arguments."""
+    """`tp.launch` of a one-block-per-row kernel; call the result with the kernel's arguments."""
     import trtplug as tp
-    per_block = block_rows(cols)
-    return tp.launch(kernel, grid=tp.cdiv(rows, per_block), block=(row_threads(cols), per_block))
-
-
-@cuda.jit(device=True)
-def this_row(size, cols):
-    """(flat index of the row's first element, columns to handle) for this block row, in an array
-    of `size` elements holding rows of `cols`; block rows past the last row get 0 columns (they
-    still join the block reductions)."""
-    row = cuda.blockIdx.x * cuda.blockDim.y + cuda.threadIdx.y
-    return row * cols, (cols if row < size // cols else 0)
+    return tp.launch(kernel, grid=rows, block=row_threads(cols))
 
 
 @cuda.jit(device=True)
