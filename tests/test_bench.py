@@ -214,16 +214,16 @@ def test_bench_runs_every_column_end_to_end_on_a_tiny_size(prepared, tmp_path, c
 
 @pytest.mark.gpu
 def test_a_case_the_plugin_refuses_is_a_row_with_its_reason(gpu_artifacts, tmp_path, capsys):
-    """UpsampleNearest launches N*C blocks in z (at most 65535): a bigger batch is refused by the plugin, and
-    the bench reports that case with the reason instead of stopping the run."""
+    """ScaledAdd requires b's dims to be 1 or x's: a b it cannot broadcast is refused by the plugin's own
+    constraint, and the bench reports that case with the reason instead of stopping the run."""
     from gpu_artifacts import library_path
     from trtplug.cli import main as cli_main
 
-    library = library_path(gpu_artifacts, ROOT / "kernels" / "upsample_nearest.py")
+    library = library_path(gpu_artifacts, ROOT / "kernels" / "scaled_add.py")
     out = tmp_path / "bench.json"
-    status = cli_main(["bench", str(library), "--plugin", "UpsampleNearest", "--dtype", "float32",
-                       "--shape", "8192,16,2,2", "--iterations", "2", "--repeats", "1", "--no-baselines",
-                       "--json", str(out)])
+    status = cli_main(["bench", str(library), "--plugin", "ScaledAdd", "--dtype", "float32",
+                       "--shape", "2,3,4,5", "--shape", "2,4,1,1", "--iterations", "2", "--repeats", "1",
+                       "--no-baselines", "--json", str(out)])
     assert status == 0, capsys.readouterr().err
     (case,) = json.loads(out.read_text())["cases"]
-    assert case["columns"] == {} and any("enqueue refused" in n and "grid.z" in n for n in case["notes"]), case
+    assert case["columns"] == {} and any("refused" in n and "b's C dim" in n for n in case["notes"]), case
