@@ -155,14 +155,19 @@ def plugin_case(module_name, class_name, shapes, dtype, tolerance, offset=0):
     return close(d_y.copy_to_host().reshape(shapes[0]), expected.astype(dtype), *tolerance, label)
 
 
+MISALIGNED_ROW_LENGTHS = (768, 800)
+
+
 def row_cases():
-    """LayerNorm and Softmax on every row length of their test shapes, float32 and float16, aligned and not."""
+    """LayerNorm and Softmax on every row length of their test shapes, float32 and float16, aligned and
+    (for two row lengths) not: a misaligned row takes the same loop as rows of 33 or 1031 columns, and
+    the simulator runs every thread in Python, so long rows are checked once each."""
     cases = {}
-    for rows, cols in [(4, 768), (3, 4096), (2, 16384), (5, 33), (3, 1), (1, 1031), (3, 800)]:
+    for rows, cols in [(4, 768), (3, 4096), (1, 16384), (5, 33), (3, 1), (1, 1031), (3, 800)]:
         for dtype, tol in [(F32, (1e-4, 1e-4)), (F16, (1e-2, 1e-2))]:
             for offset in (0, 1):
-                if offset and cols in (1, 33, 1031):
-                    continue  # these rows take the loop path whatever their alignment
+                if offset and cols not in MISALIGNED_ROW_LENGTHS:
+                    continue
                 tag = f"{cols}_{np.dtype(dtype).name}" + ("_misaligned" if offset else "")
                 cases[f"rows_layer_norm_{tag}"] = (lambda r=rows, c=cols, d=dtype, t=tol, o=offset: plugin_case(
                     "layer_norm", "LayerNorm", [(r, c), (c,), (c,)], d, t, o))
