@@ -20,7 +20,7 @@ TRTPLUG = str(Path(sys.executable).with_name("trtplug"))
 
 
 def has_tensorrt_headers() -> bool:
-    from trtplug.build.tensorrt_headers import find_tensorrt_include
+    from trtplug.native.tensorrt_headers import find_tensorrt_include
     try:
         find_tensorrt_include()
     except trtplug.HeadersNotFoundError:
@@ -130,8 +130,8 @@ def test_attribute_test_cases_reach_the_plugin_through_the_harness(tmp_path):
 
 def test_attribute_test_cases_through_the_c_api_without_headers(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TRTPLUG_TENSORRT_INCLUDE", str(tmp_path / "none"))
-    monkeypatch.setattr("trtplug.build.tensorrt_headers.SYSTEM_DIRS", ())
-    monkeypatch.setattr("trtplug.build.tensorrt_headers._cache_dir", lambda: tmp_path / "no-cache")
+    monkeypatch.setattr("trtplug.native.tensorrt_headers.SYSTEM_DIRS", ())
+    monkeypatch.setattr("trtplug.native.tensorrt_headers._cache_dir", lambda: tmp_path / "no-cache")
     assert cli_main(["test", UPSAMPLE, "-o", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
     assert "Looked at:" in out and str(tmp_path / "none") in out  # the whole list, not just its first line
@@ -144,8 +144,8 @@ def test_attribute_test_cases_through_the_c_api_without_headers(tmp_path, monkey
 
 def test_c_api_fallback_fails_when_attribute_values_do_not_reach_the_plugin(tmp_path, monkeypatch):
     monkeypatch.setenv("TRTPLUG_TENSORRT_INCLUDE", str(tmp_path / "none"))
-    monkeypatch.setattr("trtplug.build.tensorrt_headers.SYSTEM_DIRS", ())
-    monkeypatch.setattr("trtplug.build.tensorrt_headers._cache_dir", lambda: tmp_path / "no-cache")
+    monkeypatch.setattr("trtplug.native.tensorrt_headers.SYSTEM_DIRS", ())
+    monkeypatch.setattr("trtplug.native.tensorrt_headers._cache_dir", lambda: tmp_path / "no-cache")
     from trtplug.runtime import Library
     original = Library.instance
 

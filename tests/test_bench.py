@@ -134,7 +134,7 @@ def test_bench_results_are_read_per_case():
 @pytest.mark.trt_headers
 @pytest.mark.parametrize("major", (8, 10, 11))
 def test_harness_bench_mode_builds_and_refuses_cleanly_without_a_gpu(major, tmp_path):
-    from trtplug.build.tensorrt_headers import find_all_tensorrt_includes, find_cuda_include
+    from trtplug.native.tensorrt_headers import find_all_tensorrt_includes, find_cuda_include
     from trtplug.testing.harness import HARNESS_DIR, TENSORRT_DIR, build_harness
 
     found = [h for h in find_all_tensorrt_includes() if h.major == major]

@@ -102,7 +102,7 @@ def test_test_on_a_file_with_only_parsers_says_there_is_nothing_to_test(tmp_path
 
 
 def test_compile_says_which_tensorrt_headers_it_used_and_why(tmp_path, capsys, monkeypatch):
-    from trtplug.build.tensorrt_headers import find_all_tensorrt_includes
+    from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
     found = find_all_tensorrt_includes()
     if not found:
         pytest.skip("needs TensorRT headers")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from trtplug.build.tensorrt_headers import find_all_tensorrt_includes, find_cuda_include
+from trtplug.native.tensorrt_headers import find_all_tensorrt_includes, find_cuda_include
 from trtplug.cli import main as cli_main
 from trtplug.runtime import Library
 

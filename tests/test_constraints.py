@@ -12,7 +12,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from trtplug.build.tensorrt_headers import find_all_tensorrt_includes
+from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
 from trtplug.cli import main as cli_main
 from trtplug.errors import NativeError
 from trtplug.runtime import Library

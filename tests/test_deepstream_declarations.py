@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import trtplug.deepstream as tds
-from trtplug.build.compiler import CompileJob, run_compile
-from trtplug.registry_paths import DEEPSTREAM_DIR
+from trtplug.native.compiler import CompileJob, run_compile
+from trtplug.native.assets import DEEPSTREAM_DIR
 from trtplug.errors import BuildError, DefinitionError
 
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 
 import trtplug.deepstream as tds
-from trtplug.build.compiler import CompileJob, run_compile
-from trtplug.build.tensorrt_headers import find_all_tensorrt_includes, find_cuda_include
+from trtplug.native.compiler import CompileJob, run_compile
+from trtplug.native.tensorrt_headers import find_all_tensorrt_includes, find_cuda_include
 from trtplug.errors import DefinitionError, HeadersNotFoundError, LoadError
 
 RECIPE = [

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trtplug.build.compiler import CORE_DIR, CompileJob, run_compile
-from trtplug.build.project import EXPORTS_MAP
-from trtplug.build.tensorrt_headers import find_all_tensorrt_includes
+from trtplug.native.compiler import CORE_DIR, CompileJob, run_compile
+from trtplug.native.project import EXPORTS_MAP
+from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
 from trtplug.errors import HeadersNotFoundError
 from trtplug.serialization import AttrType, encode
 from trtplug.testing.legacy_harness import (LegacyCase, build_legacy_harness, find_tensorrt7_include,

@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 import trtplug.deepstream as tds
-from trtplug.build.compiler import CompileJob, run_compile
+from trtplug.native.compiler import CompileJob, run_compile
 from trtplug.errors import DefinitionError
-from trtplug.registry_paths import DEEPSTREAM_DIR
+from trtplug.native.assets import DEEPSTREAM_DIR
 from trtplug.deepstream.emulate import sanitizer_flags
 
 NET = (640, 480, 3)  # width, height, channels

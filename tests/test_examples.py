@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trtplug.build.tensorrt_headers import find_all_tensorrt_includes
+from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
 from trtplug.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,12 +1,12 @@
-"""The codes trtplug's Python shares with the native core (trtplug.native_codes) equal the enums of the
+"""The codes trtplug's Python shares with the native core (trtplug.native.codes) equal the enums of the
 installed trtplug_core.h, name for name and value for value."""
 import re
 from pathlib import Path
 
 import pytest
 
-from trtplug import native_codes
-from trtplug.build.compiler import CORE_DIR
+from trtplug.native import codes as native_codes
+from trtplug.native.compiler import CORE_DIR
 
 ENUM = re.compile(r"enum(?:\s+class)?\s+(\w+)\s*:\s*\w+\s*\{(.*?)\};", re.S)
 ENUMERATOR = re.compile(r"(k\w+)\s*=\s*(\d+)")

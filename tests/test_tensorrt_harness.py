@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trtplug.build.tensorrt_headers import find_all_tensorrt_includes
+from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
 from trtplug.errors import LoadError
 from trtplug.testing.harness import (PlanCase, PluginField, build_harness, check_library_for, format_table,
                                      library_tensorrt_version, read_results, run_plan, write_harness_plan,

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .errors import DefinitionError
-from .native_codes import SCALAR_TYPE, TENSOR_DTYPE, values
+from .native.codes import SCALAR_TYPE, TENSOR_DTYPE, values
 
 TENSOR_DTYPES = values(TENSOR_DTYPE)  # trtplug::DType, equal to TensorRT's DataType
 

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Callable, Sequence
 
 from . import __version__
-from .build.compiler import CORE_DIR, CompileJob, run_compile
-from .build.project import EXPORTS_MAP
-from .build.tensorrt_headers import TensorRTHeaders
+from .native.assets import CORE_DIR, TENSORRT_DIR
+from .native.compiler import CompileJob, run_compile
+from .native.project import EXPORTS_MAP
+from .native.tensorrt_headers import TensorRTHeaders
 from .codegen.descriptors import build_view, render_plugins_cpp
 from .errors import DefinitionError, HeadersNotFoundError
 from .loader import default_library_name, load_targets, target_label
@@ -99,14 +100,8 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
                       info=info, header=header)
     native = SourceSet(sources=[render_plugins_cpp(view, src_dir), *core_sources()], include_dirs=[CORE_DIR])
     if options.tensorrt and not legacy:
-        from .codegen.tensorrt import (TensorRTPluginRef, adapter_include_dir, adapter_sources,
-                                       render_tensorrt_sources)
-        refs = [TensorRTPluginRef(p.name, p.version, p.desc_symbol, p.ident, spec.source)
-                for p, spec in zip(view.plugins, specs)]
-        native.sources += render_tensorrt_sources(refs, library_name=library_name,
-                                                  plugin_namespace=options.plugin_namespace, out_dir=src_dir)
-        native.sources += adapter_sources()
-        native.include_dirs.append(adapter_include_dir())
+        native.sources += sorted(TENSORRT_DIR.glob("*.cpp"))
+        native.include_dirs.append(TENSORRT_DIR)
     if parsers or legacy or options.deepstream:
         add_deepstream_sources(native, parsers, src_dir / "deepstream", options, info, headers)
     native.sources += [Path(p) for p in options.extra_sources]
@@ -116,7 +111,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
 
     project_dir = None
     if options.emit_project:
-        from .build.project import write_project
+        from .native.project import write_project
         project_dir = write_project(out / "project", library_name, native, options)
         say(f"       project  {project_dir} (cmake -S {project_dir} -B build && cmake --build build)")
 
@@ -132,7 +127,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
     if headers is not None:
         native.system_include_dirs.append(headers.include_dir)
         if not legacy:  # TensorRT 7 headers need no CUDA headers
-            from .build.tensorrt_headers import find_cuda_include
+            from .native.tensorrt_headers import find_cuda_include
             native.system_include_dirs.append(find_cuda_include())
 
     library = build_library(out / f"lib{library_name}.so", native, options, allow_undefined=headers is not None)
@@ -154,7 +149,7 @@ def check_names(library_name: str, plugin_namespace: str) -> None:
 
 def tensorrt_headers(explicit):
     """The TensorRT headers to build against; an explicit 7.x include dir is accepted (DeepStream 5.x)."""
-    from .build.tensorrt_headers import TensorRTHeaders, find_tensorrt_include, read_tensorrt_version
+    from .native.tensorrt_headers import TensorRTHeaders, find_tensorrt_include, read_tensorrt_version
 
     version = read_tensorrt_version(explicit) if explicit else None
     if version is not None and version[0] == 7:

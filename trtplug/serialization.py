@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .errors import TrtPlugError
-from .native_codes import ATTR_TYPE
+from .native.codes import ATTR_TYPE
 
 MAGIC = 0x474C5054  # b"TPLG" read as a little-endian u32
 FORMAT_VERSION = 1

@@ -43,6 +43,10 @@ bool to_field_type(nvinfer1::PluginFieldType type, FieldType* out) {
 
 }  // namespace
 
+PluginAdapter* CreatorAdapter::make(AttrValues values) const {
+    return new PluginAdapter(*desc_, std::move(values), namespace_.c_str());
+}
+
 CreatorAdapter::CreatorAdapter(const PluginDesc& desc, const char* plugin_namespace) noexcept : desc_(&desc) {
     try {
         namespace_ = plugin_namespace ? plugin_namespace : "";

@@ -2,7 +2,8 @@
 //
 // CreatorAdapter implements IPluginCreator once: the PluginField list comes from the plugin's
 // attribute descriptors, createPlugin checks every field through the core (type, length, range),
-// deserializePlugin checks the blob through the core. A generated creator only implements make().
+// deserializePlugin checks the blob through the core. The library makes one creator per row of its
+// plugin table when it is loaded (trtplug_trt_library.cpp).
 #pragma once
 
 #include <string>
@@ -17,8 +18,11 @@ namespace trt {
 
 TRTPLUG_TRT_V2_BEGIN
 
-class CreatorAdapter : public nvinfer1::IPluginCreator {
+class CreatorAdapter final : public nvinfer1::IPluginCreator {
 public:
+    CreatorAdapter(const PluginDesc& desc, const char* plugin_namespace) noexcept;
+    ~CreatorAdapter() override = default;
+
     nvinfer1::AsciiChar const* getPluginName() const TRTPLUG_TRT_NOEXCEPT override;
     nvinfer1::AsciiChar const* getPluginVersion() const TRTPLUG_TRT_NOEXCEPT override;
     nvinfer1::PluginFieldCollection const* getFieldNames() TRTPLUG_TRT_NOEXCEPT override;
@@ -34,14 +38,10 @@ public:
     CreatorAdapter(const CreatorAdapter&) = delete;
     CreatorAdapter& operator=(const CreatorAdapter&) = delete;
 
-protected:
-    CreatorAdapter(const PluginDesc& desc, const char* plugin_namespace) noexcept;
-    ~CreatorAdapter() override = default;
-
-    // A new plugin of the concrete (generated) class. May throw std::bad_alloc; callers catch it.
-    virtual PluginAdapter* make(AttrValues values) const = 0;
-
 private:
+    // A new plugin with these (validated) values. May throw std::bad_alloc; callers catch it.
+    PluginAdapter* make(AttrValues values) const;
+
     void log_error(const std::string& message) const noexcept;
     void log_errorf(const char* fmt, ...) const noexcept __attribute__((format(printf, 2, 3)));
 

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -23,6 +24,30 @@ TRTPLUG_TRT_V2_BEGIN
 
 namespace trtplug {
 namespace trt {
+
+CreatorAdapter* const* library_creators(int32_t* count) noexcept {
+    struct Creators {
+        std::vector<std::unique_ptr<CreatorAdapter>> owned;
+        std::vector<CreatorAdapter*> list;
+        Creators() noexcept {
+            const LibraryDesc& lib = library();
+            try {
+                for (int32_t i = 0; i < lib.n_plugins; ++i) {
+                    owned.emplace_back(new CreatorAdapter(*lib.plugins[i], lib.plugin_namespace));
+                    list.push_back(owned.back().get());
+                }
+            } catch (...) {
+                list.clear();
+                owned.clear();
+                log_line(Severity::kError, lib.plugin_namespace, nullptr, "out of memory while making the plugin creators");
+            }
+        }
+    };
+    static Creators creators;
+    *count = static_cast<int32_t>(creators.list.size());
+    return creators.list.empty() ? nullptr : creators.list.data();
+}
+
 namespace {
 
 nvinfer1::IPluginRegistry* process_registry() noexcept {

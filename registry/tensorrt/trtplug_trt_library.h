@@ -18,8 +18,8 @@
 namespace trtplug {
 namespace trt {
 
-// Defined by the generated registration source of every library: the creators of all its plugins
-// (function-local statics, alive for the life of the library) and their plugin namespace.
+// The creators of every plugin in the library's table (trtplug::library()), in table order, made on
+// first use and alive until the library is unloaded; null with *count 0 when there are none.
 CreatorAdapter* const* library_creators(int32_t* count) noexcept;
 
 }  // namespace trt

@@ -234,7 +234,7 @@ void PluginAdapter::destroy() TRTPLUG_TRT_NOEXCEPT { delete this; }
 
 nvinfer1::IPluginV2DynamicExt* PluginAdapter::clone() const TRTPLUG_TRT_NOEXCEPT {
     try {
-        return copy();
+        return new PluginAdapter(*this);
     } catch (...) {
         log(Severity::kError, "clone: out of memory");
         return nullptr;

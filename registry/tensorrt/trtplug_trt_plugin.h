@@ -1,8 +1,8 @@
 // The TensorRT plugin class every generated trtplug plugin derives from.
 //
 // PluginAdapter implements IPluginV2DynamicExt once for all plugins: each method forwards to the
-// core runtime with the plugin's PluginDesc. A generated plugin class only names itself and
-// implements copy() (used by clone()).
+// core runtime with the plugin's PluginDesc (a row of the library's plugin table). Nothing about a
+// plugin is generated as code: the creators make PluginAdapters from the table.
 #pragma once
 
 #include <string>
@@ -20,8 +20,10 @@ constexpr int32_t kMaxTensors = 64;
 
 TRTPLUG_TRT_V2_BEGIN
 
-class PluginAdapter : public nvinfer1::IPluginV2DynamicExt {
+class PluginAdapter final : public nvinfer1::IPluginV2DynamicExt {
 public:
+    PluginAdapter(const PluginDesc& desc, AttrValues values, const char* plugin_namespace);
+
     // IPluginV2
     nvinfer1::AsciiChar const* getPluginType() const TRTPLUG_TRT_NOEXCEPT override;
     nvinfer1::AsciiChar const* getPluginVersion() const TRTPLUG_TRT_NOEXCEPT override;
@@ -61,14 +63,11 @@ public:
     const PluginDesc& desc() const { return *desc_; }
     const AttrValues& attr_values() const { return values_; }
 
-protected:
-    PluginAdapter(const PluginDesc& desc, AttrValues values, const char* plugin_namespace);
+private:
+    // Copies are made by clone(); TensorRT ends each instance's life with destroy().
     PluginAdapter(const PluginAdapter&) = default;
     PluginAdapter& operator=(const PluginAdapter&) = delete;
     ~PluginAdapter() override = default;
-
-    // A heap copy of the concrete (generated) class. May throw std::bad_alloc; clone() catches it.
-    virtual PluginAdapter* copy() const = 0;
 
     // Logging never throws: the overloads below build the line in a fixed buffer.
     void log(Severity severity, const std::string& message) const noexcept;
@@ -76,7 +75,6 @@ protected:
     void log(Severity severity, const char* prefix, const std::string& message) const noexcept;
     void logf(Severity severity, const char* fmt, ...) const noexcept __attribute__((format(printf, 3, 4)));
 
-private:
     // The variant (index into desc().variants) for these io types, or -1 (logged when `report`).
     int32_t variant_for(nvinfer1::PluginTensorDesc const* inputs, nvinfer1::PluginTensorDesc const* outputs,
                         const char* where, bool report) const noexcept;

@@ -12,7 +12,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from trtplug.build.compiler import CORE_DIR, CompileJob, find_cxx, run_compile
+from trtplug.native.compiler import CORE_DIR, CompileJob, find_cxx, run_compile
 
 TESTS_DIR = Path(__file__).resolve().parent
 SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")

@@ -1,7 +1,7 @@
 """Builds the hand-written fixture plugins (fixture_plugins.cpp) into TensorRT plugin libraries.
 
 The core runtime is compiled once per output folder and shared by every library; the TensorRT
-adapter, the generated sources and the fixture are compiled per TensorRT version with -Werror,
+adapter and the fixture are compiled per TensorRT version with -Werror,
 so a warning in trtplug's TensorRT code fails the build.
 """
 from __future__ import annotations
@@ -10,18 +10,14 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from trtplug.build.compiler import CORE_DIR, CompileJob, run_compile
-from trtplug.build.tensorrt_headers import TensorRTHeaders, find_cuda_include
-from trtplug.codegen.tensorrt import (TensorRTPluginRef, adapter_include_dir, adapter_sources, cxx_string_literal,
-                                      render_tensorrt_sources)
+from trtplug.native.compiler import CORE_DIR, CompileJob, run_compile
+from trtplug.native.tensorrt_headers import TensorRTHeaders, find_cuda_include
+from trtplug.native.assets import TENSORRT_DIR
+from trtplug.native.literals import c_string
+from trtplug.native.project import EXPORTS_MAP
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixture_plugins.cpp"
-EXPORTS_MAP = Path(__file__).resolve().parents[2] / "trtplug" / "build" / "exports.map"
-PLUGINS = [
-    TensorRTPluginRef("TpScale", "1", "fixture_scale_desc", "TpScale_1", source="tests/native_trt/fixture_plugins.cpp"),
-    TensorRTPluginRef("TpPair", "2", "fixture_pair_desc", "TpPair_2", source="tests/native_trt/fixture_plugins.cpp"),
-]
 
 
 _lock = threading.Lock()
@@ -54,15 +50,14 @@ def build_fixture_library(headers: TensorRTHeaders, work: Path, *, namespace: st
     tag = tag or f"trt{headers.major}"
     out = work / tag
     src_dir = out / "src"
-    generated = render_tensorrt_sources(PLUGINS, library_name=f"trtplug_fixture_{tag}", plugin_namespace=namespace,
-                                        out_dir=src_dir)
+    src_dir.mkdir(parents=True, exist_ok=True)
     wrapper = src_dir / "fixture.cpp"
-    wrapper.write_text(f"#define TRTPLUG_FIXTURE_NAMESPACE {cxx_string_literal(namespace)}\n"
+    wrapper.write_text(f"#define TRTPLUG_FIXTURE_NAMESPACE {c_string(namespace)}\n"
                        f"#include \"{FIXTURE}\"\n")
-    sources = [*adapter_sources(), *generated, wrapper]
+    sources = [*sorted(TENSORRT_DIR.glob("*.cpp")), wrapper]
     pairs = [(src, out / "obj" / f"{src.parent.name}_{src.stem}.o") for src in sources]
     system_dirs = [headers.include_dir, find_cuda_include()]
-    objects = _compile(pairs, [CORE_DIR, adapter_include_dir()], system_dirs, strict=True)
+    objects = _compile(pairs, [CORE_DIR, TENSORRT_DIR], system_dirs, strict=True)
     library = out / f"libtrtplug_fixture_{tag}.so"
     link = CompileJob([*objects, *core_objects(work)], library, shared=True, allow_undefined=True,
                       extra_flags=[f"-Wl,--version-script={EXPORTS_MAP}"])

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..aot.signature import expected_param_types, param_count
-from ..native_codes import ARG_KIND, ATTR_TYPE, IMAGE_KIND, SCALAR_TYPE, TENSOR_DTYPE, enumerators
+from ..native.codes import ARG_KIND, ATTR_TYPE, IMAGE_KIND, SCALAR_TYPE, TENSOR_DTYPE, enumerators
 from ..errors import KernelCompileError
 from ..trace.expr import Condition, Expr
 from ..trace.tracer import TracedPlugin
-from .render import render_template
+from ..native.assets import render_template
+from ..native.literals import c_double, c_float, c_string, c_string_lines
 
 DTYPE_ENUM = enumerators(TENSOR_DTYPE)
 SCALAR_ENUM = enumerators(SCALAR_TYPE)
@@ -160,39 +161,8 @@ class LibraryView:
     header: str = ""
 
 
-def c_string_lines(data: bytes, width: int = 100) -> list[str]:
-    """Encodes bytes as C string literal pieces (octal escapes; safe for any byte)."""
-    lines, current = [], []
-    length = 0
-    for b in data:
-        if 32 <= b < 127 and b not in (34, 92, 63):  # printable except " \ ?
-            piece = chr(b)
-        else:
-            piece = f"\\{b:03o}"
-        current.append(piece)
-        length += len(piece)
-        if length >= width or b == 10:
-            lines.append("".join(current))
-            current, length = [], 0
-    if current:
-        lines.append("".join(current))
-    return lines or [""]
-
-
-def c_literal(text: str) -> str:
-    """The body of a C string literal holding `text` (UTF-8, octal escapes)."""
-    return "".join(c_string_lines(text.encode()))
-
-
 def cxx_ident(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9_]", "_", text)
-
-
-def float_literal(value: float) -> str:
-    text = repr(float(value))
-    if text in ("inf", "-inf", "nan"):
-        raise ValueError(f"non-finite constant {value}")
-    return text
 
 
 def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, plugin_namespace: str,
@@ -246,7 +216,7 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
             io_names=list(spec.io_names), input_ranks=[t.rank if t.rank is not None else -1 for t in spec.inputs],
             outputs=outputs, attrs=[_attr_view(a) for a in spec.attrs], variants=variants, modules=modules,
             n_inputs=spec.n_inputs, n_outputs=spec.n_outputs,
-            constraints=[ConstraintView(expr(c.condition), c_literal(c.message), str(c.condition))
+            constraints=[ConstraintView(expr(c.condition), c_string(c.message), str(c.condition))
                          for c in tp.constraints]))
 
     view = LibraryView(library_name, plugin_namespace, plugins, header=header)
@@ -284,7 +254,7 @@ def _arg_view(arg, expr, shape) -> Arg:
         return Arg(ARG_ENUM[arg.kind], arg.index, len(arg.view_shape), shape(arg.view_shape), "kInt64",
                    "{nullptr, 0}", "0.0", f"{arg.label or arg.kind} {arg.dtype}[{len(arg.view_shape)}d]")
     value = expr(arg.value) if arg.kind == "scalar_expr" else "{nullptr, 0}"
-    const = float_literal(arg.const) if arg.kind == "scalar_const" else "0.0"
+    const = c_double(arg.const) if arg.kind == "scalar_const" else "0.0"
     return Arg(ARG_ENUM[arg.kind], arg.index, 0, "nullptr", SCALAR_ENUM[arg.dtype], value, const,
                f"{arg.dtype} {arg.label or (str(arg.value) if arg.value is not None else arg.const)}")
 
@@ -297,19 +267,19 @@ def _attr_view(attr) -> AttrView:
     elif attr.kind == "int_list":
         ints = [str(int(v)) for v in default]
     elif attr.kind == "float":
-        floats = [float_literal(default) + "f"]
+        floats = [c_float(default)]
     elif attr.kind == "float_list":
-        floats = [float_literal(v) + "f" for v in default]
+        floats = [c_float(v) for v in default]
     else:
         string = default
     length = len(ints) or len(floats) or len(string.encode())
     return AttrView(
         name=attr.name, kind=ATTR_ENUM[attr.kind], min_length=attr.min_length, max_length=attr.max_length,
         has_min=attr.min is not None, has_max=attr.max is not None,
-        min_value=float_literal(attr.min) if attr.min is not None else "0.0",
-        max_value=float_literal(attr.max) if attr.max is not None else "0.0",
-        ints=ints, floats=floats, string='"' + c_literal(string) + '"',
-        default_length=length, choices=[c_literal(c) for c in attr.choices or ()])
+        min_value=c_double(attr.min) if attr.min is not None else "0.0",
+        max_value=c_double(attr.max) if attr.max is not None else "0.0",
+        ints=ints, floats=floats, string=c_string(string),
+        default_length=length, choices=[c_string(c) for c in attr.choices or ()])
 
 
 def render_plugins_cpp(view: LibraryView, out_dir: Path) -> Path:

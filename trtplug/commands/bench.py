@@ -118,7 +118,7 @@ def _harness_for(library: Path, args):
     if library_tensorrt_version(library) is None:
         return None, "no TensorRT adapter column: the library was built without the TensorRT adapter"
     try:
-        from ..build.tensorrt_headers import find_tensorrt_include
+        from ..native.tensorrt_headers import find_tensorrt_include
         headers = find_tensorrt_include(args.tensorrt_include)
         check_library_for(library, headers)
         return build_harness(headers), ""

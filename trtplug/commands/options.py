@@ -34,7 +34,7 @@ def shape(text: str) -> tuple[int, ...]:
 
 def tensorrt_headers_help() -> str:
     """Where TensorRT headers are looked for, in order, for the epilog of commands that build."""
-    from ..build.tensorrt_headers import search_order
+    from ..native.tensorrt_headers import search_order
 
     lines = [f"  {n}. {place}" for n, place in enumerate(search_order(), 1)]
     return "TensorRT headers: the first usable folder of, in order:\n" + "\n".join(lines) + "\n"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import DefinitionError
-from ..native_codes import ATTR_TYPE, values
+from ..native.codes import ATTR_TYPE, values
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 FLOAT32_MAX = 3.4028234663852886e38

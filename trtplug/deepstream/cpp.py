@@ -1,7 +1,7 @@
-"""C++ literals and the shapes of the tables a declaration hands to the templates.
+"""C++ enumerators and the shapes of the tables a declaration hands to the templates.
 
 Each declaration (parsers.py, engine.py, input_layers.py) builds its own rows from these, so a new
-declaration touches its own class and its C++ only; render.py loops over whatever it is given.
+declaration touches its own class and its C++ only; render.py loops over whatever it is given. Strings and numbers go through trtplug/native/literals.py.
 """
 from __future__ import annotations
 
@@ -9,32 +9,6 @@ from dataclasses import dataclass, field
 
 _BOX = {"cxcywh": "kCxCyWH", "xyxy": "kXYXY", "xywh": "kXYWH", "yxyx": "kYXYX"}
 _ACTIVATION = {"none": "kNone", "sigmoid": "kSigmoid", "softmax": "kSoftmax"}
-
-
-def c_string(text: str) -> str:
-    """A C string literal for any text (UTF-8, non-printables as octal escapes)."""
-    out = ['"']
-    for b in text.encode("utf-8"):
-        ch = chr(b)
-        if ch in '"\\':
-            out.append("\\" + ch)
-        elif 0x20 <= b < 0x7F and ch != "?":  # '?' escaped: no trigraphs
-            out.append(ch)
-        else:
-            out.append(f"\\{b:03o}")
-    out.append('"')
-    return "".join(out)
-
-
-def c_string_or_null(value: str | None) -> str:
-    return "nullptr" if value is None else c_string(value)
-
-
-def c_float(value: float) -> str:
-    text = repr(float(value))
-    if "e" not in text and "." not in text:
-        text += ".0"
-    return text + "f"
 
 
 def c_bool(value) -> str:

@@ -22,9 +22,9 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from ..build.compiler import CompileJob, run_compile
+from ..native.compiler import CompileJob, run_compile
 from ..errors import LoadError, NativeError, TrtPlugError
-from ..registry_paths import DEEPSTREAM_DIR
+from ..native.assets import DEEPSTREAM_DIR
 from .parsers import KIND_BBOX, KIND_CLASSIFIER, KIND_INSTANCE_MASK
 from .versions import parse_version
 

@@ -31,7 +31,8 @@ from pathlib import Path
 from typing import NamedTuple, Sequence
 
 from ..errors import DefinitionError
-from .cpp import c_comment, c_string
+from ..native.literals import c_string
+from .cpp import c_comment
 from .input_layers import InputLayers
 from .parsers import _layer, check_func_name
 

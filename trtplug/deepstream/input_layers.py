@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from ..errors import DefinitionError
-from .cpp import c_comment, c_string
+from ..native.literals import c_string
+from .cpp import c_comment
 from .parsers import _layer
 
 TERMS = ("width", "height", "channels", "batch_size", "batch_index")

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import DefinitionError
-from .cpp import (CField, LabelArray, ParserParams, c_activation, c_bool, c_box, c_float, c_string,
-                  c_string_or_null)
+from ..native.literals import c_float, c_string, c_string_or_null
+from .cpp import CField, LabelArray, ParserParams, c_activation, c_bool, c_box
 
 # The three kinds of parser nvinfer can be given, by the config key that names them.
 KIND_BBOX = "bbox"

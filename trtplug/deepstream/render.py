@@ -16,12 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Sequence
 
-import jinja2
-
-from ..registry_paths import CORE_DIR, DEEPSTREAM_DIR
+from ..native.assets import CORE_DIR, DEEPSTREAM_DIR, render_template
+from ..native.literals import c_string
 from ..errors import DefinitionError
 from . import parsers as P
-from .cpp import ParserParams, c_comment, c_string
+from .cpp import ParserParams, c_comment
 from .engine import ENTRY_POINT_TYPES, EngineCreate, ModelParser
 from .input_layers import InputLayers
 from .versions import DsVersion, parse_version
@@ -35,15 +34,6 @@ ENGINE_CPP = DEEPSTREAM_DIR / "trtplug_ds_engine.cpp"
 GENERATED_NAME = "trtplug_ds_generated.cpp"
 INPUTS_GENERATED = "trtplug_ds_input_layers_generated.cpp"
 ENGINE_GENERATED = "trtplug_ds_engine_generated.cpp"
-
-_ENV = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(str(Path(__file__).parent)),
-    undefined=jinja2.StrictUndefined,
-    keep_trailing_newline=True,
-    trim_blocks=False,
-    lstrip_blocks=False,
-)
-
 
 @dataclass(frozen=True)
 class DeepStreamSources:
@@ -134,7 +124,7 @@ def render_deepstream_sources(parsers: Iterable, *, deepstream_version=None, out
     info = library_info(parsers, version)
     views = [ParserView(p.func_name, p.kind, f"kParser{i}", c_comment(p), p.cpp_params(f"kParser{i}"))
              for i, p in enumerate(builtin)]
-    text = _ENV.get_template("parsers.cpp.j2").render(
+    text = render_template("parsers.cpp.j2",
         origin=origin, ds_version=str(version), parsers=views,
         info_json=c_string(json.dumps(info, sort_keys=True)))
     sources = [_write_if_changed(out_dir / GENERATED_NAME, text), PARSERS_CPP] + [c.path for c in custom]
@@ -208,11 +198,11 @@ def render_entry_point_sources(declarations: Iterable, *, deepstream_version=Non
     engines = [d for d in declarations if isinstance(d, EngineCreate)]
     parsers = [d for d in declarations if isinstance(d, ModelParser)]
     if inputs:
-        text = _ENV.get_template("input_layers.cpp.j2").render(
+        text = render_template("input_layers.cpp.j2",
             origin=origin, ds_version=str(version), layers=inputs[0].cpp_rows())
         sources += [_write_if_changed(out_dir / INPUTS_GENERATED, text), INPUT_LAYERS_CPP]
     if engines or parsers:
-        text = _ENV.get_template("engine.cpp.j2").render(
+        text = render_template("engine.cpp.j2",
             origin=origin, ds_version=str(version), tensorrt_major=tensorrt_major,
             engines=[e.cpp_row(i, plugin_namespace) for i, e in enumerate(engines)],
             parser=parsers[0].cpp_row(plugin_namespace) if parsers else None)

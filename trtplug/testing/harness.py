@@ -3,7 +3,7 @@
 
 Example::
 
-    from trtplug.build.tensorrt_headers import find_tensorrt_include
+    from trtplug.native.tensorrt_headers import find_tensorrt_include
     from trtplug.testing.harness import PlanCase, PluginField, write_plan, run_plan, format_table
 
     x = np.random.rand(2, 3).astype(np.float32)

@@ -30,7 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import HeadersNotFoundError, TrtPlugError
-from ..registry_paths import DEEPSTREAM_DIR, HARNESS_DIR
+from ..native.assets import DEEPSTREAM_DIR, HARNESS_DIR
 from .records import Record, read_run_records, record, write_records
 
 PLAN = "legacy_plan.txt"
@@ -48,7 +48,7 @@ ARTIFACT_MISH = "libmish_trt7.so"
 def find_tensorrt7_include() -> Path:
     """A TensorRT 7.x include directory: ``$TRTPLUG_TENSORRT7_INCLUDE``, else the newest
     ``~/.cache/trtplug/tensorrt/7.*/include`` (or under ``$TRTPLUG_CACHE_DIR``)."""
-    from ..build.tensorrt_headers import read_tensorrt_version
+    from ..native.tensorrt_headers import read_tensorrt_version
 
     looked = []
     candidates = []
@@ -74,7 +74,7 @@ def _cache_root() -> Path:
 def build_legacy_harness(tensorrt7_include: Path, *, cache_dir: Path | None = None) -> Path:
     """Compiles the legacy harness against TensorRT 7.x headers; cached by content. Links
     libstdc++ statically and reaches the GPU through libcuda.so.1 at run time."""
-    from ..build.compiler import CompileJob, find_cxx, run_compile
+    from ..native.compiler import CompileJob, find_cxx, run_compile
 
     inc = Path(tensorrt7_include)
     cxx = find_cxx()
@@ -99,9 +99,9 @@ def build_legacy_library(plugin_sources: Sequence[Path], output: Path, tensorrt7
                          extra_flags: Sequence[str] = ()) -> Path:
     """A TensorRT 7.x library: the core runtime, the plugin descriptors (a generated plugins.cpp,
     which defines trtplug::library()) and the legacy factory; no IPluginV2 adapter (it needs 8.6+)."""
-    from ..build.compiler import CORE_DIR, CompileJob, run_compile
+    from ..native.compiler import CORE_DIR, CompileJob, run_compile
 
-    exports = Path(__file__).resolve().parents[1] / "build" / "exports.map"
+    from ..native.project import EXPORTS_MAP as exports
     job = CompileJob([*sorted(CORE_DIR.glob("*.cpp")), *plugin_sources, FACTORY_CPP], Path(output),
                      include_dirs=[CORE_DIR, FACTORY_CPP.parent], system_include_dirs=[Path(tensorrt7_include)],
                      extra_flags=[f"-Wl,--version-script={exports}", *extra_flags])

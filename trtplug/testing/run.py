@@ -9,7 +9,7 @@ clone -> output dimensions -> format combinations -> configure -> workspace -> e
 
 Example::
 
-    from trtplug.build.tensorrt_headers import find_tensorrt_include
+    from trtplug.native.tensorrt_headers import find_tensorrt_include
     write_plan("build/plan", [case])                                   # plan.py
     results = run_plan("build/libmish_plugins.so", "build/plan", find_tensorrt_include())
     print(format_table(results))                                       # results.py
@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import LoadError, TrtPlugError
-from ..registry_paths import HARNESS_DIR, TENSORRT_DIR
+from ..native.assets import HARNESS_DIR, TENSORRT_DIR
 from .plan import DEFAULT_LIBRARY_ID, PLAN_FORMAT, read_plan, set_plan_libraries
 from .results import RESULT_FILE, HarnessReport, compare_outputs, parse_results
 
@@ -44,8 +44,8 @@ def build_harness(tensorrt_headers, *, cuda_include: Path | None = None, cache_d
     The binary links libstdc++ statically and reaches the GPU through libcuda.so.1 at run time, so
     it can be copied to a GPU machine that has neither a compiler nor a CUDA toolkit.
     """
-    from ..build.compiler import CompileJob, find_cxx, run_compile
-    from ..build.tensorrt_headers import find_cuda_include
+    from ..native.compiler import CompileJob, find_cxx, run_compile
+    from ..native.tensorrt_headers import find_cuda_include
 
     cuda = Path(cuda_include) if cuda_include else find_cuda_include()
     headers_dir = Path(tensorrt_headers.include_dir)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..errors import TraceError
-from ..native_codes import EXPR_OP
+from ..native.codes import EXPR_OP
 
 OP_CONST, OP_DIM, OP_NUMEL, OP_RANK, OP_ATTR, OP_ATTR_ITEM = (
     EXPR_OP[name].value for name in ("const", "dim", "numel", "rank", "attr", "attr_item"))

@@ -1,58 +1,15 @@
-"""TensorRT code generation, header discovery and harness plan/result handling that need no headers."""
+"""TensorRT header discovery and harness plan/result handling that need no headers."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from trtplug.build import tensorrt_headers as th
-from trtplug.codegen.tensorrt import TensorRTPluginRef, cxx_string_literal, render_tensorrt_sources
-from trtplug.errors import DefinitionError, HeadersNotFoundError
+from trtplug.native import tensorrt_headers as th
+from trtplug.errors import HeadersNotFoundError
 from trtplug.testing.harness import (FieldType, PlanCase, PluginField, format_table, library_tensorrt_version,
                                      parse_results, plan_cases, read_plan, write_plan)
-
-
-def ref(name="Mish", version="1", ident="Mish_1", symbol="mish_desc"):
-    return TensorRTPluginRef(name, version, desc_symbol=symbol, cxx_ident=ident)
-
-
-def test_render_writes_one_file_per_plugin_and_a_registration(tmp_path):
-    paths = render_tensorrt_sources([ref(), ref("Gelu", "2", "Gelu_2", "gelu_desc")], library_name="act",
-                                    plugin_namespace="my.ns", out_dir=tmp_path)
-    assert [p.name for p in paths] == ["trt_Mish_1.cpp", "trt_Gelu_2.cpp", "trt_registration.cpp"]
-    mish = paths[0].read_text()
-    assert "extern const PluginDesc mish_desc;" in mish
-    assert "class Mish_1Plugin final : public PluginAdapter" in mish
-    assert "CreatorAdapter& Mish_1_creator(const char* plugin_namespace) noexcept" in mish
-    registration = paths[2].read_text()
-    assert 'constexpr char kPluginNamespace[] = "my.ns";' in registration
-    assert registration.index("&plugins::Mish_1_creator") < registration.index("&plugins::Gelu_2_creator")
-    assert "*count = 2;" in registration
-
-
-def test_render_with_no_plugins_returns_an_empty_list(tmp_path):
-    [registration] = render_tensorrt_sources([], library_name="empty", plugin_namespace="", out_dir=tmp_path)
-    assert "*count = 0;" in registration.read_text() and "return nullptr;" in registration.read_text()
-
-
-@pytest.mark.parametrize("plugins,message", [
-    ([ref(ident="not ident")], "cxx_ident 'not ident' is not a C++ identifier"),
-    ([ref(symbol="9desc")], "desc_symbol '9desc' is not a C++ identifier"),
-    ([ref(), ref("Other", "1", "Mish_1", "other")], "cxx_ident 'Mish_1' is also used by plugin 'Mish'"),
-    ([ref(), ref(ident="Mish_b", symbol="b")], "declared twice in library 'lib'"),
-    ([ref(name="")], "must not be empty"),
-    ([ref(name="Bad\nName")], "printable"),
-])
-def test_render_rejects_bad_plugin_refs(tmp_path, plugins, message):
-    with pytest.raises(DefinitionError, match=re.escape(message)):
-        render_tensorrt_sources(plugins, library_name="lib", plugin_namespace="", out_dir=tmp_path)
-
-
-def test_cxx_string_literal_escapes_everything_unusual():
-    assert cxx_string_literal('a"b\\c') == r'"a\"b\\c"'
-    assert cxx_string_literal("é\n?") == r'"\303\251\012\?"'
 
 
 # ------------------------------------------------------------------------------------ headers
