@@ -15,7 +15,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent / "native"))
 import native_build  # noqa: E402
 
-from trtplug.native.compiler import CORE_DIR, find_cxx  # noqa: E402
+from trtplug.native.assets import CORE_DIR  # noqa: E402
+from trtplug.native.compiler import find_cxx  # noqa: E402
 
 CPU_GROUPS = ["expressions", "symbolic", "attributes", "half_float", "serialization", "variants", "shapes",
               "workspace", "packing", "image_choice", "module_cache", "logging", "c_api", "rules", "launch_cache", "no_driver",

@@ -13,7 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trtplug.native.compiler import CORE_DIR, CompileJob, run_compile
+from trtplug.native.assets import CORE_DIR
+from trtplug.native.compiler import CompileJob, run_compile
 from trtplug.native.project import EXPORTS_MAP
 from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
 from trtplug.errors import HeadersNotFoundError

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from trtplug.native import codes as native_codes
-from trtplug.native.compiler import CORE_DIR
+from trtplug.native.assets import CORE_DIR
 
 ENUM = re.compile(r"enum(?:\s+class)?\s+(\w+)\s*:\s*\w+\s*\{(.*?)\};", re.S)
 ENUMERATOR = re.compile(r"(k\w+)\s*=\s*(\d+)")

@@ -12,7 +12,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from trtplug.native.compiler import CORE_DIR, CompileJob, find_cxx, run_compile
+from trtplug.native.assets import CORE_DIR
+from trtplug.native.compiler import CompileJob, find_cxx, run_compile
 
 TESTS_DIR = Path(__file__).resolve().parent
 SANITIZE = ("-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-fno-omit-frame-pointer")

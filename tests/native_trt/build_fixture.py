@@ -10,7 +10,8 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from trtplug.native.compiler import CORE_DIR, CompileJob, run_compile
+from trtplug.native.assets import CORE_DIR
+from trtplug.native.compiler import CompileJob, run_compile
 from trtplug.native.tensorrt_headers import TensorRTHeaders, find_cuda_include
 from trtplug.native.assets import TENSORRT_DIR
 from trtplug.native.literals import c_string

@@ -16,7 +16,7 @@ from .library import build_parser_library
 from .emulate import EmulationResult, build_emulator, emulate_config, emulate_parser, sanitizer_flags
 from .parsers import (BoxesScoresDetector, Classifier, ClassifierHead, CustomSource, InstanceMask, NmsDetector,
                       YoloDetector, YoloSeg)
-from .render import DeepStreamSources, EntryPointSources, render_deepstream_sources, render_entry_point_sources
+from .render import render_deepstream_sources, render_entry_point_sources
 from .engine import (AppendPlugin, DryRunResult, EngineCreate, MarkOutput, ModelParser, UnmarkOutput, dry_run_recipe,
                      is_entry_point_declaration)
 from .input_layers import InputLayer, InputLayers, InputLayersResult, emulate_input_layers
@@ -24,11 +24,11 @@ from .versions import DEFAULT_VERSION, SUPPORTED_VERSIONS, DsVersion, parse_vers
 
 __all__ = [
     "BoxesScoresDetector", "Classifier", "ClassifierHead", "ConfigError", "CustomSource", "DEFAULT_VERSION",
-    "DeepStreamSources", "DsVersion", "EmulationResult", "InstanceMask", "NmsDetector", "Problem",
+    "DsVersion", "EmulationResult", "InstanceMask", "NmsDetector", "Problem",
     "SUPPORTED_VERSIONS", "YoloDetector", "YoloSeg", "build_config", "build_emulator", "build_parser_library", "check_config",
     "deepstream_check_main", "deepstream_config_main", "emulate_config", "emulate_parser", "is_usable",
     "parse_version", "render_deepstream_sources", "sanitizer_flags", "write_config",
     "AppendPlugin", "DryRunResult", "EngineCreate", "InputLayer", "InputLayers", "InputLayersResult", "MarkOutput",
-    "ModelParser", "EntryPointSources", "UnmarkOutput", "dry_run_recipe", "emulate_input_layers", "is_entry_point_declaration",
+    "ModelParser", "UnmarkOutput", "dry_run_recipe", "emulate_input_layers", "is_entry_point_declaration",
     "render_entry_point_sources",
 ]

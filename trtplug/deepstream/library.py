@@ -14,7 +14,8 @@ import tempfile
 from pathlib import Path
 from typing import Sequence
 
-from ..native.compiler import CORE_DIR, CompileJob, run_compile
+from ..native.assets import CORE_DIR
+from ..native.compiler import CompileJob, run_compile
 from .emulate import cache_dir, sanitizer_flags
 from .render import render_deepstream_sources
 

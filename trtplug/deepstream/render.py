@@ -12,12 +12,13 @@ include directories and defines of the build:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from ..native.assets import CORE_DIR, DEEPSTREAM_DIR, render_template
 from ..native.literals import c_string
+from ..native.sources import SourceSet
 from ..errors import DefinitionError
 from . import parsers as P
 from .cpp import ParserParams, c_comment
@@ -34,27 +35,6 @@ ENGINE_CPP = DEEPSTREAM_DIR / "trtplug_ds_engine.cpp"
 GENERATED_NAME = "trtplug_ds_generated.cpp"
 INPUTS_GENERATED = "trtplug_ds_input_layers_generated.cpp"
 ENGINE_GENERATED = "trtplug_ds_engine_generated.cpp"
-
-@dataclass(frozen=True)
-class DeepStreamSources:
-    """What to add to a library build for its DeepStream parsers."""
-
-    sources: list  # .cpp files: the generated entry points, trtplug's parser logic, user sources
-    include_dirs: list
-    defines: dict
-    deepstream_version: DsVersion
-    info: dict = field(default_factory=dict)  # what trtplug_deepstream_info() returns
-
-
-@dataclass(frozen=True)
-class EntryPointSources:
-    """What to add to a library build for its plugin factory, input layers, engine-create functions
-    and model parser (see render_entry_point_sources)."""
-
-    sources: list
-    include_dirs: list
-    defines: dict
-
 
 def _write_if_changed(path: Path, text: str) -> Path:
     if not path.exists() or path.read_text(encoding="utf-8") != text:
@@ -101,7 +81,7 @@ def _check_names(parsers: Sequence) -> None:
 
 def render_deepstream_sources(parsers: Iterable, *, deepstream_version=None, out_dir: Path,
                               deepstream_include: Path | None = None, check_custom_impl: bool = False,
-                              origin: str = "trtplug.deepstream declarations") -> DeepStreamSources:
+                              origin: str = "trtplug.deepstream declarations") -> SourceSet:
     """Writes the generated entry points into `out_dir` and returns the sources, include
     directories and defines to compile into the library.
 
@@ -141,8 +121,7 @@ def render_deepstream_sources(parsers: Iterable, *, deepstream_version=None, out
             defines["TRTPLUG_DS_CHECK_CUSTOM_IMPL"] = "1"
     else:
         include_dirs.append(SHIM_DIR)  # user sources including nvdsinfer_custom_impl.h get ours
-    return DeepStreamSources(sources=sources, include_dirs=include_dirs, defines=defines,
-                             deepstream_version=version, info=info)
+    return SourceSet(sources=sources, include_dirs=include_dirs, defines=defines, info=info)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -166,7 +145,7 @@ def _check_entry_points(declarations: list) -> None:
 def render_entry_point_sources(declarations: Iterable, *, deepstream_version=None, tensorrt_major: int,
                                out_dir: Path, plugin_namespace: str = "", with_factory: bool = True,
                                with_tensorrt: bool = True,
-                               origin: str = "trtplug.deepstream declarations") -> EntryPointSources:
+                               origin: str = "trtplug.deepstream declarations") -> SourceSet:
     """Writes the generated entry points into `out_dir` and returns the sources, include
     directories and defines to compile into the library (with the library's other sources).
 
@@ -216,4 +195,4 @@ def render_entry_point_sources(declarations: Iterable, *, deepstream_version=Non
         if tensorrt_major == 7 and with_factory:
             raise DefinitionError("render_entry_point_sources: the TensorRT 7 plugin factory needs TensorRT 7 headers")
         defines["TRTPLUG_DS_ENGINE_NO_TENSORRT"] = "1"
-    return EntryPointSources(sources, include_dirs, defines)
+    return SourceSet(sources, include_dirs, defines=defines)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from .. import __version__ as TRTPLUG_VERSION  # noqa: F401  (re-exported: the version generated files name)
+from .. import __version__ as TRTPLUG_VERSION  # noqa: F401  (the version generated files name)
 
 _PACKAGE = Path(__file__).resolve().parent          # trtplug/native
 _TRTPLUG = _PACKAGE.parent

@@ -10,7 +10,6 @@ from typing import Sequence
 
 from ..errors import BuildError
 
-from ..native.assets import CORE_DIR, REGISTRY_DIR  # noqa: F401  (CORE_DIR: the include dir of every build)
 
 WARNING_FLAGS = ("-Wall", "-Wextra")
 BASE_FLAGS = ("-std=c++17", "-fPIC", "-fvisibility=hidden", "-fvisibility-inlines-hidden")

@@ -99,7 +99,8 @@ def build_legacy_library(plugin_sources: Sequence[Path], output: Path, tensorrt7
                          extra_flags: Sequence[str] = ()) -> Path:
     """A TensorRT 7.x library: the core runtime, the plugin descriptors (a generated plugins.cpp,
     which defines trtplug::library()) and the legacy factory; no IPluginV2 adapter (it needs 8.6+)."""
-    from ..native.compiler import CORE_DIR, CompileJob, run_compile
+    from ..native.assets import CORE_DIR
+    from ..native.compiler import CompileJob, run_compile
 
     from ..native.project import EXPORTS_MAP as exports
     job = CompileJob([*sorted(CORE_DIR.glob("*.cpp")), *plugin_sources, FACTORY_CPP], Path(output),

@@ -1,0 +1,70 @@
+"""What a library is built for, decided once from the compile options.
+
+    target = BuildTarget.from_options(CompileOptions(tensorrt_include="~/trt-10.16/include"))
+    target.adapter          # "tensorrt": IPluginV2DynamicExt + IPluginCreator, registered at dlopen
+    target.tensorrt_major   # 10
+    target.deepstream       # DsVersion(9, 1): the nvinfer struct layouts its parsers use
+
+Every later decision reads the target, never the options: which adapter's sources are built, which
+headers and defines they need, which DeepStream layouts and TensorRT major the nvinfer entry points
+are generated for. TensorRT 7 (DeepStream 5.x) is the one place the answer differs in kind: its
+plugins are recreated through the IPluginFactory that nvinfer asks the library for, so a TensorRT 7
+target gets the "trt7" adapter and a DeepStream 5.1 layout by default.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .deepstream.versions import DsVersion, parse_version
+from .errors import HeadersNotFoundError
+from .native.tensorrt_headers import TensorRTHeaders, find_cuda_include, find_tensorrt_include, read_tensorrt_version
+
+# The TensorRT major each DeepStream major ships with, for builds without TensorRT headers.
+DEEPSTREAM_TENSORRT_MAJOR = {5: 7, 6: 8, 7: 10, 8: 10, 9: 10}
+
+
+@dataclass(frozen=True)
+class BuildTarget:
+    adapter: str                      # "tensorrt", "trt7" (IPluginFactory, TensorRT 7) or "none" (C API only)
+    headers: TensorRTHeaders | None   # the TensorRT headers the library is compiled against
+    missing_headers: HeadersNotFoundError | None  # why there are none although the adapter needs them
+    deepstream: DsVersion             # the DeepStream version nvinfer's structs are laid out for
+
+    @classmethod
+    def from_options(cls, options) -> BuildTarget:
+        headers, missing = None, None
+        if options.tensorrt:
+            try:
+                headers = _tensorrt_headers(options.tensorrt_include)
+            except HeadersNotFoundError as exc:
+                missing = exc
+        trt7 = headers is not None and headers.major == 7
+        adapter = "none" if not options.tensorrt else "trt7" if trt7 else "tensorrt"
+        deepstream = parse_version(options.deepstream_version or ("5.1" if trt7 else None))
+        return cls(adapter, headers, missing, deepstream)
+
+    @property
+    def tensorrt_major(self) -> int:
+        """The TensorRT major the library is for: the headers', else the one of its DeepStream version."""
+        if self.headers is not None:
+            return self.headers.major
+        return DEEPSTREAM_TENSORRT_MAJOR.get(self.deepstream.major, 10)
+
+    @property
+    def trt7(self) -> bool:
+        return self.adapter == "trt7"
+
+    def system_include_dirs(self) -> list[Path]:
+        """TensorRT's headers and, from TensorRT 8 on (whose headers include CUDA's), CUDA's."""
+        if self.headers is None:
+            return []
+        return [self.headers.include_dir] + ([] if self.trt7 else [find_cuda_include()])
+
+
+def _tensorrt_headers(explicit) -> TensorRTHeaders:
+    """The TensorRT headers to build against; an explicit 7.x include dir is accepted (DeepStream 5.x)."""
+    version = read_tensorrt_version(explicit) if explicit else None
+    if version is not None and version[0] == 7:
+        return TensorRTHeaders(Path(explicit).resolve(), *version, origin="explicit path")
+    return find_tensorrt_include(explicit)
