@@ -14,7 +14,7 @@ AWKWARD = ['a"b\\c', "é\n?", "??=", "tab\there", "\x00nul", "octal then digit: 
 def test_escapes_are_readable_and_exact():
     assert c_string('a"b\\c') == r'"a\"b\\c"'
     assert c_string("é\n?") == r'"\303\251\012\?"'
-    assert c_string_lines(b"ab\ncd", width=100) == [r'"ab\012"', '"cd"']
+    assert c_string_lines(b"ab\ncd") == [r'"ab\012"', '"cd"']
     assert c_string_lines(b"") == ['""']
     assert (c_float(0.5), c_double(2), c_double(1e-5)) == ("0.5f", "2.0", "1e-05")
     with pytest.raises(ValueError, match="non-finite"):
@@ -23,7 +23,7 @@ def test_escapes_are_readable_and_exact():
 
 def test_a_compiler_reads_back_every_byte(tmp_path):
     blob = bytes(range(256)) * 3
-    lines = "\n".join(f"    {line}" for line in c_string_lines(blob, width=40))
+    lines = "\n".join(f"    {line}" for line in c_string_lines(blob))
     strings = ", ".join(c_string(s) for s in AWKWARD)
     source = tmp_path / "check.cpp"
     source.write_text(f"""#include <cstdio>

@@ -49,8 +49,10 @@ class Image:
     comment: str
 
     @property
-    def literal_lines(self) -> list[str]:
-        return c_string_lines(self.data)
+    def literal(self) -> str:
+        """The image as string literals, one per line (joined here: a template loop over a
+        megabyte of lines is slow)."""
+        return "\n    ".join(c_string_lines(self.data))
 
 
 @dataclass
@@ -157,7 +159,7 @@ class LibraryView:
     plugins: list[PluginView]
     exprs: list[tuple[str, tuple]] = field(default_factory=list)
     shapes: list[tuple[str, tuple]] = field(default_factory=list)
-    info_json_lines: list[str] = field(default_factory=list)
+    info_json: str = '""'  # string literals, one per line
     header: str = ""
 
 
@@ -222,7 +224,7 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
     view = LibraryView(library_name, plugin_namespace, plugins, header=header)
     view.exprs = exprs.items()
     view.shapes = shapes.items()
-    view.info_json_lines = c_string_lines(json.dumps(info, indent=1, sort_keys=True).encode())
+    view.info_json = "\n    ".join(c_string_lines(json.dumps(info, indent=1, sort_keys=True).encode()))
     return view
 
 

@@ -1,13 +1,14 @@
 """C++ literals for generated sources: the one encoder every template's strings and floats go through.
 
     c_string("a\"b")            -> '"a\\"b"'
-    c_string_lines(b"...")      -> ['"...first 100 bytes..."', '"...rest..."']  (adjacent literals concatenate)
+    c_string_lines(b"...")      -> ['"...first 48 bytes..."', '"...rest..."']  (adjacent literals concatenate)
     c_float(0.5)                -> '0.5f'
     c_double(0.5)               -> '0.5'
 """
 from __future__ import annotations
 
 import math
+import re
 
 # Printable ASCII is written as itself, except the quote, the backslash and '?' (escaped, so no
 # sequence in generated text can read as a trigraph); every other byte is an octal escape.
@@ -22,29 +23,25 @@ def _encode_byte(byte: int) -> str:
     return f"\\{byte:03o}"
 
 
+# For str.translate of bytes decoded as latin-1 (one character per byte): kernel images are megabytes.
+_TRANSLATION = {byte: _encode_byte(byte) for byte in range(256)}
+_PIECE = re.compile(rb"[^\n]{1,48}\n?|\n")  # up to 48 bytes, ending after a newline when there is one
+
+
 def c_string(text: str) -> str:
     """`text` as one C/C++ string literal (UTF-8)."""
-    return '"' + "".join(_encode_byte(b) for b in text.encode("utf-8")) + '"'
+    return '"' + text.encode("utf-8").decode("latin-1").translate(_TRANSLATION) + '"'
 
 
 def c_string_or_null(text: str | None) -> str:
     return "nullptr" if text is None else c_string(text)
 
 
-def c_string_lines(data: bytes, width: int = 100) -> list[str]:
-    """`data` as string literals of about `width` characters each (a new one after each newline byte),
-    for large embedded blobs: written one per line, the compiler joins them into one array."""
-    lines, current, length = [], [], 0
-    for byte in data:
-        piece = _encode_byte(byte)
-        current.append(piece)
-        length += len(piece)
-        if length >= width or byte == 10:
-            lines.append('"' + "".join(current) + '"')
-            current, length = [], 0
-    if current or not lines:
-        lines.append('"' + "".join(current) + '"')
-    return lines
+def c_string_lines(data: bytes) -> list[str]:
+    """`data` as short string literals (a new one after each newline byte), for large embedded blobs:
+    written one per line, the compiler joins them into one array."""
+    pieces = _PIECE.findall(data) or [b""]
+    return ['"' + piece.decode("latin-1").translate(_TRANSLATION) + '"' for piece in pieces]
 
 
 def c_double(value: float) -> str:
