@@ -14,7 +14,7 @@ from typing import Any, Sequence
 
 from .declare.plugin import TrtPlugin
 from .errors import DefinitionError, TrtPlugError
-from .spec import PluginSpec
+from .declare.spec import PluginSpec
 
 
 def load_module(target: str):

@@ -19,7 +19,7 @@ from .native.assets import CORE_DIR, TENSORRT_DIR, TRTPLUG_VERSION
 from .native.library import build_library
 from .native.sources import SourceSet
 from .native.tensorrt_headers import TensorRTHeaders
-from .spec import PluginSpec
+from .declare.spec import PluginSpec
 from .target import BuildTarget
 from .trace.tracer import TracedPlugin, trace
 

@@ -1,11 +1,10 @@
-"""What trtplug does with TensorRT's Python API where the `tensorrt` package is importable:
-check a loaded library's plugins are registered, and build and run one-layer engines.
+"""What trtplug does with TensorRT's Python API where the `tensorrt` package is importable: check a
+loaded library's plugins are registered, and turn attribute values into PluginFields. One-layer test
+engines are built in trtplug/testing/engines.py.
 
 Nothing here runs without TensorRT; callers get EngineUnavailable and skip with its reason.
 """
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -13,21 +12,13 @@ from .errors import LoadError, TrtPlugError
 
 FIELD_KINDS = {"int": "INT32", "bool": "INT32", "float": "FLOAT32", "string": "CHAR", "int_list": "INT32",
                "float_list": "FLOAT32"}
-TRT_DTYPES = {"float32": "float32", "float16": "float16", "int32": "int32", "int8": "int8", "bool": "bool"}
 
 
 class EngineUnavailable(TrtPlugError):
     """The tensorrt Python package (or a GPU) is not available here."""
 
 
-@dataclass
-class EngineResult:
-    label: str
-    ok: bool
-    message: str
-
-
-def _tensorrt():
+def tensorrt_module():
     try:
         import tensorrt as trt
     except ImportError as exc:
@@ -37,7 +28,7 @@ def _tensorrt():
 
 def check_registered(library) -> None:
     """Raises LoadError naming every plugin of `library` missing from TensorRT's plugin registry."""
-    trt = _tensorrt()
+    trt = tensorrt_module()
     registry = trt.get_plugin_registry()
     namespace = library.info.get("plugin_namespace", "")
     missing = [f"{name} version {version}" for name, version in library.plugins
@@ -61,82 +52,3 @@ def plugin_fields(trt, spec, attributes: dict):
             data = np.array(value if attr.is_list else [value], dtype=np.float32)
         fields.append(trt.PluginField(attr.name, data, getattr(trt.PluginFieldType, kind)))
     return trt.PluginFieldCollection(fields)
-
-
-def run_one_layer_engines(library, specs) -> list[EngineResult]:
-    """For each plugin and dtype combination: a network holding just the plugin, built into an
-    engine, run on its first test case and compared with the reference."""
-    trt = _tensorrt()
-    from .testing.cases import make_cases
-    from .testing.device import Device, DeviceUnavailable
-
-    try:
-        device = Device()
-    except DeviceUnavailable as exc:
-        raise EngineUnavailable(f"no GPU to run engines on ({exc})") from exc
-    check_registered(library)
-    logger = trt.Logger(trt.Logger.WARNING)
-    registry = trt.get_plugin_registry()
-    namespace = library.info.get("plugin_namespace", "")
-    results = []
-    for spec in specs:
-        creator = registry.get_plugin_creator(spec.name, spec.version, namespace)
-        seen_combos = set()
-        for case in make_cases(spec):
-            if case.combo in seen_combos:
-                continue
-            seen_combos.add(case.combo)
-            try:
-                message = _run_engine(trt, logger, device, creator, spec, case)
-                results.append(EngineResult(case.label, message == "ok", message))
-            except Exception as exc:  # TensorRT raises plain exceptions; report them per case
-                results.append(EngineResult(case.label, False, f"{type(exc).__name__}: {exc}"))
-    return results
-
-
-def _run_engine(trt, logger, device, creator, spec, case) -> str:
-    from .testing.cases import compare
-
-    builder = trt.Builder(logger)
-    flags = 0
-    if hasattr(trt.NetworkDefinitionCreationFlag, "EXPLICIT_BATCH"):
-        flags = 1 << int(trt.NetworkDefinitionCreationFlag.EXPLICIT_BATCH)
-    network = builder.create_network(flags)
-    tensors = [network.add_input(t.name, getattr(trt, TRT_DTYPES[d]), x.shape)
-               for t, d, x in zip(spec.inputs, case.combo, case.inputs)]
-    plugin = creator.create_plugin(spec.name, plugin_fields(trt, spec, case.attributes))
-    layer = network.add_plugin_v2(tensors, plugin)
-    for j, out in enumerate(spec.outputs):
-        layer.get_output(j).name = out.name
-        network.mark_output(layer.get_output(j))
-    config = builder.create_builder_config()
-    blob = builder.build_serialized_network(network, config)
-    if blob is None:
-        return "TensorRT could not build the engine (see its log)"
-    engine = trt.Runtime(logger).deserialize_cuda_engine(blob)
-    context = engine.create_execution_context()
-    stream = device.stream()
-    pointers = []
-    try:
-        for t, x in zip(spec.inputs, case.inputs):
-            ptr = device.upload(x)
-            pointers.append(ptr)
-            context.set_tensor_address(t.name, ptr)
-        outputs = []
-        for out, ref in zip(spec.outputs, case.references):
-            ptr = device.alloc(ref.nbytes)
-            pointers.append(ptr)
-            outputs.append((ptr, ref))
-            context.set_tensor_address(out.name, ptr)
-        if not context.execute_async_v3(stream):
-            return "execute_async_v3 failed"
-        device.synchronize(stream)
-        for j, (ptr, ref) in enumerate(outputs):
-            ok, err, msg = compare(device.download(ptr, ref.shape, ref.dtype), ref, case.tolerance[j])
-            if not ok:
-                return f"output {j}: {msg}"
-    finally:
-        for ptr in pointers:
-            device.free(ptr)
-        device.destroy_stream(stream)
-    return "ok"

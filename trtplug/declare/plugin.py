@@ -34,7 +34,7 @@ from pathlib import Path
 
 from ..dtypes import tensor_dtype
 from ..errors import DefinitionError
-from ..spec import PluginSpec
+from .spec import PluginSpec
 from .attrs import Attr
 from .tensors import Input, Output
 

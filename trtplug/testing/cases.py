@@ -7,7 +7,7 @@ import numpy as np
 
 from ..dtypes import NUMPY_DTYPES
 from ..errors import DefinitionError, TrtPlugError
-from ..spec import PluginSpec
+from ..declare.spec import PluginSpec
 
 DEFAULT_TOLERANCE = {"float32": (1e-5, 1e-5), "float16": (1e-2, 1e-2), "int32": (0.0, 0.0), "int8": (0.0, 0.0),
                      "bool": (0.0, 0.0)}

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Sequence
 
 from ..errors import DefinitionError, TrtPlugError
-from ..spec import PluginSpec
+from ..declare.spec import PluginSpec
 from .cases import Case, all_cases
 from .report import TestReport, TestRow
 from .results import outputs_label
@@ -161,7 +161,8 @@ def _c_api_report(rows: list[TestRow], notes: list[str], library: Path, device: 
 # ---------------------------------------------------------------------------------- engines
 def engine_rows(library: Path, specs: Sequence[PluginSpec]) -> tuple[list[TestRow], list[str]]:
     """One row per one-layer TensorRT engine (needs the tensorrt Python package), or a note why none ran."""
-    from ..tensorrt_python import EngineUnavailable, run_one_layer_engines
+    from ..tensorrt_python import EngineUnavailable
+    from .engines import run_one_layer_engines
 
     try:
         results = run_one_layer_engines(library, specs)

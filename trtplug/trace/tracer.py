@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..errors import TraceError, TrtPlugError
-from ..spec import PluginSpec
+from ..declare.spec import PluginSpec
 from . import constraints as constraint_trace
 from .constraints import TracedConstraint
 from .expr import Const, Expr, as_expr

@@ -4,8 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable
 
-from .declare.attrs import Attr
-from .declare.tensors import Input, Output
+from .attrs import Attr
+from .tensors import Input, Output
 
 
 @dataclass(frozen=True)
