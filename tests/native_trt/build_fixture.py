@@ -12,8 +12,8 @@ from pathlib import Path
 
 from trtplug.build.compiler import CORE_DIR, CompileJob, run_compile
 from trtplug.build.tensorrt_headers import TensorRTHeaders, find_cuda_include
-from trtplug.codegen.tensorrt import (TensorRTPluginRef, adapter_include_dir, adapter_sources, cxx_string_literal,
-                                      render_tensorrt_sources)
+from trtplug.codegen.tensorrt import TensorRTPluginRef, adapter_include_dir, cxx_string_literal, render_tensorrt_sources
+from trtplug.tensorrt_interface import adapter_sources
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixture_plugins.cpp"
@@ -49,17 +49,20 @@ def core_objects(work: Path) -> list[Path]:
         return _core_objects[work]
 
 
-def build_fixture_library(headers: TensorRTHeaders, work: Path, *, namespace: str = "", tag: str = "") -> Path:
-    """libtrtplug_fixture_<tag>.so built against `headers`, with plugin namespace `namespace`."""
+def build_fixture_library(headers: TensorRTHeaders, work: Path, *, namespace: str = "", tag: str = "",
+                          interface: str = "v2") -> Path:
+    """libtrtplug_fixture_<tag>.so built against `headers`, with plugin namespace `namespace` and the
+    TensorRT plugin `interface` ("v2", or "v3": built from the fixture's library() alone)."""
     tag = tag or f"trt{headers.major}"
     out = work / tag
     src_dir = out / "src"
-    generated = render_tensorrt_sources(PLUGINS, library_name=f"trtplug_fixture_{tag}", plugin_namespace=namespace,
-                                        out_dir=src_dir)
+    generated = [] if interface == "v3" else render_tensorrt_sources(
+        PLUGINS, library_name=f"trtplug_fixture_{tag}", plugin_namespace=namespace, out_dir=src_dir)
+    src_dir.mkdir(parents=True, exist_ok=True)
     wrapper = src_dir / "fixture.cpp"
     wrapper.write_text(f"#define TRTPLUG_FIXTURE_NAMESPACE {cxx_string_literal(namespace)}\n"
                        f"#include \"{FIXTURE}\"\n")
-    sources = [*adapter_sources(), *generated, wrapper]
+    sources = [*adapter_sources(interface), *generated, wrapper]
     pairs = [(src, out / "obj" / f"{src.parent.name}_{src.stem}.o") for src in sources]
     system_dirs = [headers.include_dir, find_cuda_include()]
     objects = _compile(pairs, [CORE_DIR, adapter_include_dir()], system_dirs, strict=True)
