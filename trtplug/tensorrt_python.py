@@ -40,8 +40,10 @@ def check_registered(library) -> None:
     trt = _tensorrt()
     registry = trt.get_plugin_registry()
     namespace = library.info.get("plugin_namespace", "")
+    # get_creator (TensorRT >= 10) finds IPluginV2 and IPluginV3 creators; get_plugin_creator only V2 ones.
+    find = getattr(registry, "get_creator", None) or registry.get_plugin_creator
     missing = [f"{name} version {version}" for name, version in library.plugins
-               if registry.get_plugin_creator(name, version, namespace) is None]
+               if find(name, version, namespace) is None]
     if missing:
         raise LoadError(f"{library.path}: loaded, but TensorRT's plugin registry has no creator for "
                         + ", ".join(missing) + (f" in namespace {namespace!r}" if namespace else "")
@@ -78,23 +80,25 @@ def run_one_layer_engines(library, specs) -> list[EngineResult]:
     logger = trt.Logger(trt.Logger.WARNING)
     registry = trt.get_plugin_registry()
     namespace = library.info.get("plugin_namespace", "")
+    find = getattr(registry, "get_creator", None) or registry.get_plugin_creator
     results = []
     for spec in specs:
-        creator = registry.get_plugin_creator(spec.name, spec.version, namespace)
+        creator = find(spec.name, spec.version, namespace)
         seen_combos = set()
         for case in make_cases(spec):
             if case.combo in seen_combos:
                 continue
             seen_combos.add(case.combo)
             try:
-                message = _run_engine(trt, logger, device, creator, spec, case)
+                message = _run_engine(trt, logger, device, creator, spec, case, library.info)
                 results.append(EngineResult(case.label, message == "ok", message))
             except Exception as exc:  # TensorRT raises plain exceptions; report them per case
                 results.append(EngineResult(case.label, False, f"{type(exc).__name__}: {exc}"))
     return results
 
 
-def _run_engine(trt, logger, device, creator, spec, case) -> str:
+def _run_engine(trt, logger, device, creator, spec, case, library_info) -> str:
+    from .tensorrt_interface import library_interface
     from .testing.cases import compare
 
     builder = trt.Builder(logger)
@@ -104,8 +108,13 @@ def _run_engine(trt, logger, device, creator, spec, case) -> str:
     network = builder.create_network(flags)
     tensors = [network.add_input(t.name, getattr(trt, TRT_DTYPES[d]), x.shape)
                for t, d, x in zip(spec.inputs, case.combo, case.inputs)]
-    plugin = creator.create_plugin(spec.name, plugin_fields(trt, spec, case.attributes))
-    layer = network.add_plugin_v2(tensors, plugin)
+    fields = plugin_fields(trt, spec, case.attributes)
+    if library_interface(library_info) == "v3":
+        plugin = creator.create_plugin(spec.name, fields, trt.TensorRTPhase.BUILD)
+        layer = network.add_plugin_v3(tensors, [], plugin)
+    else:
+        plugin = creator.create_plugin(spec.name, fields)
+        layer = network.add_plugin_v2(tensors, plugin)
     for j, out in enumerate(spec.outputs):
         layer.get_output(j).name = out.name
         network.mark_output(layer.get_output(j))
