@@ -31,16 +31,17 @@ def compile(targets: Any, output_dir: str | os.PathLike = "build", *, name: str 
             jobs: int | None = None, sources: Sequence[str | os.PathLike] = (),
             include_dirs: Sequence[str | os.PathLike] = (), deepstream: bool = False,
             deepstream_version: str | None = None, deepstream_include: str | os.PathLike | None = None,
-            progress: Progress | None = None) -> CompileResult:
+            progress: Progress | None = None, interface: str = "v2") -> CompileResult:
     """Builds one shared library holding every plugin (and DeepStream parser) declared by `targets`.
 
     trtplug.compile(targets, output_dir="build", *, name=None, namespace="", archs=None,
                     tensorrt_include=None, tensorrt=True, emit_project=False, jobs=None, sources=(),
                     include_dirs=(), deepstream=False, deepstream_version=None,
-                    deepstream_include=None, progress=None) -> CompileResult
+                    deepstream_include=None, progress=None, interface="v2") -> CompileResult
 
     The options are those of `trtplug compile` (name: lib<name>.so; archs: e.g. [80, 90];
-    tensorrt=False: C API only; progress: called with each progress line, e.g. print).
+    tensorrt=False: C API only; progress: called with each progress line, e.g. print;
+    interface: the TensorRT plugin interface, "v2" or "v3" for TensorRT >= 10).
     CompileResult.library is the built library (None when only a CMake project could be written),
     .tensorrt the TensorRT headers used (version, folder, where they were found), .info what
     `trtplug inspect` shows.
@@ -77,18 +78,18 @@ def compile(targets: Any, output_dir: str | os.PathLike = "build", *, name: str 
         tensorrt_include=tensorrt_include, tensorrt=tensorrt, emit_project=emit_project, jobs=jobs,
         extra_sources=[Path(p) for p in sources], extra_include_dirs=[Path(p) for p in include_dirs],
         deepstream=deepstream, deepstream_version=deepstream_version, deepstream_include=deepstream_include,
-        progress=progress)
+        progress=progress, interface=interface)
     return compile_library(target_list(targets), options)
 
 
 def test(targets: Any, output_dir: str | os.PathLike = "build/test", *,
          tensorrt_include: str | os.PathLike | None = None, archs: Sequence[int] | None = None, cpu: bool = False,
-         engine: bool = False, progress: Progress | None = None) -> TestReport:
+         engine: bool = False, progress: Progress | None = None, interface: str = "v2") -> TestReport:
     """Builds the plugins of `targets` and runs each through TensorRT's plugin lifecycle (the harness)
     against its numpy `reference`, for every dtype combination, test shape and `test_cases` entry.
 
     trtplug.test(targets, output_dir="build/test", *, tensorrt_include=None, archs=None, cpu=False,
-                 engine=False, progress=None) -> TestReport
+                 engine=False, progress=None, interface="v2") -> TestReport
 
     Without TensorRT headers the plugins run through the library's C API instead (report.runner
     says which). Outputs are compared on a GPU; without one every other step still runs.
@@ -107,7 +108,7 @@ def test(targets: Any, output_dir: str | os.PathLike = "build/test", *,
 
     out = output_folder(output_dir)
     specs = _testable_specs(targets)
-    library, headers, note = _build_for_tests(targets, out, archs, tensorrt_include)
+    library, headers, note = _build_for_tests(targets, out, archs, tensorrt_include, interface=interface)
     if headers is None:
         report = run_through_c_api(library, specs)
         report.notes.insert(0, note)
@@ -129,7 +130,7 @@ test.__test__ = False  # `from trtplug import test` in a test module is not a py
 
 def prepare_test_suite(targets: Any, suite_dir: str | os.PathLike, *, output_dir: str | os.PathLike = "build/test",
                        tensorrt_include: str | os.PathLike | None = None, archs: Sequence[int] | None = None,
-                       cpu: bool = False) -> tuple[Path, int]:
+                       cpu: bool = False, interface: str = "v2") -> tuple[Path, int]:
     """Builds the plugins of `targets` and writes library, harness, inputs and references to
     `suite_dir` (a new or empty folder, or an earlier suite) to run elsewhere with run_test_suite.
     Needs TensorRT headers. Returns (suite folder, number of cases).
@@ -148,7 +149,7 @@ def prepare_test_suite(targets: Any, suite_dir: str | os.PathLike, *, output_dir
                            "give a new or empty folder")
     specs = _testable_specs(targets)
     library, headers, _ = _build_for_tests(targets, output_folder(output_dir), archs, tensorrt_include,
-                                           require_headers=True)
+                                           require_headers=True, interface=interface)
     return suite, _write_suite(suite, specs, library, headers, cpu=cpu, self_contained=True)
 
 
@@ -215,17 +216,19 @@ def _parser_name(declaration) -> str:
     return str(getattr(declaration, "func_name", None) or type(declaration).__name__)
 
 
-def _build_for_tests(targets, out: Path, archs, tensorrt_include, *, require_headers: bool = False):
+def _build_for_tests(targets, out: Path, archs, tensorrt_include, *, require_headers: bool = False,
+                     interface: str = "v2"):
     """(library, TensorRTHeaders or None, note): with the TensorRT adapter when headers are found,
     else (unless require_headers) C API only."""
     from .pipeline import CompileOptions, compile_library
 
-    options = CompileOptions(output_dir=out / "lib", archs=archs, progress=None, tensorrt_include=tensorrt_include)
+    options = CompileOptions(output_dir=out / "lib", archs=archs, progress=None, tensorrt_include=tensorrt_include,
+                             interface=interface)
     try:
         result = compile_library(target_list(targets), options)
         return result.library, result.tensorrt, ""
     except HeadersNotFoundError as exc:
-        if require_headers or tensorrt_include is not None:  # headers the user chose must be usable
+        if require_headers or tensorrt_include is not None or interface != "v2":  # a choice that needs headers
             raise
         note = (f"note: {exc}\nno TensorRT headers: running through the library's C API instead of the TensorRT "
                 "lifecycle harness")

@@ -21,6 +21,7 @@ from .native.sources import SourceSet
 from .native.tensorrt_headers import TensorRTHeaders
 from .declare.spec import PluginSpec
 from .target import BuildTarget
+from .tensorrt_interface import interface_sources
 from .trace.tracer import TracedPlugin, trace
 
 
@@ -32,6 +33,7 @@ class CompileOptions:
     archs: Sequence[int] | None = None        # default: every arch the toolchain supports (sm_75+)
     tensorrt_include: Path | str | None = None
     tensorrt: bool = True                     # False: core-only library (C API, no TensorRT adapter)
+    interface: str = "v2"                     # TensorRT plugin interface: "v2" or "v3" (tensorrt_interface.py)
     emit_project: bool = False
     jobs: int | None = None
     extra_sources: Sequence[Path] = ()        # user C++ added to the same library
@@ -71,6 +73,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
     if target.headers is not None:
         say(f"       headers  {target.headers.describe()}")
     info = library_info(traced, kernels, library_name, options.plugin_namespace, target.headers)
+    info["tensorrt_interface"] = target.interface
 
     native = plugin_table_sources(traced, kernels, library_name, options.plugin_namespace, info, targets, src_dir)
     native.add(adapter_sources(target))
@@ -125,9 +128,9 @@ def plugin_table_sources(traced, kernels, library_name: str, plugin_namespace: s
 def adapter_sources(target: BuildTarget) -> SourceSet:
     """The TensorRT adapter the target asks for: made at load time from the plugin table, no generated code.
     TensorRT 7's adapter is reached through nvinfer's plugin factory (see deepstream_sources)."""
-    if target.adapter != "tensorrt":
+    if target.interface is None:
         return SourceSet()
-    return SourceSet(sorted(TENSORRT_DIR.glob("*.cpp")), [TENSORRT_DIR])
+    return SourceSet(interface_sources(target.interface), [TENSORRT_DIR])
 
 
 LIBRARY_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.+-]*$")

@@ -1,7 +1,7 @@
 """What a library is built for, decided once from the compile options.
 
     target = BuildTarget.from_options(CompileOptions(tensorrt_include="~/trt-10.16/include"))
-    target.adapter          # "tensorrt": IPluginV2DynamicExt + IPluginCreator, registered at dlopen
+    target.adapter          # "v2": IPluginV2DynamicExt + IPluginCreator, registered at dlopen
     target.tensorrt_major   # 10
     target.deepstream       # DsVersion(9, 1): the nvinfer struct layouts its parsers use
 
@@ -9,7 +9,8 @@ Every later decision reads the target, never the options: which adapter's source
 headers and defines they need, which DeepStream layouts and TensorRT major the nvinfer entry points
 are generated for. TensorRT 7 (DeepStream 5.x) is the one place the answer differs in kind: its
 plugins are recreated through the IPluginFactory that nvinfer asks the library for, so a TensorRT 7
-target gets the "trt7" adapter and a DeepStream 5.1 layout by default.
+target gets the "trt7" adapter and a DeepStream 5.1 layout by default. From TensorRT 10 on, the options
+choose the IPluginV2 ("v2", the default) or IPluginV3 ("v3") adapter (see tensorrt_interface.py).
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from .deepstream.versions import DsVersion, parse_version
 from .errors import HeadersNotFoundError
+from .tensorrt_interface import check_interface
 from .native.tensorrt_headers import TensorRTHeaders, find_cuda_include, find_tensorrt_include, read_tensorrt_version
 
 # The TensorRT major each DeepStream major ships with, for builds without TensorRT headers.
@@ -26,7 +28,7 @@ DEEPSTREAM_TENSORRT_MAJOR = {5: 7, 6: 8, 7: 10, 8: 10, 9: 10}
 
 @dataclass(frozen=True)
 class BuildTarget:
-    adapter: str                      # "tensorrt", "trt7" (IPluginFactory, TensorRT 7) or "none" (C API only)
+    adapter: str                      # "v2", "v3", "trt7" (IPluginFactory, TensorRT 7) or "none" (C API only)
     headers: TensorRTHeaders | None   # the TensorRT headers the library is compiled against
     missing_headers: HeadersNotFoundError | None  # why there are none although the adapter needs them
     deepstream: DsVersion             # the DeepStream version nvinfer's structs are laid out for
@@ -40,7 +42,7 @@ class BuildTarget:
             except HeadersNotFoundError as exc:
                 missing = exc
         trt7 = headers is not None and headers.major == 7
-        adapter = "none" if not options.tensorrt else "trt7" if trt7 else "tensorrt"
+        adapter = "none" if not options.tensorrt else "trt7" if trt7 else check_interface(options.interface, headers)
         deepstream = parse_version(options.deepstream_version or ("5.1" if trt7 else None))
         return cls(adapter, headers, missing, deepstream)
 
@@ -50,6 +52,11 @@ class BuildTarget:
         if self.headers is not None:
             return self.headers.major
         return DEEPSTREAM_TENSORRT_MAJOR.get(self.deepstream.major, 10)
+
+    @property
+    def interface(self) -> str | None:
+        """The TensorRT plugin interface of the library's registered creators ("v2", "v3"), if any."""
+        return self.adapter if self.adapter in ("v2", "v3") else None
 
     @property
     def trt7(self) -> bool:

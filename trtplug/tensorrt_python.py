@@ -31,8 +31,10 @@ def check_registered(library) -> None:
     trt = tensorrt_module()
     registry = trt.get_plugin_registry()
     namespace = library.info.get("plugin_namespace", "")
+    # get_creator (TensorRT >= 10) finds IPluginV2 and IPluginV3 creators; get_plugin_creator only V2 ones.
+    find = getattr(registry, "get_creator", None) or registry.get_plugin_creator
     missing = [f"{name} version {version}" for name, version in library.plugins
-               if registry.get_plugin_creator(name, version, namespace) is None]
+               if find(name, version, namespace) is None]
     if missing:
         raise LoadError(f"{library.path}: loaded, but TensorRT's plugin registry has no creator for "
                         + ", ".join(missing) + (f" in namespace {namespace!r}" if namespace else "")

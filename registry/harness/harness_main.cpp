@@ -29,9 +29,7 @@
 #include <string>
 #include <vector>
 
-#include "harness_driver.h"
-#include "harness_nvinfer.h"
-#include "harness_plan.h"
+#include "harness_case.h"
 
 TRTPLUG_TRT_V2_BEGIN
 
@@ -40,35 +38,7 @@ namespace {
 
 using records::Record;
 
-constexpr int32_t kHarnessTensorRTVersion = trtplug::trt::kBuiltTensorRTVersion;
 constexpr const char* kVersionMarker = "TRTPLUG_TENSORRT_VERSION=";
-
-std::string version_text(int32_t v) {
-    return std::to_string(v / 10000) + "." + std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
-}
-
-size_t dtype_size(int32_t dtype) {
-    switch (dtype) {
-        case 0: return 4;  // float32
-        case 1: return 2;  // float16
-        case 2: return 1;  // int8
-        case 3: return 4;  // int32
-        case 4: return 1;  // bool
-        case 5: return 1;  // uint8
-        case 6: return 1;  // fp8
-        case 7: return 2;  // bfloat16
-        case 8: return 8;  // int64
-    }
-    return 0;
-}
-
-const char* dtype_label(int32_t dtype) { return trtplug::trt::trt_dtype_name(static_cast<nvinfer1::DataType>(dtype)); }
-
-std::string dims_text(int32_t rank, const int64_t* dims) {
-    std::string s = "(";
-    for (int32_t i = 0; i < rank; ++i) s += (i ? ", " : "") + std::to_string(dims[i]);
-    return s + (rank == 1 ? ",)" : ")");
-}
 
 // The TensorRT version recorded in a library file, read without loading it: a library built for
 // another major must be refused before its static registrars call into this registry.
@@ -106,32 +76,11 @@ bool library_version(const std::string& path, int32_t* version, std::string* why
     return false;
 }
 
-struct LoadedLibrary {
-    const LibrarySpec* spec = nullptr;
-    void* handle = nullptr;
-    bool ok = false;
-    std::string error;
-    std::vector<CreatorEntry*> static_creators;  // registered by the library's static registrars
-};
-
-enum class Outcome { kOk, kFail, kSkip };
-
-struct Context {
-    Plan plan;
-    records::Writer out;
-    Driver driver;
-    bool gpu = false;
-    std::string no_gpu_reason;
-    int32_t bench_iterations = 0;  // > 0: bench mode
-    int32_t bench_repeats = 0;
-    std::map<std::string, LoadedLibrary> libraries;
-};
-
 // ------------------------------------------------------------------------------------------
 // One case: the plugin objects it made and the steps that use them.
-class CaseRun {
+class CaseRun : private CaseSteps {
 public:
-    CaseRun(Context& ctx, const CaseSpec& spec) : ctx_(ctx), c_(spec) {}
+    CaseRun(Context& ctx, const CaseSpec& spec) : CaseSteps(ctx, spec) {}
     ~CaseRun() {
         for (nvinfer1::IPluginV2* p : {restored_, clone_, plugin_}) {
             if (p) p->destroy();
@@ -141,12 +90,6 @@ public:
     bool run();
 
 private:
-    // Runs one step: records its start, its outcome and the lines the plugin logged meanwhile.
-    // A step fails when it says so or when the plugin logged an error it was not expected to.
-    bool step(const char* name, const std::function<Outcome(std::string*)>& body, bool errors_expected = false);
-    bool errors_logged(size_t mark, std::string* first) const;
-    bool message_logged(size_t mark, const std::string& text) const;
-
     Outcome lookup(std::string* msg);
     Outcome create(std::string* msg);
     Outcome clone(std::string* msg);
@@ -166,8 +109,6 @@ private:
     bool serialized(nvinfer1::IPluginV2* p, std::vector<unsigned char>* bytes, std::string* msg) const;
     bool static_dims(nvinfer1::IPluginV2DynamicExt* p, std::vector<nvinfer1::Dims>* out, std::string* msg) const;
 
-    Context& ctx_;
-    const CaseSpec& c_;
     std::string layer_ = "layer";
     CreatorV2* creator_ = nullptr;
     nvinfer1::IPluginV2DynamicExt* plugin_ = nullptr;
@@ -175,47 +116,7 @@ private:
     nvinfer1::IPluginV2DynamicExt* restored_ = nullptr;
     std::vector<nvinfer1::PluginTensorDesc> io_;
     std::vector<unsigned char> blob_;
-    bool expected_failure_seen_ = false;
-    size_t case_mark_ = 0;
 };
-
-bool CaseRun::errors_logged(size_t mark, std::string* first) const {
-    for (const LogLine& l : logger_finder().logger.since(mark)) {
-        if (l.severity <= static_cast<int32_t>(nvinfer1::ILogger::Severity::kERROR)) {
-            if (first) *first = l.text;
-            return true;
-        }
-    }
-    return false;
-}
-
-bool CaseRun::message_logged(size_t mark, const std::string& text) const {
-    for (const LogLine& l : logger_finder().logger.since(mark)) {
-        if (l.severity <= static_cast<int32_t>(nvinfer1::ILogger::Severity::kERROR) &&
-            l.text.find(text) != std::string::npos) {
-            return true;
-        }
-    }
-    return false;
-}
-
-bool CaseRun::step(const char* name, const std::function<Outcome(std::string*)>& body, bool errors_expected) {
-    ctx_.out.write(Record("begin").add("case", c_.id).add("step", name));
-    const size_t mark = logger_finder().logger.mark();
-    std::string msg;
-    Outcome outcome = body(&msg);
-    std::string logged;
-    if (outcome == Outcome::kOk && !errors_expected && errors_logged(mark, &logged)) {
-        outcome = Outcome::kFail;
-        msg = "the plugin logged an error: " + logged;
-    }
-    for (const LogLine& l : logger_finder().logger.since(mark)) {
-        ctx_.out.write(Record("log").add("case", c_.id).add("severity", static_cast<int64_t>(l.severity)).add("text", l.text));
-    }
-    const char* word = outcome == Outcome::kOk ? "ok" : outcome == Outcome::kSkip ? "skip" : "fail";
-    ctx_.out.write(Record("step").add("case", c_.id).add("step", name).add("status", word).add("message", msg));
-    return outcome != Outcome::kFail;
-}
 
 void CaseRun::tensor_descs() {
     io_.clear();
@@ -953,6 +854,10 @@ int run(int argc, char** argv) {
         all_ok = ctx.libraries[spec.id].ok && all_ok;
     }
     for (const CaseSpec& c : ctx.plan.cases) {
+        if (is_v3_case(c)) {
+            all_ok = run_v3_case(ctx, c) && all_ok;
+            continue;
+        }
         CaseRun run(ctx, c);
         all_ok = run.run() && all_ok;
     }

@@ -17,8 +17,35 @@ namespace harness {
 
 namespace {
 constexpr const char* kCreatorV1Kind = "PLUGIN CREATOR_V1";
+constexpr const char* kCreatorV3Kind = "PLUGIN CREATOR_V3ONE";
 
 std::string text(const char* s) { return s ? std::string(s) : std::string(); }
+
+// What the registry knows a creator by, for either kind; false for a kind it does not take.
+// TensorRT registers a V3 creator under its own namespace, which must equal the one given.
+bool identify(CreatorEntry& creator, const char* plugin_namespace, std::string* name, std::string* version,
+              std::string* why) {
+    if (CreatorV2* v2 = as_v2(&creator)) {
+        *name = text(v2->getPluginName());
+        *version = text(v2->getPluginVersion());
+        return true;
+    }
+#if NV_TENSORRT_MAJOR >= 10
+    if (CreatorV3* v3 = as_v3(&creator)) {
+        *name = text(v3->getPluginName());
+        *version = text(v3->getPluginVersion());
+        if (text(v3->getPluginNamespace()) != text(plugin_namespace)) {
+            *why = "creator '" + *name + "' reports namespace '" + text(v3->getPluginNamespace()) +
+                   "' but was registered under '" + text(plugin_namespace) + "'";
+            return false;
+        }
+        return true;
+    }
+#endif
+    (void)plugin_namespace;
+    *why = "a creator that is neither an IPluginCreator (V1) nor an IPluginCreatorV3One was offered";
+    return false;
+}
 }  // namespace
 
 // ------------------------------------------------------------------------------------ logger
@@ -64,14 +91,24 @@ CreatorV2* as_v2(CreatorEntry* creator) noexcept {
 #endif
 }
 
+#if NV_TENSORRT_MAJOR >= 10
+CreatorV3* as_v3(CreatorEntry* creator) noexcept {
+    if (creator == nullptr) return nullptr;
+    const nvinfer1::InterfaceInfo info = creator->getInterfaceInfo();
+    if (info.kind == nullptr || std::strcmp(info.kind, kCreatorV3Kind) != 0) return nullptr;
+    return static_cast<CreatorV3*>(creator);
+}
+#endif
+
 bool Registry::add(CreatorEntry& creator, const char* plugin_namespace, void* library) noexcept {
     try {
-        CreatorV2* v2 = as_v2(&creator);
-        if (v2 == nullptr) {
-            last_error_ = "a creator that is not an IPluginCreator (V1) was offered";
+        std::string name, version, why;
+        if (!identify(creator, plugin_namespace, &name, &version, &why)) {
+            std::lock_guard<std::mutex> lock(mutex_);
+            last_error_ = why;
             return false;
         }
-        Entry e{&creator, text(v2->getPluginName()), text(v2->getPluginVersion()), text(plugin_namespace), library};
+        Entry e{&creator, name, version, text(plugin_namespace), library};
         std::lock_guard<std::mutex> lock(mutex_);
         for (const Entry& other : entries_) {
             if (other.name == e.name && other.version == e.version && other.plugin_namespace == e.plugin_namespace) {
@@ -80,7 +117,7 @@ bool Registry::add(CreatorEntry& creator, const char* plugin_namespace, void* li
                 return false;
             }
         }
-        v2->setPluginNamespace(e.plugin_namespace.c_str());
+        if (CreatorV2* v2 = as_v2(&creator)) v2->setPluginNamespace(e.plugin_namespace.c_str());
         entries_.push_back(std::move(e));
         return true;
     } catch (...) {
@@ -111,6 +148,12 @@ CreatorEntry* Registry::lookup(const char* name, const char* version, const char
 CreatorV2* Registry::find(const std::string& name, const std::string& version, const std::string& plugin_namespace) {
     return as_v2(lookup(name.c_str(), version.c_str(), plugin_namespace.c_str()));
 }
+
+#if NV_TENSORRT_MAJOR >= 10
+CreatorV3* Registry::find_v3(const std::string& name, const std::string& version, const std::string& plugin_namespace) {
+    return as_v3(lookup(name.c_str(), version.c_str(), plugin_namespace.c_str()));
+}
+#endif
 
 std::vector<Registry::Entry> Registry::entries() const {
     std::lock_guard<std::mutex> lock(mutex_);
@@ -194,12 +237,17 @@ Registry::PluginLibraryHandle Registry::loadLibrary(nvinfer1::AsciiChar const* p
     int32_t n = 0;
     CreatorEntry* const* creators = get_creators(n);
     for (int32_t i = 0; i < n; ++i) {
-        CreatorV2* v2 = as_v2(creators ? creators[i] : nullptr);
-        if (v2 == nullptr || !add(*creators[i], v2->getPluginNamespace(), handle)) {
-            if (v2 == nullptr) {
+        CreatorEntry* creator = creators ? creators[i] : nullptr;
+        const char* ns = nullptr;
+        if (CreatorV2* v2 = as_v2(creator)) ns = v2->getPluginNamespace();
+#if NV_TENSORRT_MAJOR >= 10
+        if (CreatorV3* v3 = as_v3(creator)) ns = v3->getPluginNamespace();
+#endif
+        if (ns == nullptr || !add(*creator, ns, handle)) {
+            if (ns == nullptr) {
                 std::lock_guard<std::mutex> lock(mutex_);
-                last_error_ = std::string(entry_name) + "() returned a null or non-V1 creator at index " +
-                              std::to_string(i);
+                last_error_ = std::string(entry_name) + "() returned a null creator, or one of no known kind, at "
+                              "index " + std::to_string(i);
             }
             for (int32_t j = 0; j < i; ++j) remove(creators[j]);
             dlclose(handle);

@@ -19,6 +19,9 @@ namespace harness {
 TRTPLUG_TRT_V2_BEGIN
 
 using CreatorV2 = nvinfer1::IPluginCreator;
+#if NV_TENSORRT_MAJOR >= 10
+using CreatorV3 = nvinfer1::IPluginCreatorV3One;
+#endif
 using CreatorEntry = trtplug::trt::CreatorEntry;  // what registerCreator stores
 
 // --------------------------------------------------------------------------------------------
@@ -59,6 +62,10 @@ public:
 
     // Finds a V1 (IPluginCreator) creator; null when there is none.
     CreatorV2* find(const std::string& name, const std::string& version, const std::string& plugin_namespace);
+#if NV_TENSORRT_MAJOR >= 10
+    // Finds a V3 (IPluginCreatorV3One) creator; null when there is none.
+    CreatorV3* find_v3(const std::string& name, const std::string& version, const std::string& plugin_namespace);
+#endif
     std::vector<Entry> entries() const;
     // "TpScale/1 (ns 'a'), ..." for messages.
     std::string describe() const;
@@ -114,6 +121,10 @@ Registry& registry();
 
 // A V1 creator from a registry entry (10.x and later check the interface kind first).
 CreatorV2* as_v2(CreatorEntry* creator) noexcept;
+#if NV_TENSORRT_MAJOR >= 10
+// A V3 creator from a registry entry, or null when it is of another kind.
+CreatorV3* as_v3(CreatorEntry* creator) noexcept;
+#endif
 
 // --------------------------------------------------------------------------------------------
 // Expression builder with concrete "shadow" values: a symbolic dimension (as TensorRT passes for

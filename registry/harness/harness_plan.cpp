@@ -80,6 +80,8 @@ bool parse_plan(const std::string& path, Plan* plan, std::string* error) {
             c.null_fields = r.text("fields") == "null";
             c.deserialize_file = r.text("deserialize");
             c.save_blob = r.text("save_blob");
+            c.phase = r.text("phase");
+            if (!c.phase.empty() && c.phase != "build" && c.phase != "runtime") return bad("phase must be build or runtime");
             c.expect = r.text("expect");
             c.expect_message = r.text("expect_message");
             if (!known_expectation(c.expect)) {

@@ -36,6 +36,9 @@ struct CaseSpec {
     std::vector<FieldSpec> fields;
     std::vector<TensorSpec> inputs, outputs;
     std::string deserialize_file;  // make the plugin with deserializePlugin(blob) instead of createPlugin
+    // IPluginV3 only: "runtime" passes the fields to createPlugin in TensorRT's runtime phase, as
+    // an engine being deserialized would ("" or "build": the build phase).
+    std::string phase;
     std::string save_blob;         // write the plugin's serialization here
     // "" (every step must pass), "lookup-fail", "create-fail", "deserialize-fail", "types-rejected".
     std::string expect;

@@ -11,38 +11,6 @@ TRTPLUG_TRT_V2_BEGIN
 namespace trtplug {
 namespace trt {
 
-namespace {
-
-// The PluginFieldType each attribute type is advertised with (what ONNX importers pass).
-nvinfer1::PluginFieldType advertised_type(AttrType type) {
-    switch (type) {
-        case AttrType::kFloat:
-        case AttrType::kFloatList: return nvinfer1::PluginFieldType::kFLOAT32;
-        case AttrType::kString: return nvinfer1::PluginFieldType::kCHAR;
-        case AttrType::kInt:
-        case AttrType::kBool:
-        case AttrType::kIntList: break;
-    }
-    return nvinfer1::PluginFieldType::kINT32;
-}
-
-// The core's FieldType for a PluginFieldType trtplug attributes accept; false for the others.
-bool to_field_type(nvinfer1::PluginFieldType type, FieldType* out) {
-    switch (static_cast<int32_t>(type)) {
-        case 0: *out = FieldType::kFloat16; return true;
-        case 1: *out = FieldType::kFloat32; return true;
-        case 2: *out = FieldType::kFloat64; return true;
-        case 3: *out = FieldType::kInt8; return true;
-        case 4: *out = FieldType::kInt16; return true;
-        case 5: *out = FieldType::kInt32; return true;
-        case 6: *out = FieldType::kChar; return true;
-        case 10: *out = FieldType::kInt64; return true;
-    }
-    return false;
-}
-
-}  // namespace
-
 PluginAdapter* CreatorAdapter::make(AttrValues values) const {
     return new PluginAdapter(*desc_, std::move(values), namespace_.c_str());
 }

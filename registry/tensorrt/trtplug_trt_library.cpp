@@ -152,34 +152,6 @@ Entry* const* creator_entries(int32_t* count) noexcept {
     return entries.list.empty() ? nullptr : entries.list.data();
 }
 
-std::atomic<nvinfer1::ILoggerFinder*> g_logger_finder{nullptr};
-
-void tensorrt_log_sink(Severity severity, const char* line, void*) {
-    nvinfer1::ILogger* logger = nullptr;
-    if (nvinfer1::ILoggerFinder* finder = g_logger_finder.load()) {
-        try {
-            logger = finder->findLogger();
-        } catch (...) {
-            logger = nullptr;
-        }
-    }
-    if (logger != nullptr) {
-        logger->log(static_cast<nvinfer1::ILogger::Severity>(static_cast<int32_t>(severity)), line);
-    } else if (severity == Severity::kError || severity == Severity::kWarning) {
-        std::fprintf(stderr, "%s\n", line);
-    }
-}
-
-#define TRTPLUG_STR_(x) #x
-#define TRTPLUG_STR(x) TRTPLUG_STR_(x)
-
-// The TensorRT version this library was built against, readable without loading it: a loader for
-// another major (the lifecycle harness, `trtplug test`) refuses the file before its static
-// registrars could call a registry with a different vtable layout.
-__attribute__((used)) const char kVersionMarker[] =
-    "TRTPLUG_TENSORRT_VERSION=" TRTPLUG_STR(NV_TENSORRT_MAJOR) "." TRTPLUG_STR(NV_TENSORRT_MINOR) "." TRTPLUG_STR(
-        NV_TENSORRT_PATCH);
-
 }  // namespace
 }  // namespace trt
 }  // namespace trtplug
@@ -195,12 +167,5 @@ nvinfer1::IPluginCreator* const* getPluginCreators(int32_t& nbCreators) noexcept
     return trtplug::trt::creator_entries<nvinfer1::IPluginCreator>(&nbCreators);
 }
 #endif
-
-void setLoggerFinder(nvinfer1::ILoggerFinder* finder) noexcept {
-    trtplug::trt::g_logger_finder.store(finder);
-    trtplug::set_log_sink(finder ? trtplug::trt::tensorrt_log_sink : nullptr, nullptr);
-}
-
-int32_t trtplug_tensorrt_version(void) noexcept { return trtplug::trt::kBuiltTensorRTVersion; }
 
 TRTPLUG_TRT_V2_END

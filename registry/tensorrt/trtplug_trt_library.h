@@ -32,5 +32,3 @@ TRTPLUG_EXPORT nvinfer1::IPluginCreatorInterface* const* getCreators(int32_t& nb
 TRTPLUG_EXPORT nvinfer1::IPluginCreator* const* getPluginCreators(int32_t& nbCreators) noexcept;
 #endif
 TRTPLUG_TRT_V2_END
-TRTPLUG_EXPORT void setLoggerFinder(nvinfer1::ILoggerFinder* finder) noexcept;
-TRTPLUG_EXPORT int32_t trtplug_tensorrt_version(void) noexcept;

@@ -10,13 +10,11 @@
 #include "trtplug_core.h"
 #include "trtplug_launch_cache.h"
 #include "trtplug_util.h"
+#include "trtplug_trt_common.h"
 #include "trtplug_trt_compat.h"
 
 namespace trtplug {
 namespace trt {
-
-// Most tensors (inputs + outputs) one plugin may have.
-constexpr int32_t kMaxTensors = 64;
 
 TRTPLUG_TRT_V2_BEGIN
 
@@ -99,9 +97,6 @@ private:
 };
 
 TRTPLUG_TRT_V2_END
-
-// Maps TensorRT's DataType to the core's DType; false for types trtplug kernels never take.
-bool to_dtype(nvinfer1::DataType type, DType* out) noexcept;
 
 }  // namespace trt
 }  // namespace trtplug

@@ -10,12 +10,12 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from trtplug.native.assets import CORE_DIR
+from trtplug.native.assets import CORE_DIR, TENSORRT_DIR
 from trtplug.native.compiler import CompileJob, run_compile
-from trtplug.native.tensorrt_headers import TensorRTHeaders, find_cuda_include
-from trtplug.native.assets import TENSORRT_DIR
 from trtplug.native.literals import c_string
 from trtplug.native.project import EXPORTS_MAP
+from trtplug.native.tensorrt_headers import TensorRTHeaders, find_cuda_include
+from trtplug.tensorrt_interface import interface_sources
 
 HERE = Path(__file__).resolve().parent
 FIXTURE = HERE / "fixture_plugins.cpp"
@@ -46,8 +46,10 @@ def core_objects(work: Path) -> list[Path]:
         return _core_objects[work]
 
 
-def build_fixture_library(headers: TensorRTHeaders, work: Path, *, namespace: str = "", tag: str = "") -> Path:
-    """libtrtplug_fixture_<tag>.so built against `headers`, with plugin namespace `namespace`."""
+def build_fixture_library(headers: TensorRTHeaders, work: Path, *, namespace: str = "", tag: str = "",
+                          interface: str = "v2") -> Path:
+    """libtrtplug_fixture_<tag>.so built against `headers`, with plugin namespace `namespace` and the
+    TensorRT plugin `interface` ("v2", or "v3": built from the fixture's library() alone)."""
     tag = tag or f"trt{headers.major}"
     out = work / tag
     src_dir = out / "src"
@@ -55,7 +57,7 @@ def build_fixture_library(headers: TensorRTHeaders, work: Path, *, namespace: st
     wrapper = src_dir / "fixture.cpp"
     wrapper.write_text(f"#define TRTPLUG_FIXTURE_NAMESPACE {c_string(namespace)}\n"
                        f"#include \"{FIXTURE}\"\n")
-    sources = [*sorted(TENSORRT_DIR.glob("*.cpp")), wrapper]
+    sources = [*interface_sources(interface), wrapper]
     pairs = [(src, out / "obj" / f"{src.parent.name}_{src.stem}.o") for src in sources]
     system_dirs = [headers.include_dir, find_cuda_include()]
     objects = _compile(pairs, [CORE_DIR, TENSORRT_DIR], system_dirs, strict=True)

@@ -10,6 +10,7 @@ example:
   trtplug compile kernels/mish.py -o build/
   trtplug compile kernels/mish.py kernels/scaled_add.py -o build/ --name my_plugins --namespace acme
   trtplug compile kernels/mish.py -o build/ --emit-project   # + a CMake project to build on the target
+  trtplug compile kernels/mish.py -o build/ --interface v3   # IPluginV3 plugins (TensorRT >= 10)
 
 Builds one shared library holding every plugin declared in FILES_OR_MODULES (TrtPlugin
 subclasses). Loading it with dlopen registers the plugins with TensorRT:
@@ -29,6 +30,7 @@ def register(sub) -> None:
                    help="GPU architectures for cubins, e.g. 80,86,90 (default: sm_75 and newer)")
     p.add_argument("--tensorrt-include", help="TensorRT include dir (default: see the search order below)")
     p.add_argument("--no-tensorrt", action="store_true", help="build only the C API (no TensorRT adapter)")
+    options.add_interface(p)
     p.add_argument("--emit-project", action="store_true", help="also write a CMake project to build on a target")
     p.add_argument("--source", action="append", help="add a C++ source of your own to the library")
     p.add_argument("--include", action="append", help="include directory for --source files")
@@ -49,7 +51,7 @@ def run(args) -> int:
         tensorrt_include=args.tensorrt_include, tensorrt=not args.no_tensorrt, emit_project=args.emit_project,
         jobs=args.jobs, sources=args.source or (), include_dirs=args.include or (), deepstream=args.deepstream,
         deepstream_version=args.deepstream_version, deepstream_include=args.deepstream_include,
-        progress=None if args.quiet else print)
+        progress=None if args.quiet else print, interface=args.interface)
     if result.library and not args.quiet:
         print(f"built {result.library}")
     return 0

@@ -4,12 +4,14 @@ from __future__ import annotations
 import argparse
 import json
 
+from ..tensorrt_interface import describe_interface, library_interface
+
 EXAMPLES = """\
 example:
   trtplug inspect build/libmish_plugins.so
   trtplug inspect build/libmish_plugins.so --json
 
-Prints what a built library holds: plugins, versions, attributes (with their ranges and choices),
+Prints what a built library holds: the TensorRT plugin interface (v2 or v3), plugins, versions, attributes (with their ranges and choices),
 dtype combinations, DeepStream parsers, GPU architectures and the toolchain that built it. Needs
 neither Numba nor TensorRT.
 """
@@ -40,6 +42,7 @@ def describe(path: str, info: dict, deepstream: dict | None = None) -> list[str]
     """The lines `trtplug inspect` prints for a library's info JSON."""
     lines = [f"{path}: trtplug library {info['library']!r} (trtplug {info['trtplug']})",
              f"  TensorRT headers: {info.get('tensorrt') or 'none (C API only)'}",
+             f"  TensorRT plugin interface: {describe_interface(library_interface(info))}",
              f"  plugin namespace: {info['plugin_namespace'] or '(default)'}"]
     if info.get("ptx"):
         lines.append(f"  GPU code: cubin for {', '.join('sm_' + str(a) for a in info['archs'])}; "

@@ -38,3 +38,13 @@ def tensorrt_headers_help() -> str:
 
     lines = [f"  {n}. {place}" for n, place in enumerate(search_order(), 1)]
     return "TensorRT headers: the first usable folder of, in order:\n" + "\n".join(lines) + "\n"
+
+
+def add_interface(parser) -> None:
+    """--interface v2|v3, for commands that build a library."""
+    from ..tensorrt_interface import DEFAULT_INTERFACE, INTERFACES
+
+    parser.add_argument("--interface", choices=INTERFACES, default=DEFAULT_INTERFACE,
+                        help="TensorRT plugin interface: v2 = IPluginV2DynamicExt (TensorRT 8.6 and engines built "
+                             "with v2 libraries), v3 = IPluginV3 (TensorRT >= 10; see docs/tensorrt.md); "
+                             f"default {DEFAULT_INTERFACE}")

@@ -281,7 +281,15 @@ def list_plugins(c: ConfigFindings, text, e):
         else:
             names.append(str(p))
     ns = info.get("namespace") or info.get("plugin_namespace") if isinstance(info, dict) else None
-    c.add(INFO, "plugins", f"the library registers {len(names)} TensorRT plugin(s) on load"
+    from ..tensorrt_interface import library_interface
+
+    interface = library_interface(info) if isinstance(info, dict) else None
+    kind = {"v2": " IPluginV2", "v3": " IPluginV3"}.get(interface or "", "")
+    c.add(INFO, "plugins", f"the library registers {len(names)} TensorRT{kind} plugin(s) on load"
           f"{' in namespace ' + repr(ns) if ns else ''}: {', '.join(names) if names else 'none'}", e)
+    if interface == "v3":
+        c.add(INFO, "plugin-interface", "the plugins are IPluginV3 (trtplug compile --interface v3): an engine built "
+              "with an IPluginV2 build of the same plugins does not load with this library; let nvinfer rebuild "
+              "it from onnx-file (remove model-engine-file) or use the v2 library", e)
 
 

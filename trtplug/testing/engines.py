@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..tensorrt_interface import library_interface
 from ..tensorrt_python import EngineUnavailable, check_registered, plugin_fields, tensorrt_module
 from .cases import compare, make_cases
 from .device import Device, DeviceUnavailable
@@ -30,23 +31,24 @@ def run_one_layer_engines(library, specs) -> list[EngineResult]:
     logger = trt.Logger(trt.Logger.WARNING)
     registry = trt.get_plugin_registry()
     namespace = library.info.get("plugin_namespace", "")
+    find = getattr(registry, "get_creator", None) or registry.get_plugin_creator
     results = []
     for spec in specs:
-        creator = registry.get_plugin_creator(spec.name, spec.version, namespace)
+        creator = find(spec.name, spec.version, namespace)
         seen_combos = set()
         for case in make_cases(spec):
             if case.combo in seen_combos:
                 continue
             seen_combos.add(case.combo)
             try:
-                message = _run_engine(trt, logger, device, creator, spec, case)
+                message = _run_engine(trt, logger, device, creator, spec, case, library.info)
                 results.append(EngineResult(case.label, message == "ok", message))
             except Exception as exc:  # TensorRT raises plain exceptions; report them per case
                 results.append(EngineResult(case.label, False, f"{type(exc).__name__}: {exc}"))
     return results
 
 
-def _run_engine(trt, logger, device, creator, spec, case) -> str:
+def _run_engine(trt, logger, device, creator, spec, case, library_info) -> str:
     builder = trt.Builder(logger)
     flags = 0
     if hasattr(trt.NetworkDefinitionCreationFlag, "EXPLICIT_BATCH"):
@@ -54,8 +56,13 @@ def _run_engine(trt, logger, device, creator, spec, case) -> str:
     network = builder.create_network(flags)
     tensors = [network.add_input(t.name, getattr(trt, TRT_DTYPES[d]), x.shape)
                for t, d, x in zip(spec.inputs, case.combo, case.inputs)]
-    plugin = creator.create_plugin(spec.name, plugin_fields(trt, spec, case.attributes))
-    layer = network.add_plugin_v2(tensors, plugin)
+    fields = plugin_fields(trt, spec, case.attributes)
+    if library_interface(library_info) == "v3":
+        plugin = creator.create_plugin(spec.name, fields, trt.TensorRTPhase.BUILD)
+        layer = network.add_plugin_v3(tensors, [], plugin)
+    else:
+        plugin = creator.create_plugin(spec.name, fields)
+        layer = network.add_plugin_v2(tensors, plugin)
     for j, out in enumerate(spec.outputs):
         layer.get_output(j).name = out.name
         network.mark_output(layer.get_output(j))

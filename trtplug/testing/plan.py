@@ -113,6 +113,8 @@ class PlanCase:
     deserialize_from: make the plugin with deserializePlugin(blob file) instead of createPlugin.
     save_blob: file (relative to the plan folder) the plugin's serialization is written to.
     expect: one of EXPECTATIONS, with `expect_message` a text the plugin's error must contain.
+    phase: "runtime" passes `fields` to an IPluginV3 creator in TensorRT's runtime phase (as an
+        engine being deserialized would); ignored for IPluginV2 libraries.
     """
 
     case_id: str
@@ -131,6 +133,7 @@ class PlanCase:
     expect: str | None = None
     expect_message: str = ""
     label: str = ""
+    phase: str | None = None
 
 
 
@@ -213,7 +216,7 @@ def _case_records(case: PlanCase, plan_dir: Path, seen: set) -> list[Record]:
     head = record("case", id=cid, library=case.library, plugin=case.plugin, version=case.version,
                   namespace=case.namespace, fields="null" if case.fields is None else None,
                   deserialize=None if case.deserialize_from is None else str(case.deserialize_from),
-                  save_blob=case.save_blob, expect=case.expect,
+                  save_blob=case.save_blob, phase=case.phase, expect=case.expect,
                   expect_message=case.expect_message if case.expect else None, label=label,
                   atol=_as_list(case.atol, n_out), rtol=_as_list(case.rtol, n_out))
     fields = [record("field", name=f.name, type=int(f.type), length=int(f.length), data=f.data)

@@ -1,0 +1,250 @@
+"""The IPluginV3 adapter (`--interface v3`) against the real TensorRT 10.x and 11.x headers.
+
+The hand-written fixture plugins (tests/native_trt/fixture_plugins.cpp) are built with the V3
+adapter once per major and driven through the harness's V3 lifecycle on the CPU: the build phase
+(capabilities, shapes, types, formats, configure, workspace, tactics, getFieldsToSerialize) and
+the runtime phase (createPlugin from the stored fields, attachToContext, onShapeChange). Every
+plugin of kernels/ is compiled into one V3 library per major with -Werror and run the same way.
+"""
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from trtplug.native import compiler
+from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
+from trtplug.commands.inspect import describe
+from trtplug.errors import BuildError, DefinitionError
+from trtplug.runtime import Library
+from trtplug.tensorrt_interface import interface_sources, check_interface, library_interface
+from trtplug.testing.harness import PlanCase, PluginField, build_harness, format_table, run_plan, write_plan
+
+from native_trt.build_fixture import build_fixture_library
+
+pytestmark = pytest.mark.trt_headers
+
+ROOT = Path(__file__).resolve().parents[1]
+KERNELS = sorted(str(p) for p in (ROOT / "kernels").glob("*.py"))
+V3_MAJORS = (10, 11)
+V3_STEPS = ["lookup", "create", "capabilities", "clone", "output-dims", "output-dims-dynamic", "output-types",
+            "formats", "configure", "workspace", "tactics", "serialize", "deserialize", "attach", "shape-change",
+            "enqueue", "compare", "destroy"]
+
+
+def headers_for(major: int):
+    found = [h for h in find_all_tensorrt_includes() if h.major == major]
+    if not found:
+        pytest.skip(f"no TensorRT {major}.x headers found (set TRTPLUG_TENSORRT_INCLUDE or put them in "
+                    f"~/.cache/trtplug/tensorrt/<version>/include)")
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def work(tmp_path_factory):
+    return tmp_path_factory.mktemp("trt_v3")
+
+
+@pytest.fixture(scope="module")
+def built(work):
+    """(headers, library, harness) per major and interface, built on first use."""
+    cache = {}
+
+    def get(major: int, interface: str = "v3", tag: str = ""):
+        key = (major, interface, tag)
+        if key not in cache:
+            headers = headers_for(major)
+            library = build_fixture_library(headers, work, tag=tag or f"trt{major}_{interface}", interface=interface)
+            cache[key] = (headers, library, build_harness(headers))
+        return cache[key]
+
+    return get
+
+
+def scale_case(cid, dtype="float32", shape=(2, 3), **kw):
+    x = np.linspace(-1, 1, int(np.prod(shape))).reshape(shape).astype(dtype)
+    return PlanCase(cid, "TpScale", "1", inputs=[x], outputs=[(dtype, shape)], **kw)
+
+
+def pair_case(cid, dtype, a_shape, b_shape, *, count=1, block=4, **kw):
+    a, b = np.ones(a_shape, dtype), np.ones(b_shape, dtype)
+    y = (dtype, (a_shape[0], a_shape[1] + b_shape[1] * count))
+    z = ("int32", (-(-a.size // block),))
+    fields = [PluginField.from_value("count", count), PluginField.from_value("block", block)]
+    return PlanCase(cid, "TpPair", "2", inputs=[a, b], outputs=[y, z], fields=fields, **kw)
+
+
+def by_id(report):
+    return {r.case_id: r for r in report}
+
+
+@pytest.mark.parametrize("major", V3_MAJORS)
+def test_v3_cpu_lifecycle_every_plugin_dtype_and_shape(built, major, tmp_path):
+    headers, library, harness = built(major)
+    cases = []
+    for dtype in ("float32", "float16"):
+        for shape in [(7,), (2, 3, 5)]:
+            cases.append(scale_case(f"scale_{dtype}_{len(shape)}d", dtype, shape,
+                                    fields=[PluginField.from_value("alpha", 0.5),
+                                            PluginField.from_value("tag", "layer one")]))
+        cases.append(pair_case(f"pair_{dtype}", dtype, (5, 4), (5, 1), count=3, block=7))
+    cases.append(scale_case("scale_null_fields", fields=None))
+    write_plan(tmp_path, cases, mode="cpu")
+    report = run_plan(library, tmp_path, harness=harness)
+    assert report.passed, format_table(report)
+    assert report.libraries["lib"] == (True, f"TensorRT {headers.version} library; loadLibrary registered 2 creator(s)")
+    for r in report:
+        assert [s.name for s in r.steps] == V3_STEPS, r.case_id
+        assert r.step("enqueue").status == "skip"
+        assert all(line.startswith("[trtplug] ") for line in r.logs), r.logs
+    results = by_id(report)
+    assert results["scale_float32_3d"].step("capabilities").message == "core, build (version 1), runtime"
+    assert "alpha(kFLOAT32 x1) count(kINT32 x1) tag(kCHAR x16)" in results["scale_null_fields"].step("lookup").message
+    assert results["scale_float32_3d"].step("workspace").message == f"{4 * 2 * 3 * 5} bytes"
+    assert results["pair_float32"].step("output-dims").message == "(5, 7) (3,)"
+    assert results["pair_float32"].step("output-dims-dynamic").message.endswith("0[0], 1[0]")
+    assert results["pair_float16"].step("tactics").message.startswith("0 custom tactic(s); timing cache id TpPair/2/")
+    assert results["scale_float16_1d"].step("serialize").message.startswith("1 field(s), ")
+
+
+@pytest.mark.parametrize("major", V3_MAJORS)
+def test_v3_library_exports_the_loader_entry_points_only(built, major):
+    _, library, _ = built(major)
+    out = subprocess.run(["nm", "-D", "--defined-only", str(library)], capture_output=True, text=True, check=True)
+    names = {line.split()[-1] for line in out.stdout.splitlines() if line.strip()}
+    assert {n for n in names if not n.startswith("trtplug_")} == {"getCreators", "setLoggerFinder"}
+    assert "trtplug_tensorrt_version" in names and not any(n.startswith("_Z") for n in names)
+
+
+def test_serialized_fields_round_trip_and_bad_ones_are_refused_with_one_line(built, tmp_path):
+    _, library, harness = built(11)
+    write_plan(tmp_path, [scale_case("good", fields=[PluginField.from_value("alpha", -2.5)], save_blob="scale.fields"),
+                          pair_case("pair_good", "float32", (2, 3), (2, 5), save_blob="pair.fields")], mode="cpu")
+    first = run_plan(library, tmp_path, harness=harness)
+    assert first.passed, format_table(first)
+    blob = (tmp_path / "scale.fields").read_bytes()
+    corrupt = bytearray(blob)
+    corrupt[-1] ^= 0x40
+    old = bytearray(blob)
+    old[4:6] = (0).to_bytes(2, "little")  # format version 0
+    for name, data in {"corrupt": bytes(corrupt), "old": bytes(old), "short": blob[:10], "garbage": b"\0" * 64}.items():
+        (tmp_path / f"{name}.fields").write_bytes(data)
+
+    def reject(cid, expect, message, **kw):
+        kw.setdefault("plugin", "TpScale")
+        kw.setdefault("version", "1")
+        return PlanCase(cid, expect=expect, expect_message=message, **kw)
+
+    serialized = PluginField("trtplug_serialized", 8, blob, len(blob))  # kUNKNOWN
+    cases = [
+        scale_case("restored", deserialize_from="scale.fields"),  # the round trip: runtime phase, then the rest
+        reject("corrupt", "deserialize-fail", "corrupted", deserialize_from="corrupt.fields"),
+        reject("truncated", "deserialize-fail", "shorter than", deserialize_from="short.fields"),
+        reject("garbage", "deserialize-fail", "not a trtplug plugin", deserialize_from="garbage.fields"),
+        reject("wrong_format_version", "deserialize-fail", "format version 0", deserialize_from="old.fields"),
+        reject("other_plugin", "deserialize-fail", "is for plugin 'TpPair' version '2'",
+               deserialize_from="pair.fields"),
+        reject("attributes_at_runtime", "deserialize-fail", "no field 'trtplug_serialized'", phase="runtime",
+               fields=[PluginField.from_value("alpha", 1.0)]),
+        reject("typed_blob", "deserialize-fail", "expected kUNKNOWN", phase="runtime",
+               fields=[PluginField("trtplug_serialized", 3, blob, len(blob))]),
+        reject("blob_and_more", "deserialize-fail", "comes with 1 other field(s)", phase="runtime",
+               fields=[serialized, PluginField.from_value("alpha", 1.0)]),
+        reject("alpha_range", "create-fail", "alpha", fields=[PluginField.from_value("alpha", 5000.0)]),
+        reject("unknown_field", "create-fail", "bogus", fields=[PluginField.from_value("bogus", 1)]),
+        reject("int8_input", "types-rejected", "no variant for the data types (int8 -> int8)",
+               inputs=[np.zeros((2, 3), np.int8)], outputs=[("int8", (2, 3))]),
+    ]
+    write_plan(tmp_path, cases, mode="cpu")
+    report = run_plan(library, tmp_path, harness=harness)
+    assert report.passed, format_table(report)
+    results = by_id(report)
+    assert [s.name for s in results["restored"].steps] == V3_STEPS
+    assert results["restored"].step("create").message == "createPlugin(kRUNTIME) made the plugin"
+    logged = {cid: " ".join(r.logs) for cid, r in results.items()}
+    assert "createPlugin(layer 'layer_truncated', runtime phase): field 'trtplug_serialized'" in logged["truncated"]
+    assert "attribute 'alpha'" in logged["alpha_range"] and "build phase" in logged["alpha_range"]
+    for cid in ("corrupt", "truncated", "garbage", "wrong_format_version", "other_plugin", "typed_blob"):
+        assert results[cid].step("create").message == "createPlugin(kRUNTIME) rejected it as expected", cid
+        assert len(results[cid].logs) == 1, results[cid].logs
+
+
+def test_static_registration_and_unload(built, tmp_path):
+    """Plain dlopen (trtexec --plugins, DeepStream): V3 creators register at load and leave at dlclose."""
+    _, library, harness = built(10)
+    write_plan(tmp_path, [scale_case("static")], mode="cpu", load="static")
+    report = run_plan(library, tmp_path, harness=harness)
+    assert report.passed, format_table(report)
+    assert report.libraries["lib"][1].endswith("static registration at load registered 2 creator(s)")
+    assert report.unloads["lib"] == (True, "")
+
+
+def test_v2_and_v3_of_one_plugin_cannot_share_a_namespace(built, tmp_path):
+    """TensorRT finds a creator by name, version and namespace: one library interface per plugin."""
+    _, v2_library, harness = built(10, "v2")
+    _, v3_library, _ = built(10, "v3")
+    write_plan(tmp_path, [scale_case("through_v2", library="v2")], mode="cpu")
+    report = run_plan({"v2": v2_library, "v3": v3_library}, tmp_path, harness=harness)
+    assert report[0].passed and report[0].step("clone") is not None and report[0].step("capabilities") is None
+    ok, message = report.libraries["v3"]
+    assert not ok and "'TpScale' version '1' in namespace '' is already registered" in message
+
+
+def test_interface_choice_and_what_needs_tensorrt_10(tmp_path):
+    assert {p.name for p in interface_sources("v3")} == {"trtplug_trt_common.cpp", "trtplug_trt_v3_creator.cpp",
+                                                       "trtplug_trt_v3_library.cpp", "trtplug_trt_v3_plugin.cpp"}
+    assert not any(p.name.startswith("trtplug_trt_v3_") for p in interface_sources("v2"))
+    with pytest.raises(DefinitionError, match="expected one of v2, v3"):
+        check_interface("v4")
+    old = [h for h in find_all_tensorrt_includes() if h.major == 8]
+    if old:
+        with pytest.raises(BuildError, match=r"--interface v3 needs TensorRT 10 or newer, but the headers in .* are "
+                                              r"TensorRT 8\.6\.1"):
+            check_interface("v3", old[0])
+    assert library_interface({"tensorrt": "10.16.0"}) == "v2"  # built before the choice existed
+    assert library_interface({"tensorrt": None, "tensorrt_interface": None}) is None
+
+
+# -------------------------------------------------------------- every ready plugin, as v3
+@pytest.fixture(scope="module")
+def kernels_v3(work):
+    """kernels/*.py in one IPluginV3 library per major, built with -Werror (sm_90 cubins only)."""
+    from trtplug.pipeline import CompileOptions, compile_library
+
+    cache = {}
+
+    def get(major: int):
+        if major not in cache:
+            headers = headers_for(major)
+            strict = pytest.MonkeyPatch()
+            strict.setattr(compiler, "WARNING_FLAGS", (*compiler.WARNING_FLAGS, "-Werror"))
+            try:
+                options = CompileOptions(output_dir=work / f"kernels_v3_trt{major}", library_name="kernels_v3",
+                                         archs=[90], tensorrt_include=headers.include_dir, interface="v3",
+                                         progress=None)
+                cache[major] = (headers, compile_library(KERNELS, options))
+            finally:
+                strict.undo()
+        return cache[major]
+
+    return get
+
+
+@pytest.mark.parametrize("major", V3_MAJORS)
+def test_every_kernel_builds_as_v3_and_runs_the_v3_lifecycle(kernels_v3, major, tmp_path):
+    from trtplug.loader import load_targets
+    from trtplug.testing.runner import run_suite, write_suite
+
+    headers, result = kernels_v3(major)
+    library = Library(result.library)
+    assert library.info["tensorrt_interface"] == "v3" and library.info["tensorrt"] == headers.version
+    lines = describe(str(result.library), library.info)
+    assert "  TensorRT plugin interface: IPluginV3 + IPluginCreatorV3One (v3)" in lines
+    specs, _ = load_targets(KERNELS)
+    write_suite(tmp_path / "suite", specs, result.library, build_harness(headers), headers.version, cpu=True,
+                self_contained=False)
+    report = run_suite(tmp_path / "suite")
+    assert report.passed, report.format()
+    assert len(report.rows) >= 2 * len(KERNELS)
