@@ -7,14 +7,25 @@
 // Prints: elements, GPU microseconds per launch (events), host microseconds per enqueue call; then
 // a line "bare ELEMENTS GPU_US HOST_US" for a bare cuLaunchKernel of the same cubin with the same
 // arguments (from trtplug_bench_describe_launch), timed the same way: the floor trtplug's host
-// path is measured against. Needs only the driver (libcuda.so.1), reached through dlopen.
+// path is measured against. Needs only the driver (libcuda.so.1), reached through dlopen
+// (TRTPLUG_LIBCUDA names another file, as for the library: a fake driver times the host path alone).
+//
+// Back-to-back calls can outrun the GPU: once the launch queue is full, each call waits for a
+// kernel to finish and the host time above is the GPU's. The line
+//   "batched ENQUEUE_US BARE_US RATIO"
+// times the host alone: batches of kBatch calls (far from the queue's depth), the stream drained
+// between batches outside the clock, trtplug and bare batches alternating; the median batch of each.
+// The line "driver CTX_GET_CURRENT_NS CTX_GET_ID_NS" gives the two driver calls every enqueue makes
+// besides the launch.
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <vector>
 
 namespace {
 
@@ -41,6 +52,8 @@ struct Driver {
     CUresult (*cuModuleGetFunction)(Handle*, Handle, const char*);
     CUresult (*cuLaunchKernel)(Handle, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, Handle,
                                void**, void**);
+    CUresult (*cuCtxGetCurrent)(Handle*);
+    CUresult (*cuCtxGetId)(Handle, unsigned long long*);  // CUDA 12.0 and newer; may be null
 };
 
 template <class T>
@@ -51,11 +64,14 @@ bool bind(void* lib, T& fn, const char* name) {
 }
 
 bool load_driver(Driver& d) {
-    void* lib = dlopen("libcuda.so.1", RTLD_NOW);
+    const char* override_path = std::getenv("TRTPLUG_LIBCUDA");
+    const char* path = override_path && *override_path ? override_path : "libcuda.so.1";
+    void* lib = dlopen(path, RTLD_NOW);
     if (!lib) {
-        std::fprintf(stderr, "cannot load libcuda.so.1: %s\n", dlerror());
+        std::fprintf(stderr, "cannot load %s: %s\n", path, dlerror());
         return false;
     }
+    d.cuCtxGetId = reinterpret_cast<decltype(d.cuCtxGetId)>(dlsym(lib, "cuCtxGetId"));
     return bind(lib, d.cuInit, "cuInit") && bind(lib, d.cuDeviceGet, "cuDeviceGet") &&
            bind(lib, d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain") &&
            bind(lib, d.cuCtxSetCurrent, "cuCtxSetCurrent") && bind(lib, d.cuMemAlloc, "cuMemAlloc_v2") &&
@@ -65,7 +81,8 @@ bool load_driver(Driver& d) {
            bind(lib, d.cuEventElapsedTime, "cuEventElapsedTime") &&
            bind(lib, d.cuDeviceGetAttribute, "cuDeviceGetAttribute") &&
            bind(lib, d.cuModuleLoadData, "cuModuleLoadData") &&
-           bind(lib, d.cuModuleGetFunction, "cuModuleGetFunction") && bind(lib, d.cuLaunchKernel, "cuLaunchKernel");
+           bind(lib, d.cuModuleGetFunction, "cuModuleGetFunction") && bind(lib, d.cuLaunchKernel, "cuLaunchKernel") &&
+           bind(lib, d.cuCtxGetCurrent, "cuCtxGetCurrent");
 }
 
 struct Api {
@@ -99,6 +116,56 @@ bool time_calls(const Driver& d, Handle stream, Handle start, Handle stop, int i
     *gpu_us = ms * 1000.0 / iterations;
     *host_us = std::chrono::duration<double, std::micro>(host_end - host_start).count() / iterations;
     return true;
+}
+
+constexpr int kBatch = 100;
+
+// Host microseconds of one batch of kBatch calls, the stream drained before the clock starts.
+template <class Launch>
+double batch_us(const Driver& d, Handle stream, Launch& launch) {
+    d.cuStreamSynchronize(stream);
+    const auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kBatch; ++i) launch();
+    const auto end = std::chrono::steady_clock::now();
+    return std::chrono::duration<double, std::micro>(end - start).count();
+}
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    return v.empty() ? 0.0 : v[v.size() / 2];
+}
+
+// Median host microseconds per call of `a` and of `b`, batches alternating (so drift in clocks or
+// load hits both alike).
+template <class A, class B>
+void time_batched(const Driver& d, Handle stream, int iterations, A& a, B& b, double* a_us, double* b_us) {
+    std::vector<double> ta, tb;
+    const int rounds = std::max(5, iterations / kBatch);
+    for (int r = 0; r < rounds; ++r) {
+        ta.push_back(batch_us(d, stream, a) / kBatch);
+        tb.push_back(batch_us(d, stream, b) / kBatch);
+    }
+    d.cuStreamSynchronize(stream);
+    *a_us = median(ta);
+    *b_us = median(tb);
+}
+
+// Nanoseconds per call of the driver calls every enqueue makes besides the launch.
+void time_context_queries(const Driver& d) {
+    constexpr int kCalls = 100000;
+    Handle ctx = nullptr;
+    unsigned long long id = 0;
+    auto start = std::chrono::steady_clock::now();
+    for (int i = 0; i < kCalls; ++i) d.cuCtxGetCurrent(&ctx);
+    const double current_ns =
+        std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / kCalls;
+    double id_ns = -1.0;
+    if (d.cuCtxGetId) {
+        start = std::chrono::steady_clock::now();
+        for (int i = 0; i < kCalls; ++i) d.cuCtxGetId(ctx, &id);
+        id_ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count() / kCalls;
+    }
+    std::printf("driver %.1f %.1f\n", current_ns, id_ns);
 }
 
 }  // namespace
@@ -192,5 +259,9 @@ int main(int argc, char** argv) {
     };
     if (!time_calls(d, stream, start, stop, iterations, bare, &gpu_us, &host_us)) return 1;
     std::printf("bare %lld %.3f %.3f\n", static_cast<long long>(n), gpu_us, host_us);
+    double enqueue_us = 0, bare_us = 0;
+    time_batched(d, stream, iterations, enqueue, bare, &enqueue_us, &bare_us);
+    std::printf("batched %.3f %.3f %.3f\n", enqueue_us, bare_us, enqueue_us / bare_us);
+    time_context_queries(d);
     return 0;
 }

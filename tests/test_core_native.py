@@ -19,11 +19,11 @@ from trtplug.native.assets import CORE_DIR  # noqa: E402
 from trtplug.native.compiler import find_cxx  # noqa: E402
 
 CPU_GROUPS = ["expressions", "symbolic", "attributes", "half_float", "serialization", "variants", "shapes",
-              "workspace", "packing", "image_choice", "module_cache", "logging", "c_api", "rules", "launch_cache", "no_driver",
+              "workspace", "packing", "image_choice", "module_cache", "logging", "c_api", "rules", "launch_cache", "launch_fast_path", "no_driver",
               "system_driver"]
 GPU_GROUPS = ["gpu_module_errors"]
 # Groups that run the core from several threads at once, also run under ThreadSanitizer.
-THREADED_GROUPS = ["module_cache", "launch_cache"]
+THREADED_GROUPS = ["module_cache", "launch_cache", "launch_fast_path"]
 
 
 # The CUDA driver maps memory where AddressSanitizer keeps its shadow gap; without this cuInit in a

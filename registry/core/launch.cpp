@@ -42,26 +42,51 @@ Status check_workspace(const PluginDesc& desc, const detail::LaunchPlan& plan, c
     return detail::ok(err);
 }
 
-// Kernel parameter slots for one call: on the stack for the usual sizes, so that a launch with
-// cached shapes allocates nothing; the driver copies the parameters when the launch is enqueued.
+// Kernel parameter slots and the functions of one call: on the stack for the usual sizes, so that
+// a launch with cached shapes allocates nothing; the driver copies the parameters when the launch
+// is enqueued.
 class ParamBuffer {
 public:
-    explicit ParamBuffer(size_t n) {
-        if (n > kInline) {
-            heap_slots_.resize(n);
-            heap_pointers_.resize(n);
+    ParamBuffer(size_t n_slots, size_t n_launches) {
+        if (n_slots > kInline) {
+            heap_slots_.resize(n_slots);
+            heap_pointers_.resize(n_slots);
         }
+        if (n_launches > kInlineLaunches) heap_functions_.resize(n_launches);
     }
     uint64_t* slots() { return heap_slots_.empty() ? inline_slots_ : heap_slots_.data(); }
     void** pointers() { return heap_pointers_.empty() ? inline_pointers_ : heap_pointers_.data(); }
+    cu::Function* functions() { return heap_functions_.empty() ? inline_functions_ : heap_functions_.data(); }
 
 private:
     static constexpr size_t kInline = 256;
+    static constexpr size_t kInlineLaunches = detail::PlanFunctions::kLaunches;
     uint64_t inline_slots_[kInline];
     void* inline_pointers_[kInline];
+    cu::Function inline_functions_[kInlineLaunches];
     std::vector<uint64_t> heap_slots_;
     std::vector<void*> heap_pointers_;
+    std::vector<cu::Function> heap_functions_;
 };
+
+// The function of every non-empty launch of `plan` in the context `key` (null for an empty one):
+// kept in the plan after the first enqueue in that context, found through the module cache (which
+// loads the module on first use) before.
+Status find_plan_functions(const cu::Api* api, const PluginDesc& desc, const detail::LaunchPlan& plan,
+                           const detail::ContextKey& key, cu::Function* out, Error* err) {
+    const size_t n = plan.launches.size();
+    if (plan.functions.find(key, out, n)) return detail::ok(err);
+    for (size_t i = 0; i < n; ++i) {
+        const detail::PlannedLaunch& p = plan.launches[i];
+        out[i] = nullptr;
+        if (p.dims.empty) continue;  // launches nothing: its module need not load
+        const LaunchDesc& l = *p.launch;
+        const Status s = detail::find_function(api, desc.modules[l.module], l.entry, p.dims.shared_bytes, key, &out[i], err);
+        if (s != Status::kOk) return s;
+    }
+    plan.functions.store(key, out, n);
+    return detail::ok(err);
+}
 
 Status enqueue_impl(const PluginDesc& desc, const AttrValues& values, int32_t variant, const TensorArgs& t,
                     void* stream, Error* err) {
@@ -134,7 +159,7 @@ Status run_plan(const PluginDesc& desc, const LaunchPlan& plan, const TensorArgs
     if (s != Status::kOk) return s;
     size_t n_slots = 0;
     for (const PlannedLaunch& p : plan.launches) n_slots += p.args.slots.size();
-    ParamBuffer params(n_slots);
+    ParamBuffer params(n_slots, plan.launches.size());
     uint64_t* slots = params.slots();
     for (const PlannedLaunch& p : plan.launches) {  // every pointer is checked before anything launches
         s = fill_pointers(desc, *p.launch, p.args, t, slots, err);
@@ -143,14 +168,29 @@ Status run_plan(const PluginDesc& desc, const LaunchPlan& plan, const TensorArgs
     }
     if (!api) api = cu::driver(err);
     if (!api) return err ? err->status : Status::kDriverMissing;
+    ContextKey context;
+    s = current_context(api, &context, err);
+    if (s != Status::kOk) return s;
+    cu::Function* functions = params.functions();
+    s = find_plan_functions(api, desc, plan, context, functions, err);
+    if (s != Status::kOk) return s;
     slots = params.slots();
     void** pointers = params.pointers();
-    for (const PlannedLaunch& p : plan.launches) {
+    bool reloaded = false;
+    for (size_t i = 0; i < plan.launches.size(); ++i) {
+        const PlannedLaunch& p = plan.launches[i];
         const size_t n = p.args.slots.size();
         for (size_t k = 0; k < n; ++k) pointers[k] = &slots[k];
-        if (!p.dims.empty) {
-            const LaunchDesc& l = *p.launch;
-            s = launch_kernel(api, desc.modules[l.module], l, launch_name(l, &desc), p.dims, stream, pointers, err);
+        while (!p.dims.empty) {
+            const cu::Result r = launch_function(api, functions[i], *p.launch, p.dims, stream, pointers);
+            if (r == cu::kSuccess) break;
+            const char* name = launch_name(*p.launch, &desc);
+            if (reloaded || !is_stale_handle(r)) return launch_failed(api, r, *p.launch, name, p.dims, err);
+            // A function of a destroyed context (a new one has its address): load again, once.
+            reloaded = true;
+            plan.functions.forget(context.context);
+            forget_context(context.context);
+            s = find_plan_functions(api, desc, plan, context, functions, err);
             if (s != Status::kOk) return s;
         }
         slots += n;

@@ -115,14 +115,17 @@ namespace {
 // the parameter, its expression (unless a constant) and the values it read.
 Status launch_value(const char* launch, const char* what, const Expr& expr, const EvalEnv& env, int64_t lo, int64_t hi,
                     int64_t* out, Error* err) {
+    Error e;
+    const Status evaluated = eval_expr(expr, env, out, &e);
+    if (evaluated == Status::kOk && *out >= lo && *out <= hi) return ok(err);
+    // The texts only for the message: building them on every plan cost a first enqueue more than
+    // the evaluation itself.
     const std::string text = env.desc ? expr_text(expr, *env.desc) : "?";
     const std::string values = expr_values(expr, env);
-    Error e;
-    if (eval_expr(expr, env, out, &e) != Status::kOk) {
+    if (evaluated != Status::kOk) {
         return fail(err, e.status, strf("launch '%s' %s = %s: %s%s%s%s", launch, what, text.c_str(), e.message.c_str(),
                                         values.empty() ? "" : " (", values.c_str(), values.empty() ? "" : ")"));
     }
-    if (*out >= lo && *out <= hi) return ok(err);
     const std::string value = strf("%lld", static_cast<long long>(*out));
     return fail(err, Status::kExprError,
                 strf("launch '%s' %s%s%s is %s (allowed %lld..%lld%s%s)", launch, what, text == value ? "" : " = ",

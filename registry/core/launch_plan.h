@@ -8,6 +8,7 @@
 
 #include "cuda_driver.h"
 #include "launch_args.h"
+#include "plan_functions.h"
 #include "trtplug_core.h"
 
 namespace trtplug {
@@ -19,7 +20,8 @@ struct PlannedLaunch {
     ArgTemplate args;
 };
 
-// Immutable once built: plans are shared between threads and between a plugin and its clones.
+// Immutable once built (but for the functions found for it, which depend on no instance):
+// plans are shared between threads and between a plugin and its clones.
 struct LaunchPlan {
     const PluginDesc* desc = nullptr;
     int32_t variant = -1;
@@ -27,6 +29,7 @@ struct LaunchPlan {
     std::vector<Shape> outputs;  // computed from the inputs
     WorkspaceLayout workspace;
     std::vector<PlannedLaunch> launches;
+    mutable PlanFunctions functions;  // launches[i]'s function per context (null for an empty launch)
 };
 
 // Whether `plan` was built for this plugin, variant and these input shapes (rank and every dim).
@@ -39,7 +42,8 @@ Status build_plan(const PluginDesc& desc, const AttrValues& values, int32_t vari
                   LaunchPlan* plan, Error* err);
 
 // Checks the call's own arguments against the plan (output shapes, workspace size, data
-// pointers), then launches every non-empty launch on `stream`. `api` null: the loaded driver
+// pointers), finds the functions of every non-empty launch in the current context (kept in the
+// plan after the first time), then launches them on `stream`. `api` null: the loaded driver
 // (loaded only once the arguments passed, so that argument errors never need a driver).
 Status run_plan(const PluginDesc& desc, const LaunchPlan& plan, const TensorArgs& tensors, void* stream,
                 const cu::Api* api, Error* err);

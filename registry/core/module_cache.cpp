@@ -254,6 +254,7 @@ public:
 
     // The driver is the same for the whole process: the first one seen is kept for unloading.
     void set_api(const cu::Api* api) {
+        if (api_.load(std::memory_order_acquire)) return;
         const cu::Api* expected = nullptr;
         api_.compare_exchange_strong(expected, api, std::memory_order_acq_rel);
     }
@@ -289,27 +290,6 @@ private:
 };
 
 ModuleCache g_cache;
-
-// What the driver answers for a module or function handle whose context was destroyed.
-bool is_stale_handle(cu::Result r) {
-    return r == cu::kErrorInvalidHandle || r == cu::kErrorContextIsDestroyed || r == cu::kErrorInvalidContext;
-}
-
-Status current_context(const cu::Api* api, cu::Context* ctx, unsigned long long* ctx_id, Error* err) {
-    cu::Result r = api->cuCtxGetCurrent(ctx);
-    if (r != cu::kSuccess) return cu::cuda_fail(api, r, "cuCtxGetCurrent", err);
-    if (!*ctx) {
-        return fail(err, Status::kCudaError,
-                    "no CUDA context is current on this thread (make one current, e.g. with cudaSetDevice, before "
-                    "running the plugin)");
-    }
-    *ctx_id = 0;
-    if (api->cuCtxGetId) {
-        r = api->cuCtxGetId(*ctx, ctx_id);
-        if (r != cu::kSuccess) return cu::cuda_fail(api, r, "cuCtxGetId", err);
-    }
-    return ok(err);
-}
 
 // The fast path: the module is loaded, the function known and its shared memory limit high
 // enough. Only shared locks.
@@ -369,58 +349,85 @@ Status load_function(const cu::Api* api, ModuleEntry& e, const ModuleDesc& modul
     return ok(err);
 }
 
+}  // namespace
+
+bool is_stale_handle(cu::Result r) {
+    return r == cu::kErrorInvalidHandle || r == cu::kErrorContextIsDestroyed || r == cu::kErrorInvalidContext;
+}
+
+Status current_context(const cu::Api* api, ContextKey* key, Error* err) {
+    cu::Result r = api->cuCtxGetCurrent(&key->context);
+    if (r != cu::kSuccess) return cu::cuda_fail(api, r, "cuCtxGetCurrent", err);
+    if (!key->context) {
+        return fail(err, Status::kCudaError,
+                    "no CUDA context is current on this thread (make one current, e.g. with cudaSetDevice, before "
+                    "running the plugin)");
+    }
+    key->id = 0;
+    if (api->cuCtxGetId) {
+        r = api->cuCtxGetId(key->context, &key->id);
+        if (r != cu::kSuccess) return cu::cuda_fail(api, r, "cuCtxGetId", err);
+    }
+    return ok(err);
+}
+
 Status find_function(const cu::Api* api, const ModuleDesc& module, const char* entry, uint32_t shared_bytes,
-                     cu::Context ctx, unsigned long long ctx_id, cu::Function* out, Error* err) {
+                     const ContextKey& key, cu::Function* out, Error* err) {
     for (int attempt = 0;; ++attempt) {
-        std::shared_ptr<ModuleEntry> e = g_cache.entry(Key{ctx, ctx_id, &module});
+        std::shared_ptr<ModuleEntry> e = g_cache.entry(Key{key.context, key.id, &module});
         if (cached_function(*e, entry, shared_bytes, out)) return ok(err);
+        g_cache.set_api(api);  // kept for unloading at library unload
         bool stale = false;
         const Status s = load_function(api, *e, module, entry, shared_bytes, out, &stale, err);
         if (s == Status::kOk || !stale || attempt > 0) return s;
-        g_cache.forget_context(ctx);  // then load again, once
+        g_cache.forget_context(key.context);  // then load again, once
     }
 }
 
-}  // namespace
+void forget_context(cu::Context context) { g_cache.forget_context(context); }
+
+cu::Result launch_function(const cu::Api* api, cu::Function f, const LaunchDesc& launch, const LaunchDims& d,
+                           void* stream, void** params) {
+    if (launch.cooperative) {
+        return api->cuLaunchCooperativeKernel(f, d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2],
+                                              d.shared_bytes, static_cast<cu::Stream>(stream), params);
+    }
+    return api->cuLaunchKernel(f, d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2], d.shared_bytes,
+                               static_cast<cu::Stream>(stream), params, nullptr);
+}
+
+Status launch_failed(const cu::Api* api, cu::Result r, const LaunchDesc& launch, const char* name, const LaunchDims& d,
+                     Error* err) {
+    return fail(err, Status::kCudaError,
+                strf("launching '%s' (grid %u,%u,%u block %u,%u,%u, %u bytes shared%s) failed: %s", name, d.grid[0],
+                     d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2], d.shared_bytes,
+                     launch.cooperative ? ", cooperative" : "", cu::result_text(api, r).c_str()));
+}
 
 Status get_function(const cu::Api* api, const ModuleDesc& module, const char* entry, uint32_t shared_bytes,
                     cu::Function* out, Error* err) {
-    g_cache.set_api(api);
-    cu::Context ctx = nullptr;
-    unsigned long long ctx_id = 0;
-    const Status s = current_context(api, &ctx, &ctx_id, err);
+    ContextKey key;
+    const Status s = current_context(api, &key, err);
     if (s != Status::kOk) return s;
-    return find_function(api, module, entry, shared_bytes, ctx, ctx_id, out, err);
+    return find_function(api, module, entry, shared_bytes, key, out, err);
 }
 
 Status launch_kernel(const cu::Api* api, const ModuleDesc& module, const LaunchDesc& launch, const char* name,
                      const LaunchDims& d, void* stream, void** params, Error* err) {
-    g_cache.set_api(api);
-    cu::Context ctx = nullptr;
-    unsigned long long ctx_id = 0;
-    Status s = current_context(api, &ctx, &ctx_id, err);
+    ContextKey key;
+    Status s = current_context(api, &key, err);
     if (s != Status::kOk) return s;
     for (int attempt = 0;; ++attempt) {
         cu::Function f = nullptr;
-        s = find_function(api, module, launch.entry, d.shared_bytes, ctx, ctx_id, &f, err);
+        s = find_function(api, module, launch.entry, d.shared_bytes, key, &f, err);
         if (s != Status::kOk) return s;
-        cu::Result r;
-        if (launch.cooperative) {
-            r = api->cuLaunchCooperativeKernel(f, d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2],
-                                               d.shared_bytes, static_cast<cu::Stream>(stream), params);
-        } else {
-            r = api->cuLaunchKernel(f, d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2],
-                                    d.shared_bytes, static_cast<cu::Stream>(stream), params, nullptr);
-        }
+        const cu::Result r = launch_function(api, f, launch, d, stream, params);
         if (r == cu::kSuccess) return ok(err);
         if (attempt == 0 && is_stale_handle(r)) {
-            g_cache.forget_context(ctx);  // a function of a destroyed context: load again, once
+            g_cache.forget_context(key.context);  // a function of a destroyed context: load again, once
             continue;
         }
-        return fail(err, Status::kCudaError,
-                    strf("launching '%s' (grid %u,%u,%u block %u,%u,%u, %u bytes shared%s) failed: %s", name,
-                         d.grid[0], d.grid[1], d.grid[2], d.block[0], d.block[1], d.block[2], d.shared_bytes,
-                         launch.cooperative ? ", cooperative" : "", cu::result_text(api, r).c_str()));
+        return launch_failed(api, r, launch, name, d, err);
     }
 }
 

@@ -1428,6 +1428,250 @@ TEST_GROUP(launch_cache) {
     set_log_sink(nullptr, nullptr);
 }
 
+// The functions a plan keeps per context: a driver whose current context is per thread and whose
+// handles name the context (and its id) they belong to, so that every launch can be checked to
+// use a function of the calling thread's context.
+namespace context_driver {
+
+constexpr uintptr_t kContextBase = 0x7c000000;  // context k (1..kContexts) lives at kContextBase + k
+constexpr int kContexts = 3;
+
+thread_local int t_current = 0;  // 0: no context
+std::atomic<unsigned long long> g_id[kContexts + 1];  // bumped: the context destroyed and re-made at its address
+std::atomic<int> g_loads{0}, g_lookups{0}, g_launches{0}, g_wrong{0}, g_stale{0};
+
+// A module or function handle: context k, its id, and (functions) the entry's length.
+uintptr_t handle(int k, unsigned long long id, size_t entry) {
+    return (static_cast<uintptr_t>(k) << 40) | (static_cast<uintptr_t>(id) << 16) | (entry & 0xffff) | 0x1000;
+}
+bool current(uintptr_t h) {
+    return static_cast<int>(h >> 40) == t_current && ((h >> 16) & 0xffffff) == g_id[t_current].load();
+}
+
+void make_current(int k) { t_current = k; }
+
+cu::Result ctx_get_current(cu::Context* c) {
+    *c = t_current ? reinterpret_cast<cu::Context>(kContextBase + static_cast<uintptr_t>(t_current)) : nullptr;
+    return cu::kSuccess;
+}
+cu::Result ctx_get_id(cu::Context c, unsigned long long* id) {
+    *id = g_id[reinterpret_cast<uintptr_t>(c) - kContextBase].load();
+    return cu::kSuccess;
+}
+cu::Result module_load(cu::Module* m, const void*, unsigned int, int32_t*, void**) {
+    ++g_loads;
+    *m = reinterpret_cast<cu::Module>(handle(t_current, g_id[t_current], 0));
+    return cu::kSuccess;
+}
+cu::Result module_get_function(cu::Function* f, cu::Module m, const char* entry) {
+    ++g_lookups;
+    if (!current(reinterpret_cast<uintptr_t>(m))) return cu::kErrorInvalidHandle;
+    *f = reinterpret_cast<cu::Function>(handle(t_current, g_id[t_current], std::strlen(entry)));
+    return cu::kSuccess;
+}
+cu::Result func_set_attribute(cu::Function f, int32_t, int) {
+    return current(reinterpret_cast<uintptr_t>(f)) ? cu::kSuccess : cu::kErrorInvalidHandle;
+}
+cu::Result launch(cu::Function f, unsigned int, unsigned int, unsigned int, unsigned int, unsigned int, unsigned int,
+                  unsigned int, cu::Stream, void**, void**) {
+    const uintptr_t h = reinterpret_cast<uintptr_t>(f);
+    if (static_cast<int>(h >> 40) != t_current) {
+        ++g_wrong;  // another context's function: never acceptable
+        return cu::kErrorInvalidHandle;
+    }
+    if (!current(h)) {
+        ++g_stale;  // the same address, a destroyed context's function
+        return cu::kErrorInvalidHandle;
+    }
+    ++g_launches;
+    return cu::kSuccess;
+}
+cu::Result launch_cooperative(cu::Function f, unsigned int gx, unsigned int gy, unsigned int gz, unsigned int bx,
+                              unsigned int by, unsigned int bz, unsigned int shared, cu::Stream s, void** p) {
+    return launch(f, gx, gy, gz, bx, by, bz, shared, s, p, nullptr);
+}
+
+std::atomic<int> g_unloads{0};
+cu::Result ctx_push(cu::Context c) {
+    t_current = static_cast<int>(reinterpret_cast<uintptr_t>(c) - kContextBase);
+    return cu::kSuccess;
+}
+cu::Result ctx_pop(cu::Context* c) {
+    ctx_get_current(c);
+    t_current = 0;
+    return cu::kSuccess;
+}
+cu::Result module_unload(cu::Module) {
+    ++g_unloads;
+    return cu::kSuccess;
+}
+
+// with_ids false: a driver before CUDA 12.0 (no cuCtxGetId). Static: the module cache keeps the
+// first driver it sees for unloading at exit.
+cu::Api make_api(bool with_ids) {
+    cu::Api x = fake_driver::api();
+    x.cuCtxPushCurrent = ctx_push;
+    x.cuCtxPopCurrent = ctx_pop;
+    x.cuModuleUnload = module_unload;
+    x.cuCtxGetCurrent = ctx_get_current;
+    x.cuCtxGetId = with_ids ? ctx_get_id : nullptr;
+    x.cuModuleLoadDataEx = module_load;
+    x.cuModuleGetFunction = module_get_function;
+    x.cuFuncSetAttribute = func_set_attribute;
+    x.cuLaunchKernel = launch;
+    x.cuLaunchCooperativeKernel = launch_cooperative;
+    return x;
+}
+
+}  // namespace context_driver
+
+TEST_GROUP(launch_fast_path) {
+    namespace cd = context_driver;
+    for (auto& id : cd::g_id) id = 1;
+    static const cu::Api api = cd::make_api(true);
+    static const cu::Api old_api = cd::make_api(false);
+    const AttrValues attrs = defaults(kScale);
+    Error err;
+    ScaleCall a(3, 5), b(6, 7);
+    LaunchCache cache;
+    // One enqueue through the cache, as the C API and the TensorRT adapter make it.
+    auto enqueue_on = [&](LaunchCache& c, ScaleCall& call, const cu::Api& with, Error* e) {
+        LaunchPlanRef plan;
+        Status st = c.plan(kScale, attrs, 0, call.in, &plan, e);
+        return st != Status::kOk ? st : detail::run_plan(kScale, *plan, call.tensors(), nullptr, &with, e);
+    };
+    auto plan_for = [&](ScaleCall& call) { return cache.find(kScale, 0, call.in, 2); };
+    cu::Function functions[2];
+
+    // No context: the same message as before, nothing kept.
+    CHECK_FAILS(enqueue_on(cache, a, api, &err), err, Status::kCudaError, "no CUDA context is current");
+
+    // The first enqueue in a context loads the module once and keeps both functions in the plan.
+    cd::make_current(1);
+    CHECK(enqueue_on(cache, a, api, &err) == Status::kOk);
+    CHECK_EQ(cd::g_loads.load(), 1);
+    CHECK_EQ(cd::g_lookups.load(), 2);  // scale_f32, reduce_f32
+    CHECK_EQ(cd::g_launches.load(), 2);
+    const detail::ContextKey ctx1{reinterpret_cast<cu::Context>(cd::kContextBase + 1), 1};
+    CHECK(plan_for(a) && plan_for(a)->functions.find(ctx1, functions, 2));
+
+    // Repeated with the same shapes: the plan's functions, not the module cache: it may forget the
+    // context entirely and nothing loads again.
+    detail::forget_context(ctx1.context);
+    for (int i = 0; i < 10; ++i) CHECK(enqueue_on(cache, a, api, &err) == Status::kOk);
+    CHECK_EQ(cd::g_loads.load(), 1);
+    CHECK_EQ(cd::g_lookups.load(), 2);
+    CHECK_EQ(cd::g_launches.load(), 22);
+
+    // New shapes: a new plan, its functions found through the module cache (loaded again there
+    // since it was told to forget), then kept in that plan too.
+    CHECK(enqueue_on(cache, b, api, &err) == Status::kOk);
+    CHECK_EQ(cd::g_loads.load(), 2);
+    CHECK(plan_for(b) && plan_for(b)->functions.find(ctx1, functions, 2));
+    CHECK(enqueue_on(cache, a, api, &err) == Status::kOk && enqueue_on(cache, b, api, &err) == Status::kOk);
+    CHECK_EQ(cd::g_loads.load(), 2);
+
+    // A second context: its own module and functions; each context launches its own from then on.
+    std::thread([&] {
+        cd::make_current(2);
+        Error e;
+        CHECK(enqueue_on(cache, a, api, &e) == Status::kOk);
+        CHECK(enqueue_on(cache, a, api, &e) == Status::kOk);
+    }).join();
+    CHECK_EQ(cd::g_loads.load(), 3);
+    const detail::ContextKey ctx2{reinterpret_cast<cu::Context>(cd::kContextBase + 2), 1};
+    CHECK(plan_for(a)->functions.find(ctx2, functions, 2) && plan_for(a)->functions.find(ctx1, functions, 2));
+    cd::make_current(2);
+    CHECK(enqueue_on(cache, a, api, &err) == Status::kOk);
+    cd::make_current(1);
+    CHECK(enqueue_on(cache, a, api, &err) == Status::kOk);
+    CHECK_EQ(cd::g_loads.load(), 3);
+
+    // A clone starts with the plans and their functions: nothing loads, nothing is looked up.
+    LaunchCache clone(cache);
+    const int lookups = cd::g_lookups;
+    CHECK(enqueue_on(clone, a, api, &err) == Status::kOk && enqueue_on(clone, b, api, &err) == Status::kOk);
+    CHECK(cd::g_loads == 3 && cd::g_lookups == lookups);
+
+    // Context 1 destroyed and re-made at its address (a new id): the kept functions are not used.
+    cd::g_id[1] = 2;
+    CHECK(enqueue_on(cache, a, api, &err) == Status::kOk);
+    CHECK_EQ(cd::g_loads.load(), 4);
+    CHECK_EQ(cd::g_stale.load(), 0);
+    // Without cuCtxGetId (every context's id reads 0) only the driver's answer tells: one rejected
+    // launch, a reload, the launch again.
+    CHECK(enqueue_on(cache, a, old_api, &err) == Status::kOk);
+    const int loads = cd::g_loads, launches = cd::g_launches;
+    cd::g_id[1] = 3;
+    CHECK(enqueue_on(cache, a, old_api, &err) == Status::kOk);
+    CHECK(cd::g_stale == 1 && cd::g_loads == loads + 1 && cd::g_launches == launches + 2);
+    CHECK(enqueue_on(cache, a, old_api, &err) == Status::kOk && cd::g_stale == 1 && cd::g_loads == loads + 1);
+    // A function that stays rejected is reported after that one reload.
+    {
+        cu::Api broken = old_api;
+        broken.cuLaunchKernel = [](cu::Function, unsigned int, unsigned int, unsigned int, unsigned int, unsigned int,
+                                   unsigned int, unsigned int, cu::Stream, void**, void**) -> cu::Result {
+            return cu::kErrorInvalidHandle;
+        };
+        const int before = cd::g_loads;
+        CHECK_FAILS(enqueue_on(cache, a, broken, &err), err, Status::kCudaError,
+                    "launching 'scale_kernels' (grid 1,1,1 block 256,1,1, 0 bytes shared) failed");
+        CHECK_EQ(cd::g_loads.load(), before + 1);
+    }
+
+    // PlanFunctions itself: a fifth context replaces the oldest, forget drops one, more launches
+    // than it keeps are never kept.
+    {
+        detail::PlanFunctions kept;
+        cu::Function f[detail::PlanFunctions::kLaunches + 1] = {};
+        for (int k = 1; k <= detail::PlanFunctions::kContexts + 1; ++k) {
+            f[0] = reinterpret_cast<cu::Function>(static_cast<uintptr_t>(k));
+            kept.store(detail::ContextKey{reinterpret_cast<cu::Context>(static_cast<uintptr_t>(k)), 7}, f, 1);
+        }
+        cu::Function out = nullptr;
+        CHECK(!kept.find(detail::ContextKey{reinterpret_cast<cu::Context>(1), 7}, &out, 1));
+        CHECK(kept.find(detail::ContextKey{reinterpret_cast<cu::Context>(5), 7}, &out, 1) &&
+              out == reinterpret_cast<cu::Function>(5));
+        CHECK(!kept.find(detail::ContextKey{reinterpret_cast<cu::Context>(5), 8}, &out, 1));  // another id
+        kept.forget(reinterpret_cast<cu::Context>(5));
+        CHECK(!kept.find(detail::ContextKey{reinterpret_cast<cu::Context>(5), 7}, &out, 1));
+        const detail::ContextKey k9{reinterpret_cast<cu::Context>(9), 1};
+        kept.store(k9, f, detail::PlanFunctions::kLaunches + 1);
+        CHECK(!kept.find(k9, f, detail::PlanFunctions::kLaunches + 1));
+        detail::PlanFunctions copy(kept);  // a copy starts empty
+        CHECK(!copy.find(detail::ContextKey{reinterpret_cast<cu::Context>(4), 7}, &out, 1));
+    }
+
+    // Many threads, three contexts, six shapes cycling through a cache of four plans that one
+    // thread clears now and then, while another context is re-made: every launch goes to a
+    // function of the calling thread's context and every enqueue succeeds.
+    {
+        LaunchCache shared;
+        std::vector<ScaleCall> calls;
+        for (int64_t rows = 1; rows <= 6; ++rows) calls.emplace_back(rows, 3);
+        std::atomic<int> failed{0};
+        const int before = cd::g_launches;
+        std::vector<std::thread> threads;
+        constexpr int kThreads = 6, kCalls = 300;
+        for (int t = 0; t < kThreads; ++t) {
+            threads.emplace_back([&, t] {
+                cd::make_current(1 + t % cd::kContexts);
+                for (int i = 0; i < kCalls; ++i) {
+                    Error e;
+                    if (enqueue_on(shared, calls[static_cast<size_t>((i + t) % 6)], api, &e) != Status::kOk) ++failed;
+                    if (t == 0 && i % 100 == 99) shared.clear();
+                    if (t == 1 && i == kCalls / 2) ++cd::g_id[3];  // context 3 re-made: the others keep going
+                }
+            });
+        }
+        for (std::thread& t : threads) t.join();
+        CHECK_EQ(failed.load(), 0);
+        CHECK_EQ(cd::g_launches.load() - before, kThreads * kCalls * 2);
+    }
+    CHECK_EQ(cd::g_wrong.load(), 0);
+    cd::make_current(0);
+}
+
 // Runs in its own process: TRTPLUG_LIBCUDA points the loader at a file that does not exist, so
 // the driver is missing whatever the machine has.
 TEST_GROUP(no_driver) {
