@@ -10,8 +10,8 @@ Neighbouring threads take neighbouring output columns, so every store is coalesc
 whole rows as fit (`rows_per_pass`); the next pass takes the rows below, at the same columns. A
 thread therefore keeps its column, and its source column, for the whole launch: the divisions that
 place it run once per thread, and the work per element is additions, one load and `scale` stores
-(about 10 instructions per float16 output at scale 2, where the flat kernel before this one spent
-about 40 on 64-bit divisions and counters). Rows wider than the grid (a tensor of a few very long
+(about 13 instructions per float16 output at scale 2 in the sm_90 SASS, where the flat kernel before
+this one spent about 50 on 64-bit divisions and counters). Rows wider than the grid (a tensor of a few very long
 rows) divide once per column instead. Index arithmetic is 64-bit, so any size works.
 """
 import numpy as np
