@@ -20,8 +20,8 @@ def magnitude(v):
 @cuda.jit(device=True)
 def divide_by_max(v, partials):
     m = partials[0]  # max(|x|), written by the reduction launched before this kernel
-    # The same reciprocal for every element (the compiler computes it once per group of elements).
-    return v * (float32(1.0) / m if m > float32(0.0) else float32(0.0))
+    scale = float32(1.0) / m  # outside the branch, so the compiler divides once per group of elements
+    return v * scale if m > float32(0.0) else float32(0.0)
 
 
 max_abs = grid_reduction(magnitude, "max")

@@ -86,14 +86,14 @@ _COMBINES = {"sum": (_add, block_sum, 0.0), "max": (_max, block_max, -math.inf)}
 
 def _finish_kernel(both, block_reduce, identity):
     @cuda.jit
-    def finish(partials, count):
+    def grid_reduction_finish(partials, count):
         v = float32(identity)
         for i in range(cuda.threadIdx.x, count, cuda.blockDim.x):
             v = both(v, partials[i])
         v = block_reduce(v)  # every partial has been read before its barrier
         if cuda.threadIdx.x == 0:
             partials[0] = v
-    return finish
+    return grid_reduction_finish
 
 
 _FINISH = {name: _finish_kernel(*combine) for name, combine in _COMBINES.items()}
@@ -107,7 +107,7 @@ def grid_reduction(op, combine: str = "sum") -> GridReduction:
     both, block_reduce, identity = _COMBINES[combine]
 
     @cuda.jit
-    def blocks(x, partials):
+    def grid_reduction_blocks(x, partials):
         n = x.size
         thread = cuda.blockIdx.x * cuda.blockDim.x + cuda.threadIdx.x
         threads = cuda.gridDim.x * cuda.blockDim.x
@@ -135,4 +135,4 @@ def grid_reduction(op, combine: str = "sum") -> GridReduction:
         if cuda.threadIdx.x == 0:
             partials[cuda.blockIdx.x] = acc
 
-    return GridReduction(blocks, _FINISH[combine])
+    return GridReduction(grid_reduction_blocks, _FINISH[combine])
