@@ -1,36 +1,31 @@
-"""MaxAbsNormalize: y = x / max(|x|) over the whole tensor, in one cooperative kernel.
+"""MaxAbsNormalize: y = x / max(|x|) over the whole tensor, in three launches on the blocks.
 
-A grid-wide barrier (cuda.cg.this_grid().sync()) separates the reduction from the scaling, so the
-kernel is launched with cuLaunchCooperativeKernel; its grid is capped at 80 blocks of 256 threads
-so that every block is resident at once on any supported GPU. The running maximum lives in the
-plugin's workspace.
+`trtplug.blocks.grid_reduction` finds max(|x|): each block reduces its share of x into the
+workspace, then one block combines those partial maxima into `partials[0]`. An elementwise kernel
+then multiplies every element by 1 / partials[0]; it runs after the reduction because TensorRT
+launches all three on the same stream. A tensor of zeros gives zeros.
 """
 import numpy as np
 from numba import cuda, float32
 
 import trtplug as tp
-
-BLOCKS = 80
-THREADS = 256
+from trtplug.blocks import REDUCTION_PARTIALS, elementwise, grid_reduction, launch_elementwise, launch_grid_reduction
 
 
-@cuda.jit
-def max_abs_normalize_kernel(x, y, scratch, n):
-    grid = cuda.cg.this_grid()
-    start = cuda.grid(1)
-    stride = cuda.gridsize(1)
-    if start == 0:
-        scratch[0] = float32(0.0)
-    grid.sync()
-    local = float32(0.0)
-    for i in range(start, n, stride):
-        local = max(local, abs(float32(x[i])))
-    cuda.atomic.max(scratch, 0, local)
-    grid.sync()
-    m = scratch[0]
-    scale = float32(1.0) / m if m > float32(0.0) else float32(0.0)
-    for i in range(start, n, stride):
-        y[i] = float32(x[i]) * scale
+@cuda.jit(device=True)
+def magnitude(v):
+    return abs(v)
+
+
+@cuda.jit(device=True)
+def divide_by_max(v, partials):
+    m = partials[0]  # max(|x|), written by the reduction launched before this kernel
+    scale = float32(1.0) / m  # outside the branch, so the compiler divides once per group of elements
+    return v * scale if m > float32(0.0) else float32(0.0)
+
+
+max_abs = grid_reduction(magnitude, "max")
+divide_by_max_kernel = elementwise(divide_by_max, inputs=1, params=1)
 
 
 class MaxAbsNormalize(tp.TrtPlugin):
@@ -41,12 +36,12 @@ class MaxAbsNormalize(tp.TrtPlugin):
     test_shapes = [{"x": (1,)}, {"x": (3, 7)}, {"x": (1000, 333)}, {"x": (2, 100003)}]
 
     def workspace(self, x):
-        return {"scratch": tp.Buffer("float32", (1,))}
+        return {"partials": tp.Buffer("float32", (REDUCTION_PARTIALS,))}
 
-    def enqueue(self, x, y, scratch):
+    def enqueue(self, x, y, partials):
         n = x.numel
-        grid = tp.min(tp.cdiv(n, THREADS), BLOCKS)
-        tp.launch(max_abs_normalize_kernel, grid=grid, block=THREADS, cooperative=True)(x.flat, y.flat, scratch, n)
+        launch_grid_reduction(max_abs, n)(x.flat, partials)  # partials[0] = max(|x|)
+        launch_elementwise(divide_by_max_kernel, n)(x.flat, y.flat, partials)
 
     def reference(self, x):
         v = x.astype(np.float32)

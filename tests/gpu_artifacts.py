@@ -11,9 +11,11 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-# The ready-made plugins, and each example's plugin file (examples/<name>/<name>.py).
+# The ready-made plugins, each example's plugin file (examples/<name>/<name>.py), and the plugins
+# only the tests use (a cooperative launch).
 PLUGIN_FILES = sorted((ROOT / "kernels").glob("*.py")) + sorted(
-    p / f"{p.name}.py" for p in (ROOT / "examples").iterdir() if (p / f"{p.name}.py").is_file())
+    p / f"{p.name}.py" for p in (ROOT / "examples").iterdir() if (p / f"{p.name}.py").is_file()) + sorted(
+    (ROOT / "tests" / "plugins").glob("*.py"))
 
 
 def library_path(artifacts: Path, plugin_file: Path) -> Path:

@@ -14,7 +14,7 @@ pytest.importorskip("numba.cuda", reason="numba-cuda is needed for the blocks")
 
 ROOT = Path(__file__).resolve().parents[1]
 SIM_SCRIPT = ROOT / "tests" / "blocks_sim" / "run_blocks.py"
-BLOCK_PLUGINS = ["layer_norm", "softmax", "mish", "hard_swish", "scaled_add"]
+BLOCK_PLUGINS = ["layer_norm", "softmax", "mish", "hard_swish", "scaled_add", "max_normalize"]
 SIM_CASES = [
     "elementwise_aligned_tail_f32", "elementwise_aligned_f16", "elementwise_unaligned_f32",
     "elementwise_unaligned_f16", "elementwise_per_channel_broadcast", "elementwise_last_dim_broadcast_f16",
@@ -28,10 +28,14 @@ ROW_CASES = [f"rows_{op}_{cols}_{dtype}{suffix}" for cols in (768, 4096, 16384, 
              for dtype in ("float32", "float16") for suffix in ("", "_misaligned")
              if not (suffix and cols not in (768, 800)) for op in ("layer_norm", "softmax")]
 SIM_CASES += ROW_CASES
-SIM_CASES += [f"upsample_{shape}_{dtype}{suffix}"
-              for shape in ("2x3x4x5_x2", "1x2x5x7_x3", "2x3x4x4_x1", "3x2x3x17_x2_grid_stride")
-              for dtype in ("float32", "float16", "int32", "int8") for suffix in ("", "_misaligned")]
-SIM_CASES += ["upsample_1x65537x1x1_x2_float32"]
+SIM_CASES += [f"upsample_2x3x4x5_x2_{dtype}" for dtype in ("float32", "float16", "int32", "int8")]
+SIM_CASES += ["upsample_2x3x4x5_x2_float16_misaligned", "upsample_1x2x5x7_x3_int8", "upsample_2x3x4x4_x1_int32",
+              "upsample_3x2x3x17_x2_leftover_threads", "upsample_2x3x5x3_x3_rows_per_pass",
+              "upsample_1x1x3x50_x2_rows_wider_than_grid"]
+SIM_CASES += ["grid_sum_aligned_tail_f32", "grid_max_misaligned_f16", "grid_sum_shorter_than_a_group",
+              "max_abs_normalize_f32", "max_abs_normalize_f16_misaligned", "max_abs_normalize_zeros",
+              "l2_normalize_registers_f32", "l2_normalize_registers_f16", "l2_normalize_loop_odd_row",
+              "l2_normalize_loop_misaligned_f16", "sigmoid_decode", "sigmoid_decode_two_images_misaligned"]
 
 
 @pytest.fixture(scope="module")
@@ -70,6 +74,18 @@ def test_elementwise_rejects_bad_arguments():
         elementwise(identity, inputs=1, broadcast=[1])
 
 
+def test_grid_reduction_rejects_an_unknown_combine():
+    from numba import cuda
+    from trtplug.blocks import grid_reduction
+
+    @cuda.jit(device=True)
+    def identity(v):
+        return v
+
+    with pytest.raises(ValueError, match=r"grid_reduction\(identity\): combine must be one of \['max', 'sum'\]"):
+        grid_reduction(identity, "min")
+
+
 # --- ahead of time ----------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -95,6 +111,25 @@ def test_elementwise_kernel_uses_16_byte_accesses(dtype, wide, cache_dir):
     assert len(re.findall(re.escape(wide), ptx)) >= 2  # both inputs
     assert wide.replace("ld.", "st.") in ptx
     assert ck.cubins[90][:4] == b"\x7fELF"
+
+
+def test_grid_reduction_reads_with_16_byte_loads(cache_dir):
+    """The first pass reads like an elementwise kernel; the second reads the partials, one per thread."""
+    from numba import cuda
+    from trtplug.aot.compiler import compile_kernel
+    from trtplug.aot.signature import ArrayArg, ScalarArg
+    from trtplug.blocks import grid_reduction
+
+    @cuda.jit(device=True)
+    def square(v):
+        return v * v
+
+    reduction = grid_reduction(square, "sum")
+    blocks = compile_kernel(reduction.blocks, (ArrayArg("float16", 1), ArrayArg("float32", 1)), [90],
+                            cache_dir=cache_dir)
+    assert "ld.global.v4.u32" in blocks.ptx_parts[0].decode() and not blocks.cooperative
+    finish = compile_kernel(reduction.finish, (ArrayArg("float32", 1), ScalarArg("int64")), [90], cache_dir=cache_dir)
+    assert finish.cubins[90][:4] == b"\x7fELF"
 
 
 @pytest.mark.parametrize("dtype,wide", [("float32", "ld.global.v4.f32"), ("float16", "ld.global.v4.u32")])
@@ -154,7 +189,8 @@ def test_block_plugins_compile_into_one_library(tmp_path):
     files = [str(ROOT / "kernels" / f"{name}.py") for name in BLOCK_PLUGINS]
     result = compile_library(files, CompileOptions(output_dir=tmp_path, tensorrt=False, archs=[90], progress=None))
     library = Library(result.library)
-    assert sorted(name for name, _ in library.plugins) == ["HardSwish", "LayerNorm", "Mish", "ScaledAdd", "Softmax"]
+    assert sorted(name for name, _ in library.plugins) == ["HardSwish", "LayerNorm", "MaxAbsNormalize", "Mish",
+                                                            "ScaledAdd", "Softmax"]
     layer_norm = library.instance("LayerNorm", epsilon=1e-3)
     assert layer_norm.output_shapes([(2, 3, 768), (768,), (768,)]) == [(2, 3, 768)]
     for name in ("LayerNorm", "Softmax", "Mish"):
@@ -177,6 +213,6 @@ def test_block_plugins_load_for_references_without_numba():
         "print(sorted(s.name for s in specs), [round(float(v), 3) for v in y[0]])\n")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "['HardSwish', 'LayerNorm', 'Mish', 'ScaledAdd', 'Softmax']" in proc.stdout
+    assert "['HardSwish', 'LayerNorm', 'MaxAbsNormalize', 'Mish', 'ScaledAdd', 'Softmax']" in proc.stdout
     # mean 1/3, variance 14/9: (x - 1/3) / sqrt(14/9 + 1e-5)
     assert "[-1.069, -0.267, 1.336]" in proc.stdout

@@ -12,6 +12,7 @@ from trtplug.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]
 MISH = ROOT / "kernels" / "mish.py"
+COOPERATIVE = ROOT / "tests" / "plugins" / "cooperative_normalize.py"
 TRTPLUG = str(Path(sys.executable).with_name("trtplug"))
 
 
@@ -133,7 +134,7 @@ def test_bench_rejects_a_bad_shape_before_loading_anything(capsys):
 
 def test_warnings_reach_the_user_as_one_line_each(tmp_path):
     """A cooperative kernel has no sm_87 cubin: the compile warns once, in one line, with no Python source excerpt."""
-    proc = subprocess.run([TRTPLUG, "compile", str(ROOT / "kernels" / "max_normalize.py"), "--no-tensorrt",
+    proc = subprocess.run([TRTPLUG, "compile", str(COOPERATIVE), "--no-tensorrt",
                            "--arch", "86,87", "-q", "-o", str(tmp_path / "out")],
                           capture_output=True, text=True, encoding="utf-8", errors="replace")
     assert proc.returncode == 0, proc.stderr

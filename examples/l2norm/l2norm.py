@@ -1,8 +1,10 @@
 """L2Normalize: y[r, :] = x[r, :] / max(||x[r, :]||_2, eps) over the last axis of a 2-D tensor.
 
-Shows a plugin with a workspace buffer, dynamic shared memory and two launches:
-  1. one block per row reduces the row's sum of squares into the workspace (shared-memory tree);
-  2. an elementwise kernel (calling a device function) divides every element by its row's norm.
+A row-wise plugin on `trtplug.blocks`, in one launch of one block per row. When the row length is
+a multiple of 8 (up to 32768) and the buffers are 16-byte aligned, each thread reads its columns
+once with 16-byte loads into registers, the block sums their squares, and the scaled values are
+written from registers: x is read once. Other rows take a loop over the columns, which reads x
+twice (once for the norm, once to scale). float16 tensors are computed in float32.
 """
 import math
 
@@ -10,42 +12,29 @@ import numpy as np
 from numba import cuda, float32
 
 import trtplug as tp
-
-THREADS = 256
-
-
-@cuda.jit
-def row_sum_squares(x, partial, cols):
-    row = cuda.blockIdx.x
-    tid = cuda.threadIdx.x
-    acc = cuda.shared.array(0, float32)  # dynamic: THREADS floats
-    s = float32(0.0)
-    for c in range(tid, cols, cuda.blockDim.x):
-        v = float32(x[row, c])
-        s += v * v
-    acc[tid] = s
-    cuda.syncthreads()
-    stride = cuda.blockDim.x // 2
-    while stride > 0:
-        if tid < stride:
-            acc[tid] += acc[tid + stride]
-        cuda.syncthreads()
-        stride //= 2
-    if tid == 0:
-        partial[row] = acc[0]
-
-
-@cuda.jit(device=True)
-def element(x, i, cols):
-    return float32(x[i // cols, i % cols])
+from trtplug.blocks import (ROW_VALUES, block_sum, is_aligned, launch_rows, load_row, row_fits,
+                            row_squared_deviations, store_row)
 
 
 @cuda.jit
-def scale_rows(x, sum_squares, y, eps, total, cols):
-    i = cuda.grid(1)
-    if i < total:
-        norm = math.sqrt(sum_squares[i // cols])
-        y[i] = element(x, i, cols) / max(norm, eps)
+def l2_normalize_kernel(x, y, cols, eps):
+    start = cuda.blockIdx.x * cols
+    if row_fits(cols) and is_aligned(x) and is_aligned(y):
+        v = cuda.local.array(ROW_VALUES, float32)  # this thread's columns, in registers
+        load_row(x, start, cols, v, float32(0.0))
+        norm = math.sqrt(block_sum(row_squared_deviations(v, cols, float32(0.0))))  # deviations from 0: squares
+        scale = float32(1.0) / max(norm, eps)
+        for i in range(ROW_VALUES):
+            v[i] *= scale
+        store_row(y, start, cols, v)
+    else:
+        squares = float32(0.0)
+        for c in range(cuda.threadIdx.x, cols, cuda.blockDim.x):
+            v = float32(x[start + c])
+            squares += v * v
+        scale = float32(1.0) / max(math.sqrt(block_sum(squares)), eps)
+        for c in range(cuda.threadIdx.x, cols, cuda.blockDim.x):
+            y[start + c] = float32(x[start + c]) * scale
 
 
 class L2Normalize(tp.TrtPlugin):
@@ -56,14 +45,9 @@ class L2Normalize(tp.TrtPlugin):
     eps = tp.Attr.float(1e-12, min=0.0)
     test_shapes = [{"x": (3, 5)}, {"x": (64, 1000)}, {"x": (1, 4097)}, {"x": (2048, 129)}]
 
-    def workspace(self, x):
-        return {"sum_squares": tp.Buffer("float32", (x.shape[0],))}
-
-    def enqueue(self, x, y, sum_squares):
+    def enqueue(self, x, y):
         rows, cols = x.shape
-        tp.launch(row_sum_squares, grid=rows, block=THREADS, shared=THREADS * 4)(x, sum_squares, cols)
-        total = x.numel
-        tp.launch(scale_rows, grid=tp.cdiv(total, 256), block=256)(x, sum_squares, y.flat, self.eps, total, cols)
+        launch_rows(l2_normalize_kernel, rows, cols)(x.flat, y.flat, cols, self.eps)
 
     def reference(self, x):
         v = x.astype(np.float64)

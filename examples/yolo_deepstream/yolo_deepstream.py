@@ -20,23 +20,30 @@ from numba import cuda, float32
 
 import trtplug as tp
 import trtplug.deepstream as tds
+from trtplug.blocks import elementwise, launch_elementwise
 
 NUM_CLASSES = 3
 
 
-@cuda.jit
-def sigmoid_decode_kernel(raw, out, stride, channels, anchors):
-    i = cuda.grid(1)
-    if i < channels * anchors:
-        c = i // anchors
-        a = i % anchors
-        v = float32(raw[0, c, a])
-        if c < 2:    # box center, in grid cells -> pixels
-            out[0, c, a] = (float32(1.0) / (float32(1.0) + math.exp(-v)) + float32(a % 8 if c == 0 else a // 8)) * stride
-        elif c < 4:  # box size: exp(v) cells -> pixels
-            out[0, c, a] = math.exp(min(v, float32(8.0))) * stride
-        else:        # class probability
-            out[0, c, a] = float32(1.0) / (float32(1.0) + math.exp(-v))
+@cuda.jit(device=True)
+def sigmoid(v):
+    return float32(1.0) / (float32(1.0) + math.exp(-v))
+
+
+@cuda.jit(device=True)
+def decode(i, v, stride, channels, anchors):
+    """Output element i of [batch, 4+C, N] from its raw value v; what it is depends on its channel."""
+    a = i % anchors  # anchor a sits at cell (a % 8, a // 8) of the 8x8 grid
+    c = (i // anchors) % channels
+    if c < 2:    # box center, in grid cells -> pixels
+        return (sigmoid(v) + float32(a % 8 if c == 0 else a // 8)) * stride
+    if c < 4:    # box size: exp(v) cells -> pixels
+        return math.exp(min(v, float32(8.0))) * stride
+    return sigmoid(v)  # class probability
+
+
+# index=True: decode gets each element's flat index, to find its channel and anchor.
+sigmoid_decode_kernel = elementwise(decode, inputs=1, params=3, index=True)
 
 
 class SigmoidDecode(tp.TrtPlugin):
@@ -49,8 +56,8 @@ class SigmoidDecode(tp.TrtPlugin):
 
     def enqueue(self, raw, decoded):
         _, channels, anchors = raw.shape
-        tp.launch(sigmoid_decode_kernel, grid=tp.cdiv(channels * anchors, 128), block=128)(
-            raw, decoded, self.stride, channels, anchors)
+        launch_elementwise(sigmoid_decode_kernel, decoded.numel)(raw.flat, decoded.flat, self.stride, channels,
+                                                                 anchors)
 
     def reference(self, raw):
         v = raw.astype(np.float64)

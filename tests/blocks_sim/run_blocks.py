@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "kernels"))
 
 from trtplug.blocks import (block_max, block_softmax_stats, block_sum, block_welford, elementwise,  # noqa: E402
-                            softmax_add, warp_max, warp_sum, welford_add)
+                            grid_reduction, softmax_add, warp_max, warp_sum, welford_add)
 from trtplug.blocks.memory import SIMULATED  # noqa: E402
 from trtplug.blocks.rows import ROW_VALUES  # noqa: E402
 
@@ -53,6 +53,20 @@ def axpy(x, y, a):
 
 
 AXPY = elementwise(axpy, inputs=2, params=1, broadcast=[1])
+
+
+@cuda.jit(device=True)
+def square(v):
+    return v * v
+
+
+@cuda.jit(device=True)
+def magnitude(v):
+    return abs(v)
+
+
+SUM_OF_SQUARES = grid_reduction(square, "sum")
+MAX_ABS = grid_reduction(magnitude, "max")
 
 
 def elementwise_case(n, dtype, offset=0, b_shape=None, out_shape=None):
@@ -179,17 +193,19 @@ def row_cases():
 def upsample_case(shape, scale, dtype, offset=0, grid=None):
     """UpsampleNearest's kernel against its reference; y a view `offset` elements into its buffer.
 
-    `grid` None launches as enqueue does (one group of GROUP outputs per thread); a small grid
-    makes every thread loop (grid-stride) and start groups anywhere in a row.
+    `grid` None launches as enqueue does; a small grid makes threads loop over rows, leaves threads
+    over when the row width does not divide it, or (narrower than a row) makes threads loop over columns.
     """
-    import upsample_nearest
-    plugin = upsample_nearest.UpsampleNearest(scale=scale)
+    import upsample_nearest as module
+    plugin = module.UpsampleNearest(scale=scale)
     x = (RNG.standard_normal(shape) * 50).astype(dtype)
     expected = plugin.reference(x)
     n = expected.size
     d_y = cuda.to_device(np.zeros(n + offset, dtype))[offset:].reshape(expected.shape)
-    blocks, threads = grid or (min(-(-n // (256 * 8)), 1 << 15), 256)
-    upsample_nearest.upsample_nearest_kernel[blocks, threads](cuda.to_device(x).reshape(-1), d_y, np.int32(scale))
+    pairs = n // scale
+    blocks, threads = grid or (min(-(-pairs // (module.THREADS * module.ITEMS_PER_THREAD)), module.MAX_BLOCKS),
+                               module.THREADS)
+    module.upsample_nearest_kernel[blocks, threads](cuda.to_device(x), d_y, np.int32(scale))
     got = d_y.copy_to_host()
     if not np.array_equal(got, expected):
         bad = int((got != expected).sum())
@@ -197,20 +213,83 @@ def upsample_case(shape, scale, dtype, offset=0, grid=None):
     return None
 
 
-def upsample_cases():
-    cases = {}
-    for dtype in (np.float32, np.float16, np.int32, np.int8):
-        name = np.dtype(dtype).name
-        for offset in (0, 1):
-            tag = name + ("_misaligned" if offset else "")
-            cases[f"upsample_2x3x4x5_x2_{tag}"] = lambda d=dtype, o=offset: upsample_case((2, 3, 4, 5), 2, d, o)
-            cases[f"upsample_1x2x5x7_x3_{tag}"] = lambda d=dtype, o=offset: upsample_case((1, 2, 5, 7), 3, d, o)
-            cases[f"upsample_2x3x4x4_x1_{tag}"] = lambda d=dtype, o=offset: upsample_case((2, 3, 4, 4), 1, d, o)
-            cases[f"upsample_3x2x3x17_x2_grid_stride_{tag}"] = lambda d=dtype, o=offset: upsample_case(
-                (3, 2, 3, 17), 2, d, o, grid=(2, 32))
-    # more planes than a grid's z dimension allows (the earlier 3-D launch refused N*C > 65535)
-    cases["upsample_1x65537x1x1_x2_float32"] = lambda: upsample_case((1, 65537, 1, 1), 2, np.float32, grid=(8, 128))
-    return cases
+UPSAMPLE_CASES = {
+    **{f"upsample_2x3x4x5_x2_{np.dtype(d).name}": (lambda d=d: upsample_case((2, 3, 4, 5), 2, d))
+       for d in (np.float32, np.float16, np.int32, np.int8)},
+    "upsample_2x3x4x5_x2_float16_misaligned": lambda: upsample_case((2, 3, 4, 5), 2, np.float16, offset=1),
+    "upsample_1x2x5x7_x3_int8": lambda: upsample_case((1, 2, 5, 7), 3, np.int8),
+    "upsample_2x3x4x4_x1_int32": lambda: upsample_case((2, 3, 4, 4), 1, np.int32),
+    # 64 threads over rows of 34: one row per pass, 30 threads left over, two rows after the 4-row steps
+    "upsample_3x2x3x17_x2_leftover_threads": lambda: upsample_case((3, 2, 3, 17), 2, np.float16, grid=(2, 32)),
+    # 64 threads over rows of 9: seven rows per pass
+    "upsample_2x3x5x3_x3_rows_per_pass": lambda: upsample_case((2, 3, 5, 3), 3, np.float32, grid=(1, 64)),
+    # 32 threads over rows of 100: each thread loops over columns
+    "upsample_1x1x3x50_x2_rows_wider_than_grid": lambda: upsample_case((1, 1, 3, 50), 2, np.int32, grid=(1, 32)),
+}
+
+
+def grid_reduction_case(combine, n, dtype, offset=0, grid=(1, 32)):
+    """Both passes of a trtplug.blocks grid reduction (sum of squares, or maximum of |v|) on a small grid."""
+    reduction = SUM_OF_SQUARES if combine == "sum" else MAX_ABS
+    x = (RNG.standard_normal(n + offset) * 3).astype(dtype)
+    d_x = cuda.to_device(x)[offset:]
+    d_partials = cuda.to_device(np.full(1024, np.nan, np.float32))
+    reduction.blocks[grid](d_x, d_partials)
+    reduction.finish[1, 32](d_partials, grid[0])  # launched with 1024 threads; any whole warps work
+    v = x[offset:].astype(np.float64)
+    expected = (v * v).sum() if combine == "sum" else np.abs(v).max()
+    got = d_partials.copy_to_host()[:1]
+    return close(got, np.array([expected]), 1e-5, 1e-5, f"grid {combine} n={n} {np.dtype(dtype).name} offset={offset}")
+
+
+def max_abs_normalize_case(shape, dtype, zeros=False, offset=0, threads=64):
+    """MaxAbsNormalize's three launches, as its enqueue makes them but with smaller blocks (the simulator
+    runs every thread in Python; the kernels take any whole number of warps)."""
+    import max_normalize as module
+    from trtplug.blocks import REDUCTION_PARTIALS
+    x = np.zeros(shape, dtype) if zeros else (RNG.standard_normal(shape) * 3).astype(dtype)
+    n = x.size
+    d_x = cuda.to_device(np.concatenate([np.zeros(offset, dtype), x.reshape(-1)]))[offset:]
+    d_y = cuda.to_device(np.full(n + offset, np.nan, dtype))[offset:]
+    d_partials = cuda.to_device(np.full(REDUCTION_PARTIALS, np.nan, np.float32))
+    blocks = min(-(-n // (threads * 16)), REDUCTION_PARTIALS)  # trtplug.blocks.reduction_grid
+    module.max_abs.blocks[blocks, threads](d_x, d_partials)
+    module.max_abs.finish[1, 32](d_partials, blocks)
+    module.divide_by_max_kernel[blocks, threads](d_x, d_y, d_partials)
+    expected = module.MaxAbsNormalize().reference(x)
+    tol = (1e-6, 1e-6) if dtype == F32 else (1e-3, 1e-3)
+    label = f"MaxAbsNormalize {shape} {np.dtype(dtype).name} zeros={zeros} offset={offset}"
+    return close(d_y.copy_to_host().reshape(shape), expected, *tol, label)
+
+
+def l2_normalize_case(rows, cols, dtype, offset=0):
+    """examples/l2norm: one block per row, as its enqueue launches it."""
+    sys.path.insert(0, str(ROOT / "examples" / "l2norm"))
+    import l2norm
+    plugin = l2norm.L2Normalize()
+    x = (RNG.standard_normal((rows, cols)) * 3).astype(dtype)
+    d_x = cuda.to_device(np.concatenate([np.zeros(offset, dtype), x.reshape(-1)]))[offset:]
+    d_y = cuda.to_device(np.full(x.size + offset, np.nan, dtype))[offset:]
+    threads = min(max(-(-cols // (32 * ROW_VALUES)), 1) * 32, 1024)  # trtplug.blocks.rows.row_threads
+    l2norm.l2_normalize_kernel[rows, threads](d_x, d_y, cols, np.float32(plugin.eps))
+    tol = (1e-5, 1e-6) if dtype == F32 else (1e-3, 1e-3)
+    return close(d_y.copy_to_host().reshape(rows, cols), plugin.reference(x), *tol,
+                 f"L2Normalize {rows}x{cols} {np.dtype(dtype).name} offset={offset}")
+
+
+def sigmoid_decode_case(batch, offset=0):
+    """examples/yolo_deepstream's SigmoidDecode (an elementwise kernel given each element's index)."""
+    sys.path.insert(0, str(ROOT / "examples" / "yolo_deepstream"))
+    import yolo_deepstream as module
+    plugin = module.SigmoidDecode()
+    shape = (batch, 4 + module.NUM_CLASSES, 64)
+    raw = (RNG.standard_normal(shape) * 3).astype(np.float32)
+    n = raw.size
+    d_raw = cuda.to_device(np.concatenate([np.zeros(offset, np.float32), raw.reshape(-1)]))[offset:]
+    d_out = cuda.to_device(np.full(n + offset, np.nan, np.float32))[offset:]
+    module.sigmoid_decode_kernel[1, 64](d_raw, d_out, np.float32(plugin.stride), shape[1], shape[2])
+    expected = np.concatenate([plugin.reference(raw[b:b + 1]) for b in range(batch)])  # its reference: one image
+    return close(d_out.copy_to_host().reshape(shape), expected, 1e-5, 1e-5, f"SigmoidDecode {shape} offset={offset}")
 
 
 F32, F16 = np.float32, np.float16
@@ -239,7 +318,20 @@ CASES = {
     "softmax_odd": lambda: plugin_case("softmax", "Softmax", [(3, 1031)], F32, (1e-5, 1e-5)),
     "softmax_f16_single_column": lambda: plugin_case("softmax", "Softmax", [(4, 1)], F16, (1e-2, 1e-2)),
     **row_cases(),
-    **upsample_cases(),
+    **UPSAMPLE_CASES,
+    # 32 threads over 100 groups: threads take one or two steps, the second group of a step in range or not
+    "grid_sum_aligned_tail_f32": lambda: grid_reduction_case("sum", 8 * 100 + 5, F32),
+    "grid_max_misaligned_f16": lambda: grid_reduction_case("max", 203, F16, offset=1, grid=(2, 32)),
+    "grid_sum_shorter_than_a_group": lambda: grid_reduction_case("sum", 5, F32, grid=(1, 32)),
+    "max_abs_normalize_f32": lambda: max_abs_normalize_case((3, 7), F32),
+    "max_abs_normalize_f16_misaligned": lambda: max_abs_normalize_case((5, 37), F16, offset=3),
+    "max_abs_normalize_zeros": lambda: max_abs_normalize_case((2, 20), F32, zeros=True),
+    "l2_normalize_registers_f32": lambda: l2_normalize_case(3, 64, F32),
+    "l2_normalize_registers_f16": lambda: l2_normalize_case(2, 40, F16),
+    "l2_normalize_loop_odd_row": lambda: l2_normalize_case(3, 5, F32),
+    "l2_normalize_loop_misaligned_f16": lambda: l2_normalize_case(2, 48, F16, offset=1),
+    "sigmoid_decode": lambda: sigmoid_decode_case(1),
+    "sigmoid_decode_two_images_misaligned": lambda: sigmoid_decode_case(2, offset=1),
 }
 
 

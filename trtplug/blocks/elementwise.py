@@ -20,6 +20,9 @@ scale of shape (1, C, 1, 1) for an NCHW output or a bias of shape (C,) over the 
 those inputs and `out` with their full shapes (`b`, `y`); other tensors may be passed as `t.flat`.
 A broadcast input whose size equals the output's takes the fast path.
 
+With `index=True`, `op` receives the output element's flat index first, `op(i, v_0, ..., p_0, ...)`,
+for ops that depend on the position (a detection head's anchor grid, a positional encoding).
+
     import math
     from numba import cuda
     import trtplug as tp
@@ -83,12 +86,13 @@ def broadcast_index(i, shape, out_shape):
     return index
 
 
-def elementwise(op, inputs: int = 1, params: int = 0, broadcast=()):
+def elementwise(op, inputs: int = 1, params: int = 0, broadcast=(), index: bool = False):
     """A kernel `kernel(in_0, ..., out, p_0, ...)` applying the device function `op` to every element.
 
     `op(v_0, ..., v_inputs-1, p_0, ..., p_params-1)` receives one value per input (float32 for
-    float16 tensors) followed by the scalar parameters, and returns the output value. `broadcast`
-    lists the input positions that may broadcast against the output (see the module docstring).
+    float16 tensors) followed by the parameters (scalars, or arrays such as a workspace buffer), and
+    returns the output value. `broadcast` lists the input positions that may broadcast against the
+    output (see the module docstring). With `index=True` `op` gets the element's flat index first.
     """
     name = getattr(getattr(op, "py_func", op), "__name__", "op")
     if not isinstance(inputs, int) or inputs < 1:
@@ -99,7 +103,7 @@ def elementwise(op, inputs: int = 1, params: int = 0, broadcast=()):
     if any(not isinstance(b, int) or not 0 <= b < inputs for b in broadcast):
         raise ValueError(f"elementwise({name}): broadcast positions must be input indices below {inputs}, "
                          f"got {broadcast!r}")
-    source = kernel_source(f"{name}_elementwise", inputs, params, broadcast)
+    source = kernel_source(f"{name}_elementwise", inputs, params, broadcast, bool(index))
     namespace = {"__name__": __name__, "cuda": cuda, "op": op, "GROUP": GROUP, "is_aligned": is_aligned,
                  "load_group": load_group, "store_group": store_group, "load_one": load_one,
                  "store_one": store_one, "broadcast_index": broadcast_index}
@@ -110,14 +114,14 @@ def elementwise(op, inputs: int = 1, params: int = 0, broadcast=()):
     return cuda.jit(namespace[f"{name}_elementwise"])
 
 
-def kernel_source(kernel_name: str, inputs: int, params: int, broadcast: tuple) -> str:
+def kernel_source(kernel_name: str, inputs: int, params: int, broadcast: tuple, index: bool = False) -> str:
     """The Python source of an elementwise kernel (see `elementwise`), unrolled over GROUP."""
     ins = [f"in{j}" for j in range(inputs)]
     ps = [f"p{j}" for j in range(params)]
     ks = range(GROUP)
 
-    def call(values):
-        return f"op({', '.join(values + ps)})"
+    def call(values, i):
+        return f"op({', '.join(([i] if index else []) + values + ps)})"
 
     same_size = "".join(f" and {ins[j]}.size == n" for j in broadcast)
     aligned = " and ".join(f"is_aligned({a})" for a in ins + ["out"])
@@ -138,15 +142,15 @@ def kernel_source(kernel_name: str, inputs: int, params: int, broadcast: tuple) 
     ]
     lines += [f"            a{j} = load_group({a}, i)" for j, a in enumerate(ins)]
     lines += [f"            b{j} = load_group({a}, i2)" for j, a in enumerate(ins)]
-    results = ", ".join(call([f"a{j}[{k}]" for j in range(inputs)]) for k in ks)
-    results2 = ", ".join(call([f"b{j}[{k}]" for j in range(inputs)]) for k in ks)
+    results = ", ".join(call([f"a{j}[{k}]" for j in range(inputs)], f"i + {k}") for k in ks)
+    results2 = ", ".join(call([f"b{j}[{k}]" for j in range(inputs)], f"i2 + {k}") for k in ks)
     lines += [
         f"            store_group(out, i, ({results}))",
         "            if h < groups:",
         f"                store_group(out, i2, ({results2}))",
         "        i = groups * GROUP + thread",
         "        if i < n:",
-        f"            store_one(out, i, {call([f'load_one({a}, i)' for a in ins])})",
+        f"            store_one(out, i, {call([f'load_one({a}, i)' for a in ins], 'i')})",
         "    else:",
         "        step = threads * GROUP",
         "        for start in range(cuda.blockIdx.x * cuda.blockDim.x * GROUP, n, step):",
@@ -157,9 +161,9 @@ def kernel_source(kernel_name: str, inputs: int, params: int, broadcast: tuple) 
     lines += [f"            c{k} = min(i{k}, n - 1)" for k in ks]
     for j, a in enumerate(ins):
         for k in ks:
-            index = f"broadcast_index(c{k}, {a}.shape, out.shape)" if j in broadcast else f"c{k}"
-            lines.append(f"            v{j}_{k} = load_one({a}, {index})")
-    lines += [f"            r{k} = {call([f'v{j}_{k}' for j in range(inputs)])}" for k in ks]
+            at = f"broadcast_index(c{k}, {a}.shape, out.shape)" if j in broadcast else f"c{k}"
+            lines.append(f"            v{j}_{k} = load_one({a}, {at})")
+    lines += [f"            r{k} = {call([f'v{j}_{k}' for j in range(inputs)], f'c{k}')}" for k in ks]
     for k in ks:
         lines += [f"            if i{k} < n:", f"                store_one(out, i{k}, r{k})"]
     return "\n".join(lines) + "\n"
