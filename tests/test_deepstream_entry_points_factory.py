@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trtplug.native.assets import CORE_DIR
+from trtplug.native.assets import CORE_DIR, trt7_adapter_sources
 from trtplug.native.compiler import CompileJob, run_compile
 from trtplug.native.project import EXPORTS_MAP
 from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
@@ -42,7 +42,9 @@ def build_trt7_library(sources, output: Path, *, sanitize: bool = False) -> Path
     flags = ["-Werror", f"-Wl,--version-script={EXPORTS_MAP}"]
     if sanitize:
         flags += ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"]
-    job = CompileJob([*sorted(CORE_DIR.glob("*.cpp")), *sources, FACTORY_CPP], output, include_dirs=[CORE_DIR, DS_DIR],
+    trt7 = trt7_adapter_sources()
+    job = CompileJob([*sorted(CORE_DIR.glob("*.cpp")), *sources, *trt7.sources, FACTORY_CPP], output,
+                     include_dirs=[*trt7.include_dirs, DS_DIR],
                      system_include_dirs=[trt7_include()], extra_flags=flags, optimize="-O1")
     return run_compile(job)
 

@@ -38,7 +38,7 @@ RESULT = "legacy_result.txt"
 TRT_DTYPES = {"float32": 0, "float16": 1, "int8": 2, "int32": 3, "bool": 4}
 EXPECTATIONS = ("create-fail", "dims-rejected", "types-rejected")
 
-LEGACY_HARNESS_CPP = HARNESS_DIR / "legacy" / "harness_legacy_factory.cpp"
+LEGACY_HARNESS_CPP = HARNESS_DIR / "trt7" / "harness_trt7_factory.cpp"
 FACTORY_CPP = DEEPSTREAM_DIR / "trtplug_ds_factory.cpp"
 ARTIFACTS_ENV = "TRTPLUG_LEGACY_ARTIFACTS"
 ARTIFACT_HARNESS = "trtplug_legacy_harness"
@@ -103,8 +103,10 @@ def build_legacy_library(plugin_sources: Sequence[Path], output: Path, tensorrt7
     from ..native.compiler import CompileJob, run_compile
 
     from ..native.project import EXPORTS_MAP as exports
-    job = CompileJob([*sorted(CORE_DIR.glob("*.cpp")), *plugin_sources, FACTORY_CPP], Path(output),
-                     include_dirs=[CORE_DIR, FACTORY_CPP.parent], system_include_dirs=[Path(tensorrt7_include)],
+    from ..native.assets import trt7_adapter_sources
+    trt7 = trt7_adapter_sources()
+    job = CompileJob([*sorted(CORE_DIR.glob("*.cpp")), *plugin_sources, *trt7.sources, FACTORY_CPP], Path(output),
+                     include_dirs=[*trt7.include_dirs, FACTORY_CPP.parent], system_include_dirs=[Path(tensorrt7_include)],
                      extra_flags=[f"-Wl,--version-script={exports}", *extra_flags])
     return run_compile(job)
 
