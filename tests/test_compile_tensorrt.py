@@ -69,7 +69,7 @@ def test_plugins_and_deepstream_parsers_share_one_library(tmp_path, capsys):
 
 @pytest.mark.trt_headers
 @pytest.mark.skipif(not (TRT7 / "NvInfer.h").is_file(), reason=f"no TensorRT 7 headers at {TRT7}")
-def test_tensorrt7_build_restores_plugins_through_the_legacy_factory(tmp_path, capsys):
+def test_tensorrt7_build_restores_plugins_through_the_plugin_factory(tmp_path, capsys):
     assert cli_main(["compile", MISH, "-o", str(tmp_path), "--name", "ds5", "--arch", "90", "-q",
                      "--tensorrt-include", str(TRT7)]) == 0
     library = tmp_path / "libds5.so"

@@ -136,7 +136,7 @@ PAIRS = [(7, "5.1"), (8, "6.3"), (10, "8.0"), (11, "9.1")]
 
 def headers(major):
     if major == 7:
-        from trtplug.testing.legacy_harness import find_tensorrt7_include
+        from trtplug.native.tensorrt_headers import find_tensorrt7_include
         try:
             return find_tensorrt7_include()
         except HeadersNotFoundError as exc:

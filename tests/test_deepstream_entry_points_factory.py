@@ -1,6 +1,6 @@
-"""NvDsInferPluginFactoryRuntimeGet/Destroy: the TensorRT 7.2 legacy IPluginFactory driven by the
-legacy harness (CPU lifecycle here, enqueue on a GPU), and the TensorRT >= 8 entry points that
-succeed with no factory.
+"""NvDsInferPluginFactoryRuntimeGet/Destroy: the TensorRT 7.2 IPluginFactory driven by the
+TensorRT 7 factory harness (CPU lifecycle here, enqueue on a GPU), and the TensorRT >= 8 entry points
+that succeed with no factory.
 """
 from __future__ import annotations
 
@@ -13,14 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trtplug.native.assets import CORE_DIR
+from trtplug.native.assets import CORE_DIR, trt7_adapter_sources
 from trtplug.native.compiler import CompileJob, run_compile
 from trtplug.native.project import EXPORTS_MAP
-from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
+from trtplug.native.tensorrt_headers import find_all_tensorrt_includes, find_tensorrt7_include
 from trtplug.errors import HeadersNotFoundError
 from trtplug.serialization import AttrType, encode
-from trtplug.testing.legacy_harness import (LegacyCase, build_legacy_harness, find_tensorrt7_include,
-                                            format_legacy_report, run_legacy_cases)
+from trtplug.testing.trt7_harness import Trt7Case, build_trt7_harness, format_trt7_report, run_trt7_cases
 
 pytestmark = pytest.mark.trt_headers
 
@@ -38,20 +37,22 @@ def trt7_include() -> Path:
 
 
 def build_trt7_library(sources, output: Path, *, sanitize: bool = False) -> Path:
-    """Core runtime + plugin descriptors + the legacy factory, against TensorRT 7.2 headers only."""
+    """Core runtime + plugin descriptors + the TensorRT 7 adapter and its factory, against TensorRT 7.2 headers only."""
     flags = ["-Werror", f"-Wl,--version-script={EXPORTS_MAP}"]
     if sanitize:
         flags += ["-fsanitize=address,undefined", "-fno-omit-frame-pointer", "-g"]
-    job = CompileJob([*sorted(CORE_DIR.glob("*.cpp")), *sources, FACTORY_CPP], output, include_dirs=[CORE_DIR, DS_DIR],
+    trt7 = trt7_adapter_sources()
+    job = CompileJob([*sorted(CORE_DIR.glob("*.cpp")), *sources, *trt7.sources, FACTORY_CPP], output,
+                     include_dirs=[*trt7.include_dirs, DS_DIR],
                      system_include_dirs=[trt7_include()], extra_flags=flags, optimize="-O1")
     return run_compile(job)
 
 
 @pytest.fixture(scope="module")
 def trt7(tmp_path_factory):
-    work = tmp_path_factory.mktemp("legacy")
+    work = tmp_path_factory.mktemp("trt7")
     library = build_trt7_library([FIXTURE], work / "libfixture_trt7.so")
-    return library, build_legacy_harness(trt7_include(), cache_dir=work / "harness")
+    return library, build_trt7_harness(trt7_include(), cache_dir=work / "harness")
 
 
 def scale_blob(alpha=0.5, count=2, tag="tp"):
@@ -68,12 +69,12 @@ def test_trt7_factory_lifecycle_on_cpu(trt7, tmp_path):
     library, harness = trt7
     x = np.linspace(-1, 1, 2 * 3 * 5).reshape(2, 3, 5).astype(np.float32)
     cases = [
-        LegacyCase("scale_f32", "scale_layer", scale_blob(), inputs=[x], outputs=[(3, 5)], max_batch=4),
-        LegacyCase("scale_f16", "scale_layer_16", scale_blob(count=3), inputs=[x.astype(np.float16)],
-                   outputs=[(3, 5)], dtype="float16"),
+        Trt7Case("scale_f32", "scale_layer", scale_blob(), inputs=[x], outputs=[(3, 5)], max_batch=4),
+        Trt7Case("scale_f16", "scale_layer_16", scale_blob(count=3), inputs=[x.astype(np.float16)],
+                 outputs=[(3, 5)], dtype="float16"),
     ]
-    report = run_legacy_cases(library, cases, tmp_path, harness=harness, mode="cpu")
-    assert report.passed, format_legacy_report(report)
+    report = run_trt7_cases(library, cases, tmp_path, harness=harness, mode="cpu")
+    assert report.passed, format_trt7_report(report)
     assert report.tensorrt == "7.2.1" and not report.gpu
     assert report.entry == (True, "Get returned a factory")
     assert "foreign pointer was left alone" in report.destroy[1]
@@ -94,37 +95,37 @@ def test_trt7_factory_rejects_bad_blobs_with_a_log_line(trt7, tmp_path):
     corrupt = bytearray(scale_blob())
     corrupt[-1] ^= 0x55  # CRC no longer matches
     cases = [
-        LegacyCase("unknown", "head", unknown, inputs=[x], outputs=[(4,)], expect="create-fail",
-                   expect_message="layer 'head': the engine holds plugin 'NotHere' version '3', which this library "
-                                  "does not contain (it has: TpScale v1, TpPair v2)"),
-        LegacyCase("foreign", "other", b"\x01\x02\x03\x04" * 8, inputs=[x], outputs=[(4,)], expect="create-fail",
-                   expect_message="not a trtplug plugin's (no 'TPLG' header)"),
-        LegacyCase("short", "tiny", b"TPLG", inputs=[x], outputs=[(4,)], expect="create-fail",
-                   expect_message="too short"),
-        LegacyCase("corrupt", "crc", bytes(corrupt), inputs=[x], outputs=[(4,)], expect="create-fail",
-                   expect_message="CRC"),
-        LegacyCase("bad_trailer", "trail", scale_blob() + b"junk", inputs=[x], outputs=[(4,)], expect="create-fail",
-                   expect_message="not a trtplug layer configuration"),
+        Trt7Case("unknown", "head", unknown, inputs=[x], outputs=[(4,)], expect="create-fail",
+                 expect_message="layer 'head': the engine holds plugin 'NotHere' version '3', which this library "
+                                "does not contain (it has: TpScale v1, TpPair v2)"),
+        Trt7Case("foreign", "other", b"\x01\x02\x03\x04" * 8, inputs=[x], outputs=[(4,)], expect="create-fail",
+                 expect_message="not a trtplug plugin's (no 'TPLG' header)"),
+        Trt7Case("short", "tiny", b"TPLG", inputs=[x], outputs=[(4,)], expect="create-fail",
+                 expect_message="too short"),
+        Trt7Case("corrupt", "crc", bytes(corrupt), inputs=[x], outputs=[(4,)], expect="create-fail",
+                 expect_message="CRC"),
+        Trt7Case("bad_trailer", "trail", scale_blob() + b"junk", inputs=[x], outputs=[(4,)], expect="create-fail",
+                 expect_message="not a trtplug layer configuration"),
         # A configured trailer ("TPLX", v1, configured, float32, max batch 1, 1 input) cut before the
         # input's dims, then cut inside them (rank 2, one dim of two).
-        LegacyCase("cut_trailer", "cut", scale_blob() + struct.pack("<IHHiii", 0x584C5054, 1, 1, 0, 1, 1),
-                   inputs=[x], outputs=[(4,)], expect="create-fail",
-                   expect_message="layer 'cut': layer configuration truncated: 20 bytes, the dims of input 0 of 1 "
-                                  "are missing"),
-        LegacyCase("cut_dims", "cut2", scale_blob() + struct.pack("<IHHiiiii", 0x584C5054, 1, 1, 0, 1, 1, 2, 4),
-                   inputs=[x], outputs=[(4,)], expect="create-fail",
-                   expect_message="layer configuration truncated: 28 bytes, input 0 of rank 2 needs 4 more"),
+        Trt7Case("cut_trailer", "cut", scale_blob() + struct.pack("<IHHiii", 0x584C5054, 1, 1, 0, 1, 1),
+                 inputs=[x], outputs=[(4,)], expect="create-fail",
+                 expect_message="layer 'cut': layer configuration truncated: 20 bytes, the dims of input 0 of 1 "
+                                "are missing"),
+        Trt7Case("cut_dims", "cut2", scale_blob() + struct.pack("<IHHiiiii", 0x584C5054, 1, 1, 0, 1, 1, 2, 4),
+                 inputs=[x], outputs=[(4,)], expect="create-fail",
+                 expect_message="layer configuration truncated: 28 bytes, input 0 of rank 2 needs 4 more"),
         # TpPair has an int32 output: no single data type covers every tensor, as IPluginExt needs.
-        LegacyCase("mixed_types", "pair", pair_blob(), inputs=[np.ones((1, 4), np.float32)] * 2,
-                   outputs=[(8,), ()], expect="types-rejected",
-                   expect_message="no dtype combination of this plugin has every tensor in float32"),
+        Trt7Case("mixed_types", "pair", pair_blob(), inputs=[np.ones((1, 4), np.float32)] * 2,
+                 outputs=[(8,), ()], expect="types-rejected",
+                 expect_message="no dtype combination of this plugin has every tensor in float32"),
         # z = [cdiv(numel(a), 4)]: for a of 5 values per sample its first dimension is not the batch.
-        LegacyCase("not_batched", "pair5", pair_blob(), inputs=[np.ones((1, 5), np.float32)] * 2,
-                   outputs=[(10,), ()], expect="dims-rejected",
-                   expect_message="output 'z' has shape (2,) for a batch of 1: its first dimension is not the batch"),
+        Trt7Case("not_batched", "pair5", pair_blob(), inputs=[np.ones((1, 5), np.float32)] * 2,
+                 outputs=[(10,), ()], expect="dims-rejected",
+                 expect_message="output 'z' has shape (2,) for a batch of 1: its first dimension is not the batch"),
     ]
-    report = run_legacy_cases(library, cases, tmp_path, harness=harness, mode="cpu")
-    assert report.passed, format_legacy_report(report)
+    report = run_trt7_cases(library, cases, tmp_path, harness=harness, mode="cpu")
+    assert report.passed, format_trt7_report(report)
     assert any("TPLG" in line for line in report.case("foreign").step("create").logs)
 
 
@@ -218,27 +219,28 @@ def test_trt7_factory_enqueues_a_numba_kernel_on_the_gpu(tmp_path):
     recreate -> enqueue again, outputs compared with Mish's numpy reference."""
     import os
 
-    from trtplug.testing.legacy_harness import ARTIFACT_HARNESS, ARTIFACT_MISH, ARTIFACTS_ENV, build_artifacts
+    from gpu_artifacts import TRT7_ARTIFACTS_ENV, TRT7_HARNESS, TRT7_LIBRARY, build_trt7_artifacts
     from trtplug.testing import numba_stub
 
-    given = os.environ.get(ARTIFACTS_ENV)
+    given = os.environ.get(TRT7_ARTIFACTS_ENV)
     if given:
-        artifacts = {"library": Path(given) / ARTIFACT_MISH, "harness": Path(given) / ARTIFACT_HARNESS}
+        artifacts = {"library": Path(given) / TRT7_LIBRARY, "harness": Path(given) / TRT7_HARNESS}
     elif numba_stub.numba_available():
         trt7_include()
-        artifacts = build_artifacts(tmp_path / "artifacts")
+        artifacts = build_trt7_artifacts(tmp_path / "artifacts")
     else:
-        pytest.skip(f"no ${ARTIFACTS_ENV} (python -m trtplug.testing.legacy_harness DIR) and no Numba to build it")
+        pytest.skip(f"no ${TRT7_ARTIFACTS_ENV} (python tests/gpu_artifacts.py DIR builds DIR/trt7) and no Numba "
+                    "to build it")
     rng = np.random.default_rng(7)
     cases = []
     for dtype, atol in (("float32", 1e-5), ("float16", 2e-3)):
         x = (rng.standard_normal((3, 4, 33, 17)) * 4).astype(dtype)
         v = x.astype(np.float64)
         ref = (v * np.tanh(np.logaddexp(0.0, v))).astype(dtype)
-        cases.append(LegacyCase(f"mish_{dtype}", "mish_head", encode("Mish", "1", []), inputs=[x], references=[ref],
-                                dtype=dtype, max_batch=4, atol=atol, rtol=atol))
-    report = run_legacy_cases(artifacts["library"], cases, tmp_path / "plan", harness=artifacts["harness"], mode="gpu")
-    assert report.passed, format_legacy_report(report)
+        cases.append(Trt7Case(f"mish_{dtype}", "mish_head", encode("Mish", "1", []), inputs=[x], references=[ref],
+                              dtype=dtype, max_batch=4, atol=atol, rtol=atol))
+    report = run_trt7_cases(artifacts["library"], cases, tmp_path / "plan", harness=artifacts["harness"], mode="gpu")
+    assert report.passed, format_trt7_report(report)
     assert report.gpu
     for r in report.cases:
         assert r.step("enqueue").status == "ok" and r.step("enqueue-restored").status == "ok"

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 from .codegen.descriptors import build_view, render_plugins_cpp
 from .errors import DefinitionError, HeadersNotFoundError
 from .loader import default_library_name, load_targets, target_label
-from .native.assets import CORE_DIR, TENSORRT_DIR, TRTPLUG_VERSION
+from .native.assets import CORE_DIR, TENSORRT_DIR, TRTPLUG_VERSION, trt7_adapter_sources
 from .native.library import build_library
 from .native.sources import SourceSet
 from .native.tensorrt_headers import TensorRTHeaders
@@ -128,6 +128,8 @@ def plugin_table_sources(traced, kernels, library_name: str, plugin_namespace: s
 def adapter_sources(target: BuildTarget) -> SourceSet:
     """The TensorRT adapter the target asks for: made at load time from the plugin table, no generated code.
     TensorRT 7's adapter is reached through nvinfer's plugin factory (see deepstream_sources)."""
+    if target.trt7:
+        return trt7_adapter_sources()
     if target.interface is None:
         return SourceSet()
     return SourceSet(interface_sources(target.interface), [TENSORRT_DIR])

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "trtplug_expr_symbolic.h"
+#include "trtplug_trt_log.h"
 
 TRTPLUG_TRT_V2_BEGIN
 
@@ -27,18 +28,14 @@ void PluginAdapter::log(Severity severity, const char* message) const noexcept {
 }
 
 void PluginAdapter::log(Severity severity, const char* prefix, const std::string& message) const noexcept {
-    char line[1024];  // a fixed buffer: nothing here allocates, so nothing can throw
-    std::snprintf(line, sizeof line, "%s%s", prefix, message.c_str());
-    log_line(severity, namespace_.c_str(), desc_->name, line);
+    log_format(severity, namespace_.c_str(), desc_->name, prefix, "%s", message.c_str());
 }
 
 void PluginAdapter::logf(Severity severity, const char* fmt, ...) const noexcept {
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    std::vsnprintf(line, sizeof line, fmt, ap);
+    log_vformat(severity, namespace_.c_str(), desc_->name, "", fmt, ap);
     va_end(ap);
-    log_line(severity, namespace_.c_str(), desc_->name, line);
 }
 
 nvinfer1::AsciiChar const* PluginAdapter::getPluginType() const TRTPLUG_TRT_NOEXCEPT { return desc_->name; }

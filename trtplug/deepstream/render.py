@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from ..native.assets import CORE_DIR, DEEPSTREAM_DIR, render_template
+from ..native.assets import DEEPSTREAM_DIR, render_template, trt7_adapter_sources
 from ..native.literals import c_string
 from ..native.sources import SourceSet
 from ..errors import DefinitionError
@@ -151,8 +151,9 @@ def render_entry_point_sources(declarations: Iterable, *, deepstream_version=Non
 
     declarations: EngineCreate, ModelParser and InputLayers objects (others are an error).
     tensorrt_major: the TensorRT major the library is built for (7, 8, 10, 11). For 7, the
-        plugin-factory source needs the core runtime and the library's plugins.cpp in the same
-        build (it recreates plugins from trtplug::library()); the include dirs returned cover it.
+        plugin-factory source hands out the TensorRT 7 adapter's factory: the same build needs
+        trtplug.native.assets.trt7_adapter_sources(), the core runtime and the library's plugins.cpp
+        (the factory recreates plugins from trtplug::library()); the include dirs returned cover it.
     with_factory: add NvDsInferPluginFactoryRuntimeGet/Destroy (every DeepStream library should).
     with_tensorrt: False builds without TensorRT headers: the recipes and trtplug_ds_recipe_dry_run
         are compiled, the engine-create functions and NvDsInferCreateModelParser are not.
@@ -188,7 +189,8 @@ def render_entry_point_sources(declarations: Iterable, *, deepstream_version=Non
         sources += [_write_if_changed(out_dir / ENGINE_GENERATED, text), ENGINE_CPP]
     if with_factory:
         sources.append(FACTORY_CPP)
-    include_dirs = [DEEPSTREAM_DIR] + ([CORE_DIR] if tensorrt_major == 7 and with_factory else [])
+    include_dirs = [DEEPSTREAM_DIR] + (trt7_adapter_sources().include_dirs if tensorrt_major == 7 and with_factory
+                                       else [])
     defines = {"TRTPLUG_DS_VERSION": str(version.code), "_GLIBCXX_USE_CXX11_ABI": "1",
                "TRTPLUG_DS_TENSORRT_MAJOR": str(tensorrt_major)}
     if not with_tensorrt:

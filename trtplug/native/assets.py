@@ -13,6 +13,7 @@ from pathlib import Path
 import jinja2
 
 from .. import __version__ as TRTPLUG_VERSION  # noqa: F401  (the version generated files name)
+from .sources import SourceSet
 
 _PACKAGE = Path(__file__).resolve().parent          # trtplug/native
 _TRTPLUG = _PACKAGE.parent
@@ -25,6 +26,20 @@ CORE_DIR = REGISTRY_DIR / "core"
 TENSORRT_DIR = REGISTRY_DIR / "tensorrt"
 DEEPSTREAM_DIR = REGISTRY_DIR / "deepstream"
 HARNESS_DIR = REGISTRY_DIR / "harness"
+TRT7_DIR = TENSORRT_DIR / "trt7"
+
+
+def trt7_adapter_sources() -> SourceSet:
+    """The TensorRT 7 adapter (registry/tensorrt/trt7/: IPluginExt plugins and the IPluginFactory that
+    recreates them from an engine): its sources and the include dirs they need.
+
+    A TensorRT 7 library compiles them, with TensorRT 7 headers as the only TensorRT headers, next to
+    the core runtime, the library's plugins.cpp (the factory finds plugins in trtplug::library()) and
+    DeepStream's NvDsInferPluginFactoryRuntimeGet, which hands the factory out. They take the place
+    of the IPluginV2DynamicExt adapter (TENSORRT_DIR/*.cpp), which needs TensorRT 8.6+.
+    """
+    return SourceSet(sorted(TRT7_DIR.glob("*.cpp")), [CORE_DIR, TENSORRT_DIR, TRT7_DIR])
+
 
 # Folders holding .j2 templates; template names are unique across them.
 TEMPLATE_DIRS = (_TRTPLUG / "codegen" / "templates", _TRTPLUG / "deepstream" / "templates",

@@ -7,10 +7,14 @@ TensorRT headers are looked up, in order, at: the explicit path (``--tensorrt-in
 TensorRT >= 8 includes come from the ``nvidia-cuda-runtime`` + ``nvidia-cuda-crt`` wheels
 (``nvidia/cu13/include``), never from a system CUDA toolkit.
 
+TensorRT 7.x headers (DeepStream 5.x) are never chosen by that search: a TensorRT 7 library is
+built from an explicit 7.x path, and the tests find one with ``find_tensorrt7_include``.
+
 Example::
 
     headers = find_tensorrt_include()          # TensorRTHeaders(include_dir=..., major=10, ...)
     cuda = find_cuda_include()
+    trt7 = find_tensorrt7_include()            # e.g. ~/.cache/trtplug/tensorrt/7.2.1/include
 """
 from __future__ import annotations
 
@@ -170,6 +174,31 @@ def find_all_tensorrt_includes() -> list[TensorRTHeaders]:
         if version is not None and _supported(version) and version not in result:
             result[version] = TensorRTHeaders(inc.resolve(), *version, origin=origin)
     return [result[v] for v in sorted(result, reverse=True)]
+
+
+def find_tensorrt7_include() -> Path:
+    """A TensorRT 7.x include directory: ``$TRTPLUG_TENSORRT7_INCLUDE``, else the newest
+    ``~/.cache/trtplug/tensorrt/7.*/include`` (or under ``$TRTPLUG_CACHE_DIR``).
+
+    Raises HeadersNotFoundError listing every place looked at.
+    """
+    candidates = []
+    if os.environ.get("TRTPLUG_TENSORRT7_INCLUDE"):
+        candidates.append(Path(os.environ["TRTPLUG_TENSORRT7_INCLUDE"]))
+    cache = _cache_dir()
+    if cache.is_dir():
+        found = [(read_tensorrt_version(d / "include") or (0, 0, 0), d / "include") for d in cache.iterdir()]
+        candidates += [inc for _, inc in sorted(found, reverse=True)]
+    looked = []
+    for inc in candidates:
+        version = read_tensorrt_version(inc)
+        if version is not None and version[0] == 7 and _complete(inc):
+            return inc.resolve()
+        looked.append(f"{inc} ({'TensorRT ' + '.'.join(map(str, version)) if version else 'no NvInferVersion.h'})")
+    if not looked:
+        looked.append(f"{cache}/7.*/include (none there)")
+    raise HeadersNotFoundError("TensorRT 7.x headers not found. Looked at: " + ", ".join(looked) +
+                               ". Set TRTPLUG_TENSORRT7_INCLUDE to the folder holding NvInfer.h.")
 
 
 def _nvidia_package_dirs() -> list[Path]:

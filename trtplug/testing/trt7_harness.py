@@ -1,7 +1,7 @@
-"""The legacy-factory harness: drives a TensorRT 7.x (DeepStream 5.x) trtplug library's
-``NvDsInferPluginFactoryRuntimeGet`` factory the way TensorRT 7 deserializes legacy layers.
+"""The TensorRT 7 factory harness: drives a TensorRT 7.x (DeepStream 5.x) trtplug library's
+``NvDsInferPluginFactoryRuntimeGet`` factory the way TensorRT 7 deserializes an engine's plugin layers.
 
-The harness (``registry/harness/legacy/harness_legacy_factory.cpp``) is compiled against real
+The harness (``registry/harness/trt7/harness_trt7_factory.cpp``) is compiled against real
 TensorRT 7.x headers. Per case: createPlugin(layer, blob) -> output dims -> supportsFormat ->
 configureWithFormat -> workspace -> enqueue (GPU only) -> serialize -> createPlugin(serialized)
 -> enqueue of the restored, unconfigured plugin (GPU only; same outputs) -> terminate; then
@@ -9,14 +9,15 @@ Destroy. Nothing here imports Numba.
 
 Example::
 
+    from trtplug.native.tensorrt_headers import find_tensorrt7_include
     from trtplug.serialization import encode, AttrType
-    from trtplug.testing.legacy_harness import LegacyCase, find_tensorrt7_include, run_legacy_cases
+    from trtplug.testing.trt7_harness import Trt7Case, format_trt7_report, run_trt7_cases
 
     blob = encode("Mish", "1", [("beta", AttrType.FLOAT, [1.0])])
     x = np.random.rand(2, 3, 4).astype(np.float32)          # batch 2, per-sample dims (3, 4)
-    case = LegacyCase("mish", layer="mish_0", blob=blob, inputs=[x], references=[mish(x)])
-    report = run_legacy_cases("build/libmodel.so", [case], "build/plan", find_tensorrt7_include())
-    assert report.passed, format_legacy_report(report)
+    case = Trt7Case("mish", layer="mish_0", blob=blob, inputs=[x], references=[mish(x)])
+    report = run_trt7_cases("build/libmodel.so", [case], "build/plan", find_tensorrt7_include())
+    assert report.passed, format_trt7_report(report)
 """
 from __future__ import annotations
 
@@ -29,113 +30,50 @@ from typing import Sequence
 
 import numpy as np
 
-from ..errors import HeadersNotFoundError, TrtPlugError
-from ..native.assets import DEEPSTREAM_DIR, HARNESS_DIR
+from ..errors import TrtPlugError
+from ..native.assets import HARNESS_DIR
+from ..native.tensorrt_headers import find_tensorrt7_include
 from .records import Record, read_run_records, record, write_records
 
-PLAN = "legacy_plan.txt"
-RESULT = "legacy_result.txt"
+PLAN = "trt7_plan.txt"
+RESULT = "trt7_result.txt"
 TRT_DTYPES = {"float32": 0, "float16": 1, "int8": 2, "int32": 3, "bool": 4}
 EXPECTATIONS = ("create-fail", "dims-rejected", "types-rejected")
 
-LEGACY_HARNESS_CPP = HARNESS_DIR / "legacy" / "harness_legacy_factory.cpp"
-FACTORY_CPP = DEEPSTREAM_DIR / "trtplug_ds_factory.cpp"
-ARTIFACTS_ENV = "TRTPLUG_LEGACY_ARTIFACTS"
-ARTIFACT_HARNESS = "trtplug_legacy_harness"
-ARTIFACT_MISH = "libmish_trt7.so"
-
-
-def find_tensorrt7_include() -> Path:
-    """A TensorRT 7.x include directory: ``$TRTPLUG_TENSORRT7_INCLUDE``, else the newest
-    ``~/.cache/trtplug/tensorrt/7.*/include`` (or under ``$TRTPLUG_CACHE_DIR``)."""
-    from ..native.tensorrt_headers import read_tensorrt_version
-
-    looked = []
-    candidates = []
-    if os.environ.get("TRTPLUG_TENSORRT7_INCLUDE"):
-        candidates.append(Path(os.environ["TRTPLUG_TENSORRT7_INCLUDE"]))
-    cache = Path(os.environ.get("TRTPLUG_CACHE_DIR", Path.home() / ".cache" / "trtplug")) / "tensorrt"
-    if cache.is_dir():
-        found = [(read_tensorrt_version(d / "include") or (0, 0, 0), d / "include") for d in cache.iterdir()]
-        candidates += [inc for _, inc in sorted(found, reverse=True)]
-    for inc in candidates:
-        version = read_tensorrt_version(inc)
-        if version is not None and version[0] == 7 and (inc / "NvInferRuntime.h").is_file():
-            return inc.resolve()
-        looked.append(f"{inc} ({'TensorRT ' + '.'.join(map(str, version)) if version else 'no NvInferVersion.h'})")
-    raise HeadersNotFoundError("TensorRT 7.x headers not found. Looked at: " + (", ".join(looked) or "nothing") +
-                               ". Set TRTPLUG_TENSORRT7_INCLUDE to the folder holding NvInfer.h.")
+TRT7_HARNESS_CPP = HARNESS_DIR / "trt7" / "harness_trt7_factory.cpp"
 
 
 def _cache_root() -> Path:
     return Path(os.environ.get("TRTPLUG_CACHE_DIR", Path.home() / ".cache" / "trtplug"))
 
 
-def build_legacy_harness(tensorrt7_include: Path, *, cache_dir: Path | None = None) -> Path:
-    """Compiles the legacy harness against TensorRT 7.x headers; cached by content. Links
-    libstdc++ statically and reaches the GPU through libcuda.so.1 at run time."""
+def build_trt7_harness(tensorrt7_include: Path, *, cache_dir: Path | None = None) -> Path:
+    """Compiles the TensorRT 7 factory harness against TensorRT 7.x headers; cached by content.
+    Links libstdc++ statically and reaches the GPU through libcuda.so.1 at run time."""
     from ..native.compiler import CompileJob, find_cxx, run_compile
 
     inc = Path(tensorrt7_include)
     cxx = find_cxx()
     digest = hashlib.sha256()
-    for path in [LEGACY_HARNESS_CPP, HARNESS_DIR / "harness_driver.h", HARNESS_DIR / "records.h",
+    for path in [TRT7_HARNESS_CPP, HARNESS_DIR / "harness_driver.h", HARNESS_DIR / "records.h",
                  *sorted(inc.glob("NvInfer*.h"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(cxx.encode())
     out_dir = Path(cache_dir) if cache_dir else _cache_root() / "harness"
-    binary = out_dir / f"trtplug_legacy_harness-{digest.hexdigest()[:16]}"
+    binary = out_dir / f"trtplug_trt7_harness-{digest.hexdigest()[:16]}"
     if binary.is_file():
         return binary
     tmp = binary.with_name(binary.name + f".tmp{os.getpid()}")
-    run_compile(CompileJob([LEGACY_HARNESS_CPP], tmp, shared=False, include_dirs=[HARNESS_DIR],
+    run_compile(CompileJob([TRT7_HARNESS_CPP], tmp, shared=False, include_dirs=[HARNESS_DIR],
                            system_include_dirs=[inc], optimize="-O1",
                            extra_flags=["-static-libstdc++", "-static-libgcc"]))
     os.replace(tmp, binary)
     return binary
 
 
-def build_legacy_library(plugin_sources: Sequence[Path], output: Path, tensorrt7_include: Path, *,
-                         extra_flags: Sequence[str] = ()) -> Path:
-    """A TensorRT 7.x library: the core runtime, the plugin descriptors (a generated plugins.cpp,
-    which defines trtplug::library()) and the legacy factory; no IPluginV2 adapter (it needs 8.6+)."""
-    from ..native.assets import CORE_DIR
-    from ..native.compiler import CompileJob, run_compile
-
-    from ..native.project import EXPORTS_MAP as exports
-    job = CompileJob([*sorted(CORE_DIR.glob("*.cpp")), *plugin_sources, FACTORY_CPP], Path(output),
-                     include_dirs=[CORE_DIR, FACTORY_CPP.parent], system_include_dirs=[Path(tensorrt7_include)],
-                     extra_flags=[f"-Wl,--version-script={exports}", *extra_flags])
-    return run_compile(job)
-
-
-def build_artifacts(out_dir: Path) -> dict:
-    """What the GPU test of the legacy factory needs, built where Numba and TensorRT 7 headers are:
-    the harness and kernels/mish.py as a TensorRT 7.2 library. Copy `out_dir` to the GPU machine
-    and set TRTPLUG_LEGACY_ARTIFACTS to it."""
-    import shutil
-    import tempfile
-
-    from ..pipeline import CompileOptions, compile_library
-
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    include = find_tensorrt7_include()
-    root = Path(__file__).resolve().parents[2]
-    with tempfile.TemporaryDirectory(prefix="trtplug-legacy-") as tmp:
-        result = compile_library([str(root / "kernels" / "mish.py")],
-                                 CompileOptions(output_dir=tmp, tensorrt=False, progress=None))
-        plugins_cpp = next(p for p in result.sources if Path(p).name == "plugins.cpp")
-        library = build_legacy_library([plugins_cpp], out_dir / ARTIFACT_MISH, include)
-    harness = build_legacy_harness(include)
-    shutil.copyfile(harness, out_dir / ARTIFACT_HARNESS)
-    os.chmod(out_dir / ARTIFACT_HARNESS, 0o755)
-    return {"library": library, "harness": out_dir / ARTIFACT_HARNESS}
-
-
 @dataclass
-class LegacyCase:
-    """One legacy layer: the blob its engine holds, and how TensorRT 7 would run it.
+class Trt7Case:
+    """One TensorRT 7 plugin layer: the blob its engine holds, and how TensorRT 7 would run it.
 
     inputs: arrays with the batch as their first dimension (the harness passes the rest as dims).
     references / outputs: expected output arrays (with the batch), or (dtype, per-sample shape).
@@ -157,7 +95,7 @@ class LegacyCase:
 
 
 @dataclass
-class LegacyStep:
+class Trt7Step:
     name: str
     status: str  # ok, fail, skip
     message: str = ""
@@ -165,7 +103,7 @@ class LegacyStep:
 
 
 @dataclass
-class LegacyCaseResult:
+class Trt7CaseResult:
     case_id: str
     status: str
     steps: list
@@ -176,12 +114,12 @@ class LegacyCaseResult:
     def passed(self) -> bool:
         return self.status == "pass"
 
-    def step(self, name: str) -> LegacyStep | None:
+    def step(self, name: str) -> Trt7Step | None:
         return next((s for s in self.steps if s.name == name), None)
 
 
 @dataclass
-class LegacyReport:
+class Trt7Report:
     cases: list
     tensorrt: str = ""
     gpu: bool = False
@@ -197,11 +135,11 @@ class LegacyReport:
         return (not self.problem and self.library[0] and self.entry[0] and self.destroy[0]
                 and all(c.passed for c in self.cases))
 
-    def case(self, case_id: str) -> LegacyCaseResult:
+    def case(self, case_id: str) -> Trt7CaseResult:
         return next(c for c in self.cases if c.case_id == case_id)
 
 
-def write_legacy_plan(plan_dir: Path, library: Path, cases: Sequence[LegacyCase], *, mode: str = "auto") -> Path:
+def write_trt7_plan(plan_dir: Path, library: Path, cases: Sequence[Trt7Case], *, mode: str = "auto") -> Path:
     """Writes the harness plan and the case files into `plan_dir`; returns the plan path."""
     if mode not in ("auto", "cpu", "gpu"):
         raise ValueError(f"mode must be 'auto', 'cpu' or 'gpu', not {mode!r}")
@@ -234,9 +172,9 @@ def write_legacy_plan(plan_dir: Path, library: Path, cases: Sequence[LegacyCase]
     return write_records(plan_dir / PLAN, recs)
 
 
-def parse_legacy_results(text: str, cases: Sequence[LegacyCase], returncode: int | None = 0,
-                         stderr: str = "") -> LegacyReport:
-    report = LegacyReport(cases=[], returncode=returncode)
+def parse_trt7_results(text: str, cases: Sequence[Trt7Case], returncode: int | None = 0,
+                       stderr: str = "") -> Trt7Report:
+    report = Trt7Report(cases=[], returncode=returncode)
 
     def harness_record(rec: Record) -> None:
         if rec.kind == "harness":
@@ -253,23 +191,23 @@ def parse_legacy_results(text: str, cases: Sequence[LegacyCase], returncode: int
         logs.setdefault((case, step), []).append(line)
     steps: dict[str, list] = {c.case_id: [] for c in cases}
     for case, step, status, message in run.steps:
-        steps.setdefault(case, []).append(LegacyStep(step, status, message, logs.get((case, step), [])))
+        steps.setdefault(case, []).append(Trt7Step(step, status, message, logs.get((case, step), [])))
     verdict, running = run.verdicts, run.running
     if not run.ended and not report.problem:
         where = f" in step '{running[1]}' of case {running[0]}" if running else ""
         tail = " | ".join(stderr.strip().splitlines()[-5:])
-        report.problem = (f"the legacy harness stopped (status {returncode}){where}" +
+        report.problem = (f"the TensorRT 7 factory harness stopped (status {returncode}){where}" +
                           (f"; stderr: {tail}" if tail else ""))
     for c in cases:
         s = steps.get(c.case_id, [])
         failed = next((x for x in s if x.status == "fail"), None)
         status = verdict.get(c.case_id, "fail")
         message = f"{failed.name}: {failed.message}" if failed else ("" if c.case_id in verdict else "not run")
-        report.cases.append(LegacyCaseResult(c.case_id, status, s, message=message))
+        report.cases.append(Trt7CaseResult(c.case_id, status, s, message=message))
     return report
 
 
-def _compare(report: LegacyReport, cases: Sequence[LegacyCase], plan_dir: Path) -> None:
+def _compare(report: Trt7Report, cases: Sequence[Trt7Case], plan_dir: Path) -> None:
     for c, r in zip(cases, report.cases):
         enq = r.step("enqueue")
         if c.references is None or not r.passed or enq is None or enq.status != "ok":
@@ -287,13 +225,13 @@ def _compare(report: LegacyReport, cases: Sequence[LegacyCase], plan_dir: Path) 
                 break
 
 
-def run_legacy_cases(library: Path, cases: Sequence[LegacyCase], plan_dir: Path, tensorrt7_include: Path | None = None,
-                     *, harness: Path | None = None, mode: str = "auto", timeout: float = 300.0) -> LegacyReport:
-    """Writes the plan, runs the legacy harness, and compares outputs with the references."""
+def run_trt7_cases(library: Path, cases: Sequence[Trt7Case], plan_dir: Path, tensorrt7_include: Path | None = None,
+                   *, harness: Path | None = None, mode: str = "auto", timeout: float = 300.0) -> Trt7Report:
+    """Writes the plan, runs the TensorRT 7 factory harness, and compares outputs with the references."""
     plan_dir = Path(plan_dir)
     if harness is None:
-        harness = build_legacy_harness(tensorrt7_include or find_tensorrt7_include())
-    plan = write_legacy_plan(plan_dir, library, cases, mode=mode)
+        harness = build_trt7_harness(tensorrt7_include or find_tensorrt7_include())
+    plan = write_trt7_plan(plan_dir, library, cases, mode=mode)
     result = plan_dir / RESULT
     result.unlink(missing_ok=True)
     try:
@@ -302,16 +240,16 @@ def run_legacy_cases(library: Path, cases: Sequence[LegacyCase], plan_dir: Path,
     except subprocess.TimeoutExpired:
         returncode, stderr = None, f"timed out after {timeout:g} s"
     except OSError as exc:
-        raise TrtPlugError(f"cannot run the legacy harness {harness}: {exc}") from exc
+        raise TrtPlugError(f"cannot run the TensorRT 7 factory harness {harness}: {exc}") from exc
     text = result.read_text(errors="replace") if result.is_file() else ""
-    report = parse_legacy_results(text, cases, returncode, stderr)
+    report = parse_trt7_results(text, cases, returncode, stderr)
     _compare(report, cases, plan_dir)
     return report
 
 
-def format_legacy_report(report: LegacyReport) -> str:
+def format_trt7_report(report: Trt7Report) -> str:
     """A readable summary: one line per case and step, then what went wrong."""
-    lines = [f"TensorRT {report.tensorrt} legacy factory harness on "
+    lines = [f"TensorRT {report.tensorrt} factory harness on "
              f"{'GPU: ' if report.gpu else 'CPU only: '}{report.device}",
              f"library: {report.library[1]}; Get: {report.entry[1]}; Destroy: {report.destroy[1]}"]
     for c in report.cases:
@@ -324,15 +262,5 @@ def format_legacy_report(report: LegacyReport) -> str:
     return "\n".join(lines)
 
 
-if __name__ == "__main__":
-    import sys
-
-    if len(sys.argv) != 2:
-        sys.exit("usage: python -m trtplug.testing.legacy_harness OUT_DIR   (then TRTPLUG_LEGACY_ARTIFACTS=OUT_DIR)")
-    for path in build_artifacts(Path(sys.argv[1])).values():
-        print(path)
-
-
-__all__ = ["LegacyCase", "build_artifacts", "build_legacy_library", "LegacyCaseResult", "LegacyReport", "LegacyStep", "build_legacy_harness",
-           "find_tensorrt7_include", "format_legacy_report", "parse_legacy_results", "run_legacy_cases",
-           "write_legacy_plan"]
+__all__ = ["Trt7Case", "Trt7CaseResult", "Trt7Report", "Trt7Step", "build_trt7_harness", "format_trt7_report",
+           "parse_trt7_results", "run_trt7_cases", "write_trt7_plan"]

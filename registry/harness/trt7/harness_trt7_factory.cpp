@@ -1,7 +1,7 @@
-// trtplug legacy-factory harness: drives a library's NvDsInferPluginFactoryRuntimeGet factory the
+// trtplug TensorRT 7 factory harness: drives a library's NvDsInferPluginFactoryRuntimeGet factory the
 // way TensorRT 7 (DeepStream 5.x) does, without TensorRT. Compiled against TensorRT 7.x headers.
 //
-//   trtplug_legacy_harness PLAN RESULT
+//   trtplug_trt7_harness PLAN RESULT
 //
 // Once: dlopen(RTLD_LAZY) as nvinfer does -> dlsym Get/Destroy -> Get. Per case:
 // createPlugin(layer, blob) -> getNbOutputs/getOutputDimensions -> supportsFormat ->
@@ -37,7 +37,7 @@
 namespace {
 
 #if NV_TENSORRT_MAJOR >= 8
-#error "the legacy-factory harness needs TensorRT 7.x headers (IPluginExt and IPluginFactory)"
+#error "the TensorRT 7 factory harness needs TensorRT 7.x headers (IPluginExt and IPluginFactory)"
 #endif
 
 using GetFn = bool (*)(nvinfer1::IPluginFactory*&);
@@ -305,7 +305,7 @@ private:
             return step("output-dims", [&](std::string* m) {
                        for (int32_t o = 0; o < n_out; ++o) {
                            if (plugin->getOutputDimensions(o, in_dims.data(), n_in).nbDims < 0) {
-                               *m = "output " + std::to_string(o) + " has no legacy dims, as expected";
+                               *m = "output " + std::to_string(o) + " got no dims, as expected";
                                return 1;
                            }
                        }
@@ -507,7 +507,7 @@ private:
 
 int run(int argc, char** argv) {
     if (argc != 3) {
-        std::fprintf(stderr, "usage: trtplug_legacy_harness PLAN RESULT\n");
+        std::fprintf(stderr, "usage: trtplug_trt7_harness PLAN RESULT\n");
         return 2;
     }
     Context ctx;
