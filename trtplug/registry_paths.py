@@ -17,3 +17,4 @@ CORE_DIR = REGISTRY_DIR / "core"
 TENSORRT_DIR = REGISTRY_DIR / "tensorrt"
 DEEPSTREAM_DIR = REGISTRY_DIR / "deepstream"
 HARNESS_DIR = REGISTRY_DIR / "harness"
+TESTING_DIR = REGISTRY_DIR / "testing"  # records.h, the record format of every native test program

@@ -30,7 +30,7 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import HeadersNotFoundError, TrtPlugError
-from ..registry_paths import DEEPSTREAM_DIR, HARNESS_DIR
+from ..registry_paths import DEEPSTREAM_DIR, HARNESS_DIR, TESTING_DIR
 from .records import Record, read_run_records, record, write_records
 
 PLAN = "legacy_plan.txt"
@@ -79,7 +79,7 @@ def build_legacy_harness(tensorrt7_include: Path, *, cache_dir: Path | None = No
     inc = Path(tensorrt7_include)
     cxx = find_cxx()
     digest = hashlib.sha256()
-    for path in [LEGACY_HARNESS_CPP, HARNESS_DIR / "harness_driver.h", HARNESS_DIR / "records.h",
+    for path in [LEGACY_HARNESS_CPP, HARNESS_DIR / "harness_driver.h", TESTING_DIR / "records.h",
                  *sorted(inc.glob("NvInfer*.h"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(cxx.encode())
