@@ -9,7 +9,7 @@ import pytest
 import trtplug.deepstream as tds
 from trtplug.deepstream.emulator_records import plan_header, raise_for_failure, run_emulator
 from trtplug.errors import NativeError
-from trtplug.testing.records import record
+from trtplug.records import record
 
 
 def _run(exe, plan):

@@ -1,6 +1,6 @@
 // The record format shared by every native test program (the lifecycle harness, the TensorRT 7
 // harness, the nvinfer emulation), for what Python writes to them (plans) and what they write back
-// (results). Its Python twin is trtplug/testing/records.py; docs/tensorrt.md ("Record files")
+// (results). Its Python twin is trtplug/records.py; docs/tensorrt.md ("Record files")
 // describes the format:
 //
 //   KIND key=value key=value ...

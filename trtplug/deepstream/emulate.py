@@ -25,7 +25,7 @@ import numpy as np
 from ..build.compiler import CompileJob, run_compile
 from ..errors import NativeError, TrtPlugError
 from ..registry_paths import DEEPSTREAM_DIR, TESTING_DIR
-from ..testing.records import Record, record
+from ..records import Record, record
 from .emulator_records import network_record, plan_header, raise_for_failure, run_emulator
 from .parsers import KIND_BBOX, KIND_CLASSIFIER, KIND_INSTANCE_MASK
 from .versions import parse_version

@@ -1,5 +1,5 @@
 """Talking to the nvinfer emulator (registry/deepstream/nvinfer_emu.cpp): its plan and its result
-are record files (trtplug.testing.records; the emulator's source lists their records).
+are record files (trtplug.records; the emulator's source lists their records).
 
 run_emulator writes the plan and the files it names into a fresh folder, runs the emulator in a
 child process and reads its result back into an EmulatorRun; raise_for_failure turns a run that
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Mapping, Sequence
 
 from ..errors import LoadError, NativeError
-from ..testing.records import Record, RecordError, RunRecords, read_run_records, record, write_records
+from ..records import Record, RecordError, RunRecords, read_run_records, record, write_records
 
 PLAN_FORMAT = 1
 RESULT_FORMAT = 1

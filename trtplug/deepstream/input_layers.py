@@ -181,7 +181,7 @@ def emulate_input_layers(library, inputs: dict, *, network: Sequence[int] = (640
     import numpy as np
 
     from ..errors import NativeError
-    from ..testing.records import record
+    from ..records import record
     from .emulate import SANITIZER_ENV, EmulationError, build_emulator
     from .emulator_records import network_record, plan_header, raise_for_failure, run_emulator
     from .versions import parse_version

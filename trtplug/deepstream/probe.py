@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Sequence
 
 from ..errors import TrtPlugError
-from ..testing.records import record
+from ..records import record
 from .emulate import SANITIZER_ENV, build_emulator
 from .emulator_records import plan_header, run_emulator
 

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import HeadersNotFoundError, TrtPlugError
 from ..registry_paths import DEEPSTREAM_DIR, HARNESS_DIR, TESTING_DIR
-from .records import Record, read_run_records, record, write_records
+from ..records import Record, read_run_records, record, write_records
 
 PLAN = "legacy_plan.txt"
 RESULT = "legacy_result.txt"
