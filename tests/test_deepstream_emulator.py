@@ -1,7 +1,6 @@
 """The nvinfer emulator's plan and result records: what a record the other side cannot read turns
 into (the emulator's parsers, classifiers and input layers are tested in the other test_deepstream_*
 files, through the same records)."""
-import os
 import stat
 
 import pytest
@@ -13,7 +12,7 @@ from trtplug.records import record
 
 
 def _run(exe, plan):
-    return run_emulator(exe, plan, {}, case="SomeParser", env=os.environ, timeout=60)
+    return run_emulator(exe, plan, {}, case="SomeParser", timeout=60)
 
 
 @pytest.mark.parametrize("plan,message", [

@@ -12,6 +12,7 @@ did not get through the call into the error nvinfer's failure calls for::
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import tempfile
 from dataclasses import dataclass, field
@@ -90,17 +91,19 @@ def _read_result(text: str, run: EmulatorRun) -> None:
     run.records = read_run_records(text, other)
 
 
-def run_emulator(exe, plan: Sequence[Record], files: Mapping[str, bytes], *, case: str, env: Mapping[str, str],
-                 timeout: float) -> EmulatorRun:
-    """Runs the emulator on `plan`, with `files` (name -> bytes) written beside it. Raises
-    subprocess.TimeoutExpired when it does not finish within `timeout` seconds."""
+def run_emulator(exe, plan: Sequence[Record], files: Mapping[str, bytes], *, case: str,
+                 env: Mapping[str, str] | None = None, timeout: float = 120) -> EmulatorRun:
+    """Runs the emulator on `plan`, with `files` (name -> bytes) written beside it, in `env` (this
+    process's environment by default). Raises subprocess.TimeoutExpired when it does not finish
+    within `timeout` seconds."""
     with tempfile.TemporaryDirectory(prefix="trtplug-emu-") as tmp:
         folder = Path(tmp)
         for name, data in files.items():
             (folder / name).write_bytes(data)
         write_records(folder / PLAN_FILE, plan)
         proc = subprocess.run([str(exe), str(folder / PLAN_FILE), str(folder / RESULT_FILE)], capture_output=True,
-                              text=True, encoding="utf-8", errors="replace", timeout=timeout, env=dict(env))
+                              text=True, encoding="utf-8", errors="replace", timeout=timeout,
+                              env=dict(os.environ if env is None else env))
         result = folder / RESULT_FILE
         run = EmulatorRun(case, proc.returncode, RunRecords())
         _read_result(result.read_text(encoding="utf-8", errors="replace") if result.is_file() else "", run)
