@@ -448,13 +448,35 @@ CHECK_CUSTOM_INSTANCE_MASK_PARSE_FUNC_PROTOTYPE(WrongAlloc)
 """
 
 
+CRASH = r"""
+#include "nvdsinfer_custom_impl.h"
+#include <cstdio>
+#include <cstdlib>
+extern "C" __attribute__((visibility("default")))
+bool CrashAfterLog(std::vector<NvDsInferLayerInfo> const&, NvDsInferNetworkInfo const&,
+                   NvDsInferParseDetectionParams const&, std::vector<NvDsInferObjectDetectionInfo>&) {
+    std::fprintf(stderr, "about to give up\n");
+    std::abort();
+}
+CHECK_CUSTOM_PARSE_FUNC_PROTOTYPE(CrashAfterLog)
+"""
+
+
 def test_custom_source_and_wrong_release_caught(tmp_path):
-    src = tmp_path / "wrong.cpp"
-    src.write_text(WRONG_FREE)
-    lib = tds.build_parser_library([tds.CustomSource(src, functions={"WrongAlloc": "instance_mask"})],
+    (tmp_path / "wrong.cpp").write_text(WRONG_FREE)
+    (tmp_path / "crash.cpp").write_text(CRASH)
+    lib = tds.build_parser_library([tds.CustomSource(tmp_path / "wrong.cpp", functions={"WrongAlloc": "instance_mask"}),
+                                    tds.CustomSource(tmp_path / "crash.cpp", functions={"CrashAfterLog": "bbox"})],
                                    output=tmp_path / "libwrong.so", sanitize=True)
-    with pytest.raises(NativeError, match="sanitizer"):
+    with pytest.raises(NativeError, match="sanitizer") as err:
         tds.emulate_parser(lib, "WrongAlloc", "instance_mask", {}, sanitize=True)
+    assert str(err.value).splitlines()[0] == "WrongAlloc: a sanitizer reported an error in step 'release'"
+    # a crash inside the call: one line naming the function and the step, then what it logged before dying
+    with pytest.raises(NativeError) as err:
+        tds.emulate_parser(lib, "CrashAfterLog", "bbox", {}, sanitize=True)
+    first, *rest = str(err.value).splitlines()
+    assert first == "CrashAfterLog: the emulated nvinfer process was killed by signal 6 in step 'call'"
+    assert "about to give up" in rest
 
 
 def test_signature_mismatch_fails_the_build(tmp_path):

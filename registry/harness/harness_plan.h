@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "records.h"
+#include "../testing/records.h"
 
 namespace harness {
 

@@ -2,7 +2,7 @@
 
 Writes a bench plan (inputs without files: the harness fills them with the byte 0x3C), runs
 `trtplug_harness --bench ITERATIONS REPEATS plan.txt result.txt` and reads the `bench` records
-(both files in trtplug.testing.records' format).
+(both files in trtplug.native.records' format).
 """
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..errors import TrtPlugError
 from ..testing.plan import PLAN_FORMAT, TRT_DTYPES
-from ..testing.records import Record, RecordError, iter_records, record
+from ..native.records import Record, RecordError, iter_records, record
 from .cases import BenchCase
 from .timing import Timing
 

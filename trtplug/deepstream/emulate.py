@@ -1,10 +1,11 @@
 """nvinfer emulation: call a built library's parsers the way Gst-nvinfer does, on the CPU.
 
 The emulator (registry/deepstream/nvinfer_emu.cpp) is built once per DeepStream layout and
-cached. It dlopens the library with RTLD_LAZY, looks the function up with dlsym, passes output
-layers made from numpy arrays (each in its own exactly-sized buffer), and releases what the
-parser allocated as nvinfer does (masks with delete[], labels with free()). It runs in a child
-process, so a crashing parser cannot take the caller down::
+cached; it reads a plan and writes a result, both record files (emulator_records.py). It dlopens
+the library with RTLD_LAZY, looks the function up with dlsym, passes output layers made from numpy
+arrays (each in its own exactly-sized buffer), and releases what the parser allocated as nvinfer
+does (masks with delete[], labels with free()). It runs in a child process, so a crashing parser
+cannot take the caller down::
 
     res = emulate_config("config_infer.txt", {"output0": yolo_output})
     assert res.ok and res.objects[0]["classId"] == 2
@@ -12,10 +13,9 @@ process, so a crashing parser cannot take the caller down::
 from __future__ import annotations
 
 import hashlib
-import json
+import math
 import os
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping, Sequence
@@ -23,8 +23,10 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..native.compiler import CompileJob, run_compile
-from ..errors import LoadError, NativeError, TrtPlugError
-from ..native.assets import DEEPSTREAM_DIR
+from ..errors import NativeError, TrtPlugError
+from ..native.assets import DEEPSTREAM_DIR, TESTING_DIR
+from ..native.records import Record, record
+from .emulator_records import network_record, plan_header, raise_for_failure, run_emulator
 from .parsers import KIND_BBOX, KIND_CLASSIFIER, KIND_INSTANCE_MASK
 from .versions import parse_version
 
@@ -71,7 +73,7 @@ def build_emulator(deepstream_version=None, *, sanitize: bool = False) -> Path:
     """Builds (or finds in the cache) the emulator for this DeepStream layout."""
     version = parse_version(deepstream_version)
     h = hashlib.sha256()
-    for f in (EMULATOR_CPP, DEEPSTREAM_DIR / "trtplug_nvdsinfer.h"):
+    for f in (EMULATOR_CPP, DEEPSTREAM_DIR / "trtplug_nvdsinfer.h", TESTING_DIR / "records.h"):
         h.update(f.read_bytes())
     h.update(f"{version.code}:{sanitize}".encode())
     out_dir = cache_dir() / "deepstream-emu" / h.hexdigest()[:16]
@@ -113,74 +115,64 @@ def emulate_parser(library, function: str, kind: str, outputs: Mapping[str, np.n
     version = parse_version(deepstream_version)
     if len(network) != 3 or any(int(v) < 0 for v in network):
         raise EmulationError(f"emulate_parser: network must be (width, height, channels), got {network!r}")
+    pre = _thresholds(pre_cluster_thresholds, num_classes, 0.2)
+    post = _thresholds(post_cluster_thresholds, num_classes, 0.0)
+    plan = [plan_header(kind, library, function, calls=int(calls)), network_record(network)]
+    if kind == KIND_CLASSIFIER:
+        plan.append(record("classifier", threshold=float(classifier_threshold)))
+    else:
+        plan.append(record("detection", classes=int(num_classes), pre_cluster=pre, post_cluster=post))
+    files = {}
+    for name, arr in outputs.items():
+        arr = np.ascontiguousarray(arr)
+        if arr.dtype not in _DTYPES:
+            raise EmulationError(f"emulate_parser: layer {name!r} has dtype {arr.dtype}; nvinfer passes "
+                                 f"float32, float16, int8, int32 (and int64, uint8 from DeepStream 8.0)")
+        code = _DTYPES[arr.dtype]
+        if code >= 4 and not version.has_int64_uint8:
+            raise EmulationError(f"emulate_parser: layer {name!r}: DeepStream {version} has no {arr.dtype} layers")
+        if not name:
+            raise EmulationError("emulate_parser: a layer name is empty")
+        dims = arr.shape if arr.ndim else (1,)
+        if len(dims) > 8:
+            raise EmulationError(f"emulate_parser: layer {name!r} has {len(dims)} dims; nvinfer allows 8")
+        file = f"layer{len(files)}.bin"
+        files[file] = arr.tobytes()
+        plan.append(record("layer", name=name, dtype=code, dims=list(dims), file=file))
     exe = build_emulator(version, sanitize=sanitize)
-    with tempfile.TemporaryDirectory(prefix="trtplug-emu-") as tmp:
-        manifest = Path(tmp) / "manifest.txt"
-        data_path = Path(tmp) / "layers.bin"
-        lines = [f"library {Path(library).resolve() if Path(library).exists() else library}",
-                 f"kind {kind}", f"function {function}",
-                 "network " + " ".join(str(int(v)) for v in network),
-                 f"classes {int(num_classes)}", f"classifier_threshold {float(classifier_threshold)!r}",
-                 f"data {data_path}", f"calls {int(calls)}"]
-        pre = _thresholds(pre_cluster_thresholds, num_classes, 0.2)
-        post = _thresholds(post_cluster_thresholds, num_classes, 0.0)
-        lines.append(f"pre_cluster {len(pre)} " + " ".join(repr(v) for v in pre))
-        lines.append(f"post_cluster {len(post)} " + " ".join(repr(v) for v in post))
-        blob = bytearray()
-        for name, arr in outputs.items():
-            arr = np.ascontiguousarray(arr)
-            if arr.dtype not in _DTYPES:
-                raise EmulationError(f"emulate_parser: layer {name!r} has dtype {arr.dtype}; nvinfer passes "
-                                     f"float32, float16, int8, int32 (and int64, uint8 from DeepStream 8.0)")
-            code = _DTYPES[arr.dtype]
-            if code >= 4 and not version.has_int64_uint8:
-                raise EmulationError(f"emulate_parser: layer {name!r}: DeepStream {version} has no {arr.dtype} layers")
-            if not name or any(c.isspace() for c in name):
-                raise EmulationError(f"emulate_parser: layer name {name!r} must be non-empty without spaces")
-            dims = arr.shape if arr.ndim else (1,)
-            if len(dims) > 8:
-                raise EmulationError(f"emulate_parser: layer {name!r} has {len(dims)} dims; nvinfer allows 8")
-            offset = len(blob)
-            blob += arr.tobytes()
-            blob += b"\0" * (-len(blob) % 16)
-            lines.append(f"layer {name} {code} {offset} {arr.nbytes} {len(dims)} " + " ".join(map(str, dims)))
-        data_path.write_bytes(bytes(blob))
-        manifest.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        env = dict(os.environ)
-        if sanitize:
-            env.update(SANITIZER_ENV)
-        try:
-            proc = subprocess.run([str(exe), str(manifest)], capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout, env=env)
-        except subprocess.TimeoutExpired as exc:
-            raise NativeError(f"{function}: the parser did not return within {timeout} s") from exc
-    return _result(proc, function)
+    env = dict(os.environ, **(SANITIZER_ENV if sanitize else {}))
+    try:
+        run = run_emulator(exe, plan, files, case=function, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise NativeError(f"{function}: the parser did not return within {timeout} s") from exc
+    raise_for_failure(run)
+    return EmulationResult(ok=run.returned.text("ok") == "1", kind=kind, function=function,
+                           objects=[_object(r) for r in run.objects], attributes=[_attribute(r) for r in run.attributes],
+                           description=run.returned.text("description", ""), problems=run.problems, stderr=run.stderr)
 
 
-def _result(proc, function: str) -> EmulationResult:
-    out = proc.stdout.strip().splitlines()
-    tail = "\n".join(proc.stderr.strip().splitlines()[-40:])
-    data = None
-    if out:
-        try:
-            data = json.loads(out[-1])
-        except json.JSONDecodeError:
-            data = None
-    sanitizer = "Sanitizer" in proc.stderr or "runtime error:" in proc.stderr
-    if proc.returncode in (3, 4) and data:
-        raise LoadError(data.get("error", "could not load the parser"))
-    if proc.returncode != 0 or data is None or sanitizer:
-        how = (f"was killed by signal {-proc.returncode}" if proc.returncode < 0
-               else f"exited with status {proc.returncode}")
-        what = "a sanitizer reported an error" if sanitizer else f"the emulated nvinfer process {how}"
-        msg = data.get("error") if data and "error" in data else None
-        raise NativeError(f"{function}: {msg or what}" + (f"\n{tail}" if tail else ""), status=proc.returncode)
-    objects = data.get("objects", [])
-    for o in objects:
-        if o.get("mask") is not None:
-            o["mask"] = np.asarray(o["mask"], dtype=np.float32).reshape(o["mask_height"], o["mask_width"])
-    return EmulationResult(ok=bool(data["ok"]), kind=data["kind"], function=data["function"], objects=objects,
-                           attributes=data.get("attributes", []), description=data.get("description") or "",
-                           problems=data.get("problems", []), stderr=proc.stderr)
+def _number(rec: Record, key: str) -> float | None:
+    """A float field; None for NaN or infinity, as nvinfer's consumers cannot use them either."""
+    value = rec.floats(key)[0]
+    return value if math.isfinite(value) else None
+
+
+def _object(rec: Record) -> dict:
+    obj = {"classId": rec.int("class_id"), **{k: _number(rec, k) for k in ("left", "top", "width", "height")},
+           "confidence": _number(rec, "confidence")}
+    if "rotation_angle" in rec:
+        obj["rotation_angle"] = _number(rec, "rotation_angle")
+    if "mask_width" in rec:
+        obj.update(mask_width=rec.int("mask_width"), mask_height=rec.int("mask_height"),
+                   mask_size=rec.int("mask_size"), mask=None)
+        if "mask" in rec:
+            obj["mask"] = np.frombuffer(rec.hex("mask"), dtype="<f4").reshape(obj["mask_height"], obj["mask_width"])
+    return obj
+
+
+def _attribute(rec: Record) -> dict:
+    return {"index": rec.int("index"), "value": rec.int("value"), "confidence": _number(rec, "confidence"),
+            "label": rec.text("label") if "label" in rec else None}
 
 
 def emulate_config(config_path, outputs: Mapping[str, np.ndarray], *, deepstream_version=None,

@@ -176,50 +176,35 @@ def emulate_input_layers(library, inputs: dict, *, network: Sequence[int] = (640
     non-image input layer (in binding order) to (dtype, dims without the batch); each gets a host
     buffer of exactly numElements * elementSize * max_batch_size bytes (AddressSanitizer catches an
     overrun with sanitize=True). Raises LoadError when the library or symbol is missing."""
-    import json
     import os
     import subprocess
-    import tempfile
-    from pathlib import Path
 
     import numpy as np
 
-    from ..errors import LoadError, NativeError
+    from ..errors import NativeError
+    from ..native.records import record
     from .emulate import SANITIZER_ENV, EmulationError, build_emulator
+    from .emulator_records import network_record, plan_header, raise_for_failure, run_emulator
     from .versions import parse_version
 
     version = parse_version(deepstream_version)
     codes = {d: i for i, d in enumerate(DTYPES)}
-    lines = [f"library {Path(library).resolve() if Path(library).exists() else library}", "kind input_layers",
-             f"function {InputLayers.func_name}", "network " + " ".join(str(int(v)) for v in network),
-             f"batch {int(max_batch_size)}"]
+    plan = [plan_header("input_layers", library, InputLayers.func_name, max_batch=int(max_batch_size)),
+            network_record(network)]
     for name, (dtype, dims) in inputs.items():
         if dtype not in codes or (codes[dtype] >= 4 and not version.has_int64_uint8):
             raise EmulationError(f"emulate_input_layers: layer {name!r}: dtype {dtype!r} is not an input type of "
                                  f"DeepStream {version}")
-        if not name or any(c.isspace() for c in name):
-            raise EmulationError(f"emulate_input_layers: layer name {name!r} must be non-empty without spaces")
-        lines.append(f"input {name} {codes[dtype]} {len(dims)} " + " ".join(str(int(d)) for d in dims))
+        if not name:
+            raise EmulationError("emulate_input_layers: a layer name is empty")
+        plan.append(record("input", name=name, dtype=codes[dtype], dims=[int(d) for d in dims]))
     exe = build_emulator(version, sanitize=sanitize)
-    with tempfile.TemporaryDirectory(prefix="trtplug-emu-") as tmp:
-        manifest = Path(tmp) / "manifest.txt"
-        manifest.write_text("\n".join(lines) + "\n")
-        env = dict(os.environ, **(SANITIZER_ENV if sanitize else {}))
-        try:
-            proc = subprocess.run([str(exe), str(manifest)], capture_output=True, text=True, timeout=timeout, env=env)
-        except subprocess.TimeoutExpired as exc:
-            raise NativeError(f"NvDsInferInitializeInputLayers did not return within {timeout} s") from exc
+    env = dict(os.environ, **(SANITIZER_ENV if sanitize else {}))
     try:
-        data = json.loads(proc.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        data = None
-    if proc.returncode in (3, 4) and data:
-        raise LoadError(data.get("error", "could not load the library"))
-    if proc.returncode != 0 or data is None or "Sanitizer" in proc.stderr or "runtime error:" in proc.stderr:
-        raise NativeError(f"NvDsInferInitializeInputLayers: the emulated nvinfer process failed "
-                          f"(status {proc.returncode})\n{proc.stderr[-4000:]}", status=proc.returncode)
-    arrays = {}
-    for entry, (name, (dtype, dims)) in zip(data["inputs"], inputs.items()):
-        raw = bytes.fromhex(entry["hex"])
-        arrays[name] = np.frombuffer(raw, dtype=_NUMPY[dtype]).reshape((int(max_batch_size), *dims))
-    return InputLayersResult(ok=bool(data["ok"]), arrays=arrays, stderr=proc.stderr)
+        run = run_emulator(exe, plan, {}, case=InputLayers.func_name, env=env, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise NativeError(f"NvDsInferInitializeInputLayers did not return within {timeout} s") from exc
+    raise_for_failure(run)
+    arrays = {name: np.frombuffer(run.inputs[name], dtype=_NUMPY[dtype]).reshape((int(max_batch_size), *dims))
+              for name, (dtype, dims) in inputs.items()}
+    return InputLayersResult(ok=run.returned.text("ok") == "1", arrays=arrays, stderr=run.stderr)

@@ -26,6 +26,7 @@ CORE_DIR = REGISTRY_DIR / "core"
 TENSORRT_DIR = REGISTRY_DIR / "tensorrt"
 DEEPSTREAM_DIR = REGISTRY_DIR / "deepstream"
 HARNESS_DIR = REGISTRY_DIR / "harness"
+TESTING_DIR = REGISTRY_DIR / "testing"  # records.h: the plan/result format of harnesses and emulator
 TRT7_DIR = TENSORRT_DIR / "trt7"
 
 

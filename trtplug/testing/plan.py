@@ -22,7 +22,7 @@ from typing import Mapping, Sequence
 import numpy as np
 
 from ..errors import TrtPlugError
-from .records import Record, RecordError, read_records, record, write_records
+from ..native.records import Record, RecordError, read_records, record, write_records
 
 PLAN_FORMAT = 2
 PLAN_FILE = "plan.txt"

@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from .plan import read_plan
-from .records import Record, read_run_records
+from ..native.records import Record, read_run_records
 
 RESULT_FILE = "result.txt"
 

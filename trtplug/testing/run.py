@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Mapping
 
 from ..errors import LoadError, TrtPlugError
-from ..native.assets import HARNESS_DIR, TENSORRT_DIR
+from ..native.assets import HARNESS_DIR, TENSORRT_DIR, TESTING_DIR
 from .plan import DEFAULT_LIBRARY_ID, PLAN_FORMAT, read_plan, set_plan_libraries
 from .results import RESULT_FILE, HarnessReport, compare_outputs, parse_results
 
@@ -51,7 +51,7 @@ def build_harness(tensorrt_headers, *, cuda_include: Path | None = None, cache_d
     headers_dir = Path(tensorrt_headers.include_dir)
     cxx = find_cxx()
     digest = hashlib.sha256()
-    for path in sorted(HARNESS_DIR.iterdir()) + sorted(TENSORRT_DIR.glob("*.h")):
+    for path in sorted(HARNESS_DIR.iterdir()) + sorted(TENSORRT_DIR.glob("*.h")) + [TESTING_DIR / "records.h"]:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for path in sorted(headers_dir.glob("NvInfer*.h")):

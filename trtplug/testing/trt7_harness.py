@@ -31,9 +31,9 @@ from typing import Sequence
 import numpy as np
 
 from ..errors import TrtPlugError
-from ..native.assets import HARNESS_DIR
+from ..native.assets import HARNESS_DIR, TESTING_DIR
 from ..native.tensorrt_headers import find_tensorrt7_include
-from .records import Record, read_run_records, record, write_records
+from ..native.records import Record, read_run_records, record, write_records
 
 PLAN = "trt7_plan.txt"
 RESULT = "trt7_result.txt"
@@ -55,7 +55,7 @@ def build_trt7_harness(tensorrt7_include: Path, *, cache_dir: Path | None = None
     inc = Path(tensorrt7_include)
     cxx = find_cxx()
     digest = hashlib.sha256()
-    for path in [TRT7_HARNESS_CPP, HARNESS_DIR / "harness_driver.h", HARNESS_DIR / "records.h",
+    for path in [TRT7_HARNESS_CPP, HARNESS_DIR / "harness_driver.h", TESTING_DIR / "records.h",
                  *sorted(inc.glob("NvInfer*.h"))]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
     digest.update(cxx.encode())

@@ -11,7 +11,7 @@
 // terminate. Then Destroy (plus Destroy(nullptr) and Destroy of a foreign pointer, which must be
 // left alone). Each step's output on stderr (the library's log lines) is captured into RESULT.
 //
-// Plan and result are record files (../records.h; docs/tensorrt.md lists their records):
+// Plan and result are record files (registry/testing/records.h; docs/tensorrt.md lists their records):
 //   trtplug-trt7-plan format=2 mode=auto|cpu|gpu library=PATH
 //   case id=ID layer=NAME blob=FILE type=T batch=B max_batch=MAXBATCH [expect=create-fail|dims-rejected|
 //        types-rejected expect_message=TEXT]   (TEXT must appear in the captured log)
@@ -32,7 +32,7 @@
 #include <vector>
 
 #include "harness_driver.h"
-#include "records.h"
+#include "../../testing/records.h"
 
 namespace {
 

@@ -1,5 +1,5 @@
 """Record files: the one line format of every native test program's input and output (the lifecycle
-harness, the TensorRT 7 harness, the nvinfer emulation). Its C++ twin is registry/harness/records.h;
+harness, the TensorRT 7 harness, the nvinfer emulation). Its C++ twin is registry/testing/records.h;
 docs/tensorrt.md ("Record files") describes it::
 
     KIND key=value key=value ...
@@ -113,12 +113,12 @@ class Record:
         return " ".join([self.kind] + [f"{k}={encode(v)}" for k, v in self.fields.items()])
 
 
-def record(kind: str, **fields) -> Record:
+def record(kind: str, /, **fields) -> Record:
     """A Record from Python values (None leaves the field out; lists are comma-joined, bytes hex)."""
     return Record(kind, {k: _value(v) for k, v in fields.items() if v is not None})
 
 
-def format_record(kind: str, **fields) -> str:
+def format_record(kind: str, /, **fields) -> str:
     return record(kind, **fields).line()
 
 
@@ -171,7 +171,8 @@ __all__ = ["Record", "RecordError", "decode", "encode", "format_record", "iter_r
 
 @dataclass
 class RunRecords:
-    """The lifecycle records both harnesses write while they run: steps, their logs, each case's verdict."""
+    """The lifecycle records every native test program writes while it runs: steps, their logs, each case's
+    verdict."""
 
     steps: list[tuple[str, str, str, str]] = field(default_factory=list)  # (case, step, status, message), in order
     logs: list[tuple[str, str, str]] = field(default_factory=list)         # (case, step or "", text)
@@ -182,10 +183,11 @@ class RunRecords:
 
 
 def read_run_records(text: str, on_other: Callable[[Record], None]) -> RunRecords:
-    """Reads a harness's result records; every record of another kind (the harness's own: its version,
-    device, library) goes to `on_other`, which may raise RecordError for a record it cannot read."""
+    """Reads the result records of a harness or the nvinfer emulation; every record of another kind (the
+    program's own: its version, device, library, what a parser returned) goes to `on_other`, which
+    may raise RecordError for a record it cannot read."""
     run = RunRecords()
-    for _, rec, line in iter_records(text):
+    for number, rec, line in iter_records(text):
         try:
             if rec is None:
                 raise RecordError(line)
@@ -205,6 +207,7 @@ def read_run_records(text: str, on_other: Callable[[Record], None]) -> RunRecord
                 run.ended = True
             else:
                 on_other(rec)
-        except RecordError:
-            run.problem = run.problem or f"unreadable harness result line: {line!r}"
+        except RecordError as exc:
+            why = "" if rec is None else f" ({exc})"
+            run.problem = run.problem or f"unreadable result line {number}: {line!r}{why}"
     return run

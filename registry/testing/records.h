@@ -1,6 +1,7 @@
-// The record format shared by the lifecycle harness, the TensorRT 7 harness and the nvinfer
-// emulation, for what Python writes to them (plans) and what they write back (results). Its Python
-// twin is trtplug/testing/records.py; docs/tensorrt.md ("Record files") describes the format:
+// The record format shared by every native test program (the lifecycle harness, the TensorRT 7
+// harness, the nvinfer emulation), for what Python writes to them (plans) and what they write back
+// (results). Its Python twin is trtplug/native/records.py; docs/tensorrt.md ("Record files")
+// describes the format:
 //
 //   KIND key=value key=value ...
 //
@@ -109,6 +110,18 @@ public:
     Record& add(const std::string& key, int64_t value) { return add(key, std::to_string(value)); }
     Record& add(const std::string& key, int32_t value) { return add(key, std::to_string(value)); }
     Record& add(const std::string& key, size_t value) { return add(key, std::to_string(value)); }
+    // Binary data as hex (what hex() reads back).
+    Record& add_hex(const std::string& key, const void* data, size_t size) {
+        static const char* digits = "0123456789abcdef";
+        const unsigned char* bytes = static_cast<const unsigned char*>(data);
+        std::string text;
+        text.reserve(2 * size);
+        for (size_t i = 0; i < size; ++i) {
+            text.push_back(digits[bytes[i] >> 4]);
+            text.push_back(digits[bytes[i] & 15]);
+        }
+        return add(key, text);
+    }
 
     bool has(const std::string& key) const { return find(key) != nullptr; }
     const std::string* find(const std::string& key) const {
