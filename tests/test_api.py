@@ -31,27 +31,16 @@ def has_tensorrt_headers() -> bool:
 
 needs_headers = pytest.mark.skipif(not has_tensorrt_headers(), reason="needs TensorRT headers")
 
-INLINE_PLUGIN = textwrap.dedent('''
-    import sys
-    from numba import cuda
-    import trtplug as tp
+def documented_plugin(api_function) -> str:
+    """The code of `api_function`'s docstring example before its first `tp.compile(` call: the tests
+    run the very plugin the documentation shows, so the example cannot drift from what works."""
+    example = textwrap.dedent(api_function.__doc__.split("Example::", 1)[1]).strip("\n")
+    lines = example.splitlines()
+    first_call = next(i for i, line in enumerate(lines) if "tp.compile(" in line)
+    return "\n".join(lines[:first_call]).rstrip() + "\n"
 
-    @cuda.jit
-    def double_kernel(x, y, n):
-        i = cuda.grid(1)
-        if i < n:
-            y[i] = x[i] * 2
 
-    class Double(tp.TrtPlugin):
-        inputs = [tp.Input("x", dtypes=("float32",))]
-        outputs = [tp.Output("y", like="x")]
-
-        def enqueue(self, x, y):
-            tp.launch(double_kernel, grid=tp.cdiv(x.numel, 256), block=256)(x.flat, y.flat, x.numel)
-
-        def reference(self, x):
-            return x * 2
-''')
+INLINE_PLUGIN = documented_plugin(trtplug.compile)
 
 
 def run_python(code: str, cwd: Path) -> subprocess.CompletedProcess:

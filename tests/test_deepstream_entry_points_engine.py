@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ctypes
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,8 @@ import trtplug.deepstream as tds
 from trtplug.native.compiler import CompileJob, run_compile
 from trtplug.native.tensorrt_headers import find_all_tensorrt_includes, find_cuda_include
 from trtplug.errors import DefinitionError, HeadersNotFoundError, LoadError
+
+from ds_helpers import call_library_in_child
 
 RECIPE = [
     tds.AppendPlugin("YoloDecode", version="2", inputs=["output0", "anchors"], outputs=["boxes", "scores"],
@@ -187,18 +188,14 @@ def test_entry_points_fail_cleanly_without_a_builder_or_model(tmp_path, major, d
     """Called the way nvinfer calls them, with what can exist without libnvinfer: no builder, and init
     params without an onnx-file. Each returns a failure nvinfer reports, with one line naming the cause."""
     library, _ = build_trt_library(tmp_path, major, ds, DECLS)
-    code = (
-        "import ctypes\n"
-        f"lib = ctypes.CDLL({str(library)!r})\n"
+    proc = call_library_in_child(library, (
         "f = lib.NvDsInferYoloEngine; f.restype = ctypes.c_bool\n"
         "f.argtypes = [ctypes.c_void_p] * 4 + [ctypes.POINTER(ctypes.c_void_p)]\n"
         "engine = ctypes.c_void_p(0x1)\n"
         "params = ctypes.create_string_buffer(60000)\n"
         "print(f(None, None, params, 0, ctypes.byref(engine)), engine.value)\n"
         "m = lib.NvDsInferCreateModelParser; m.restype = ctypes.c_void_p; m.argtypes = [ctypes.c_void_p]\n"
-        "print(m(params))\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+        "print(m(params))\n"))
     assert proc.stdout.split() == ["False", "None", "None"]
     assert "trtplug deepstream error: NvDsInferYoloEngine: nvinfer passed no builder" in proc.stderr
     assert ("trtplug deepstream error: NvDsInferCreateModelParser: no ONNX model: set onnx-file in the nvinfer "

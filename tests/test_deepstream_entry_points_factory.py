@@ -7,7 +7,6 @@ from __future__ import annotations
 import ctypes
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +19,8 @@ from trtplug.native.tensorrt_headers import find_all_tensorrt_includes, find_ten
 from trtplug.errors import HeadersNotFoundError
 from trtplug.serialization import AttrType, encode
 from trtplug.testing.trt7_harness import Trt7Case, build_trt7_harness, format_trt7_report, run_trt7_cases
+
+from ds_helpers import call_library_in_child
 
 pytestmark = pytest.mark.trt_headers
 
@@ -185,9 +186,7 @@ def test_tensorrt8_plus_entry_points_succeed_without_a_factory(major, tmp_path):
     exported = {line.split()[-1] for line in out.stdout.splitlines() if line.strip()}
     assert {"NvDsInferPluginFactoryRuntimeGet", "NvDsInferPluginFactoryRuntimeDestroy"} <= exported
     # Called in a child process: the library's warning goes to its stderr.
-    code = (
-        "import ctypes, sys\n"
-        f"lib = ctypes.CDLL({str(library)!r}, mode=ctypes.RTLD_LOCAL)\n"
+    proc = call_library_in_child(library, (
         "get = lib.NvDsInferPluginFactoryRuntimeGet; get.restype = ctypes.c_bool\n"
         "get.argtypes = [ctypes.POINTER(ctypes.c_void_p)]\n"
         "p = ctypes.c_void_p(0x1234)\n"
@@ -195,9 +194,7 @@ def test_tensorrt8_plus_entry_points_succeed_without_a_factory(major, tmp_path):
         "lib.NvDsInferPluginFactoryRuntimeDestroy.argtypes = [ctypes.c_void_p]\n"
         "lib.NvDsInferPluginFactoryRuntimeDestroy(p)\n"
         "lib.NvDsInferPluginFactoryRuntimeDestroy(ctypes.c_void_p(0x5678))\n"
-        "print(ok, p.value)\n")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stderr
+        "print(ok, p.value)\n"))
     assert proc.stdout.split() == ["True", "None"]
     # Destroy(nullptr) is silent; another pointer is left alone with one warning.
     assert proc.stderr.count("NvDsInferPluginFactoryRuntimeDestroy") == 1

@@ -127,23 +127,24 @@ struct MaybeValue {
     int64_t value = 0;
 };
 
+// ConcreteBuilder's answers where every value they need is known, unknown otherwise.
 struct KnownDimsBuilder {
     using Value = MaybeValue;
-    const EvalEnv& env;
+    ConcreteBuilder concrete;
 
-    int32_t n_inputs() const { return env.n_inputs; }
-    int32_t rank(int32_t input) const { return env.inputs[input].rank; }
-    bool constant(int64_t v, Value* out, std::string*) {
-        *out = {true, v};
-        return true;
+    int32_t n_inputs() const { return concrete.n_inputs(); }
+    int32_t rank(int32_t input) const { return concrete.rank(input); }
+    bool constant(int64_t v, Value* out, std::string* error) {
+        out->known = true;
+        return concrete.constant(v, &out->value, error);
     }
-    bool dim(int32_t input, int32_t axis, Value* out, std::string*) {
-        const int64_t d = env.inputs[input].dims[axis];
-        *out = {d >= 0, d};
+    bool dim(int32_t input, int32_t axis, Value* out, std::string* error) {
+        if (!concrete.dim(input, axis, &out->value, error)) return false;
+        out->known = out->value >= 0;
         return true;
     }
     bool numel(int32_t input, Value* out, std::string* error) {
-        const Shape& s = env.inputs[input];
+        const Shape& s = concrete.env.inputs[input];
         for (int32_t a = 0; a < s.rank; ++a) {
             if (s.dims[a] < 0) {
                 *out = {};
@@ -151,7 +152,7 @@ struct KnownDimsBuilder {
             }
         }
         out->known = true;
-        return ConcreteBuilder{env}.numel(input, &out->value, error);
+        return concrete.numel(input, &out->value, error);
     }
     bool binary(ExprOp op, const Value& a, const Value& b, Value* out, std::string* error) {
         if (!a.known || !b.known) {
@@ -159,7 +160,7 @@ struct KnownDimsBuilder {
             return true;
         }
         out->known = true;
-        return detail::int_binary(op, a.value, b.value, &out->value, error);
+        return concrete.binary(op, a.value, b.value, &out->value, error);
     }
 };
 
@@ -198,7 +199,7 @@ namespace detail {
 
 Status eval_known(const Expr& expr, const EvalEnv& env, bool* known, int64_t* out, Error* err) {
     if (check_env(env, err) != Status::kOk) return err ? err->status : Status::kBadArgument;
-    KnownDimsBuilder builder{env};
+    KnownDimsBuilder builder{ConcreteBuilder{env}};
     std::string error;
     MaybeValue value;
     if (!eval_symbolic(expr, builder, env.desc, env.attrs, &value, &error)) {

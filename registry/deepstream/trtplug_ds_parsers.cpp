@@ -565,6 +565,35 @@ float lowest_threshold(const NvDsInferParseDetectionParams& dp, float fallback) 
     return lowest;
 }
 
+// Starts row i of NMS-style scores [K] and classes [K] layers as a candidate. False for a row to
+// skip: silently for a score below `lowest`, noted in `nonfinite` or `bad_class` for a NaN or
+// infinite score or a class id nvinfer does not know.
+bool start_candidate(const View& scores, const View& classes, size_t i, float lowest, unsigned num_configured,
+                     Candidate& c, SkippedRows& nonfinite, SkippedRows& bad_class) {
+    const float s = scores.at(i);
+    if (!std::isfinite(s)) {
+        nonfinite.add("layer '%s' row %zu: score %g", scores.name(), i, static_cast<double>(s));
+        return false;
+    }
+    if (!(s >= lowest)) return false;
+    unsigned cls = 0;
+    if (!row_class(classes, i, num_configured, cls, bad_class)) return false;
+    c = Candidate{cls, s, 0, 0, 0, 0, i};
+    return true;
+}
+
+// Decodes row i of a boxes layer [K,4] into c (see decode_box); false for a box to drop, with a
+// NaN or infinite coordinate noted in `nonfinite`.
+bool decode_row_box(const View& boxes, size_t i, BoxFormat f, int normalized, const NvDsInferNetworkInfo& net,
+                    float min_size, Candidate& c, SkippedRows& nonfinite) {
+    bool nf = false;
+    if (decode_box(f, normalized, boxes.at(i * 4), boxes.at(i * 4 + 1), boxes.at(i * 4 + 2), boxes.at(i * 4 + 3), net,
+                   min_size, c, &nf))
+        return true;
+    if (nf) nonfinite.add("layer '%s' row %zu: a box coordinate", boxes.name(), i);
+    return false;
+}
+
 #if TRTPLUG_DS_HAS_INSTANCE_MASK
 void release_masks(std::vector<NvDsInferInstanceMaskInfo>& out, size_t from) {
     for (size_t i = from; i < out.size(); ++i) delete[] out[i].mask;
@@ -610,22 +639,10 @@ bool parse_nms(const NmsParams& p, const std::vector<NvDsInferLayerInfo>& layers
         SkippedRows nonfinite, bad_class;
         const float lowest = lowest_threshold(dp, p.default_threshold);
         for (size_t i = 0; i < count; ++i) {
-            const float s = scores.at(i);
-            if (!std::isfinite(s)) {
-                nonfinite.add("layer '%s' row %zu: score %g", scores.name(), i, static_cast<double>(s));
-                continue;
-            }
-            if (!(s >= lowest)) continue;
-            unsigned cls = 0;
-            if (!row_class(classes, i, dp.numClassesConfigured, cls, bad_class)) continue;
-            if (!(s >= class_threshold(dp, cls, p.default_threshold))) continue;
-            Candidate c{cls, s, 0, 0, 0, 0, i};
-            bool nf = false;
-            if (!decode_box(p.box, p.normalized, boxes.at(i * 4), boxes.at(i * 4 + 1), boxes.at(i * 4 + 2),
-                            boxes.at(i * 4 + 3), net, p.min_box_size, c, &nf)) {
-                if (nf) nonfinite.add("layer '%s' row %zu: a box coordinate", boxes.name(), i);
-                continue;
-            }
+            Candidate c{};
+            if (!start_candidate(scores, classes, i, lowest, dp.numClassesConfigured, c, nonfinite, bad_class)) continue;
+            if (!(c.score >= class_threshold(dp, c.cls, p.default_threshold))) continue;
+            if (!decode_row_box(boxes, i, p.box, p.normalized, net, p.min_box_size, c, nonfinite)) continue;
             cands.push_back(c);
         }
         report_skipped(p.func_name, "skipped", kNonFiniteDetections, nonfinite);
@@ -675,12 +692,7 @@ bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferL
             }
             activate(p.score_activation, row);
             Candidate box{0, 0, 0, 0, 0, 0, i};
-            bool nf = false;
-            if (!decode_box(p.box, p.normalized, boxes.at(i * 4), boxes.at(i * 4 + 1), boxes.at(i * 4 + 2),
-                            boxes.at(i * 4 + 3), net, p.min_box_size, box, &nf)) {
-                if (nf) nonfinite.add("layer '%s' row %zu: a box coordinate", boxes.name(), i);
-                continue;
-            }
+            if (!decode_row_box(boxes, i, p.box, p.normalized, net, p.min_box_size, box, nonfinite)) continue;
             long best = -1;
             for (size_t c = 0; c < nc; ++c) {
                 if (static_cast<long>(c) == bg) continue;
@@ -739,27 +751,15 @@ bool parse_instance_mask(const InstanceMaskParams& p, const std::vector<NvDsInfe
         SkippedRows nonfinite, bad_class, no_mask, nonfinite_mask;
         const float lowest = lowest_threshold(dp, p.default_threshold);
         for (size_t i = 0; i < count; ++i) {
-            const float s = scores.at(i);
-            if (!std::isfinite(s)) {
-                nonfinite.add("layer '%s' row %zu: score %g", scores.name(), i, static_cast<double>(s));
-                continue;
-            }
-            if (!(s >= lowest)) continue;
-            unsigned cls = 0;
-            if (!row_class(classes, i, dp.numClassesConfigured, cls, bad_class)) continue;
-            if (per_class && cls >= mask_classes) {
-                no_mask.add("row %zu: class %u, layer '%s' has %zu masks per object", i, cls, masks.name(),
+            Candidate c{};
+            if (!start_candidate(scores, classes, i, lowest, dp.numClassesConfigured, c, nonfinite, bad_class)) continue;
+            if (per_class && c.cls >= mask_classes) {
+                no_mask.add("row %zu: class %u, layer '%s' has %zu masks per object", i, c.cls, masks.name(),
                             mask_classes);
                 continue;
             }
-            if (!(s >= class_threshold(dp, cls, p.default_threshold))) continue;
-            Candidate c{cls, s, 0, 0, 0, 0, i};
-            bool nf = false;
-            if (!decode_box(p.box, p.normalized, boxes.at(i * 4), boxes.at(i * 4 + 1), boxes.at(i * 4 + 2),
-                            boxes.at(i * 4 + 3), net, p.min_box_size, c, &nf)) {
-                if (nf) nonfinite.add("layer '%s' row %zu: a box coordinate", boxes.name(), i);
-                continue;
-            }
+            if (!(c.score >= class_threshold(dp, c.cls, p.default_threshold))) continue;
+            if (!decode_row_box(boxes, i, p.box, p.normalized, net, p.min_box_size, c, nonfinite)) continue;
             NvDsInferInstanceMaskInfo o{};
             fill_box(c, o);
             o.mask = new (std::nothrow) float[mh * mw];
@@ -767,7 +767,7 @@ bool parse_instance_mask(const InstanceMaskParams& p, const std::vector<NvDsInfe
                 release_masks(out, before);
                 return fail(p.func_name, "out of memory allocating a %zux%zu mask", mw, mh);
             }
-            const size_t base = (i * mask_classes + (per_class ? cls : 0)) * mh * mw;
+            const size_t base = (i * mask_classes + (per_class ? c.cls : 0)) * mh * mw;
             for (size_t k = 0; k < mh * mw; ++k) {
                 float v = activate(p.mask_activation, masks.at(base + k));
                 if (!std::isfinite(v)) {

@@ -111,9 +111,7 @@ def checked_sqrt(v):
 
 @cuda.jit
 def raises_in_device_function(x):
-    i = cuda.grid(1)
-    if i < x.size:
-        x[i] = checked_sqrt(x[i])
+    x[0] = checked_sqrt(x[0])
 
 
 @cuda.jit
@@ -126,9 +124,7 @@ external_scale = cuda.declare_device("trtplug_test_external_scale", "float32(flo
 
 @cuda.jit
 def calls_undefined_extern(x):
-    i = cuda.grid(1)
-    if i < x.size:
-        x[i] = external_scale(x[i])
+    x[0] = external_scale(x[0])
 
 
 @cuda.jit

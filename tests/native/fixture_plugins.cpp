@@ -3,9 +3,12 @@
 // the driver, not the GPU.
 #include "fixture_plugins.h"
 
+#include "kernel_args.h"
+
 namespace fixture {
 
 using namespace trtplug;
+using namespace kernel_args;
 
 namespace {
 
@@ -67,36 +70,6 @@ const Expr kFlatW[] = {EXPR(kW0)};
 const Expr kView2d[] = {EXPR(kX0), EXPR(kX1)};
 const Expr kStatsView[] = {EXPR(kStats)};
 const Expr kWs1View[] = {EXPR(kWs1)};
-
-ArgDesc tensor(ArgKind kind, int32_t index, int32_t rank, const Expr* shape) {
-    ArgDesc a{};
-    a.kind = kind;
-    a.index = index;
-    a.view_rank = rank;
-    a.view_shape = shape;
-    return a;
-}
-ArgDesc scalar_attr(int32_t index, ScalarType t) {
-    ArgDesc a{};
-    a.kind = ArgKind::kScalarAttr;
-    a.index = index;
-    a.scalar_type = t;
-    return a;
-}
-ArgDesc scalar_expr(Expr e, ScalarType t) {
-    ArgDesc a{};
-    a.kind = ArgKind::kScalarExpr;
-    a.value = e;
-    a.scalar_type = t;
-    return a;
-}
-ArgDesc scalar_const(double v, ScalarType t) {
-    ArgDesc a{};
-    a.kind = ArgKind::kScalarConst;
-    a.const_value = v;
-    a.scalar_type = t;
-    return a;
-}
 
 // scale(x[:], w[:], y[:, :], ws0[:], beta f32, n i64, flag bool, 2.0 f64, alpha i32, -3 i8, 1.5 f16)
 const ArgDesc kScaleArgs[] = {

@@ -11,10 +11,12 @@
 
 #include "cuda_driver.h"
 #include "gpu_e2e_images.h"
+#include "kernel_args.h"
 #include "trtplug_core.h"
 #include "trtplug_launch_cache.h"
 
 using namespace trtplug;
+using namespace kernel_args;
 
 namespace {
 
@@ -35,29 +37,16 @@ const AttrDesc kAttrs[] = {
     {"alpha", AttrType::kInt, 1, 1, false, false, 0, 0, kAlpha, nullptr, nullptr, 1},
 };
 
-ArgDesc arg(ArgKind kind, int32_t index, int32_t rank, const Expr* shape, ScalarType type = ScalarType::kInt32,
-            Expr value = {}, double constant = 0) {
-    ArgDesc a{};
-    a.kind = kind;
-    a.index = index;
-    a.view_rank = rank;
-    a.view_shape = shape;
-    a.scalar_type = type;
-    a.value = value;
-    a.const_value = constant;
-    return a;
-}
-
 // scale2d(x[:], y[:, :], beta f32, n i64, flag bool, 2.0 f64, alpha i32, -3 i8)
 const ArgDesc kArgs[] = {
-    arg(ArgKind::kTensor, 0, 1, kFlat),
-    arg(ArgKind::kTensor, 1, 2, kYShape),
-    arg(ArgKind::kScalarAttr, 0, 0, nullptr, ScalarType::kFloat32),
-    arg(ArgKind::kScalarExpr, 0, 0, nullptr, ScalarType::kInt64, eNumel),
-    arg(ArgKind::kScalarAttr, 1, 0, nullptr, ScalarType::kBool),
-    arg(ArgKind::kScalarConst, 0, 0, nullptr, ScalarType::kFloat64, {}, 2.0),
-    arg(ArgKind::kScalarAttr, 2, 0, nullptr, ScalarType::kInt32),
-    arg(ArgKind::kScalarConst, 0, 0, nullptr, ScalarType::kInt8, {}, -3),
+    tensor(ArgKind::kTensor, 0, 1, kFlat),
+    tensor(ArgKind::kTensor, 1, 2, kYShape),
+    scalar_attr(0, ScalarType::kFloat32),
+    scalar_expr(eNumel, ScalarType::kInt64),
+    scalar_attr(1, ScalarType::kBool),
+    scalar_const(2.0, ScalarType::kFloat64),
+    scalar_attr(2, ScalarType::kInt32),
+    scalar_const(-3, ScalarType::kInt8),
 };
 const LaunchDesc kLaunches[] = {{0, kEntry, {eGrid, eOne, eOne}, {eBlock, eOne, eOne}, eShared, kArgs, 8, 22, false}};
 const DType kTypes[] = {DType::kFloat32, DType::kFloat32};
@@ -82,6 +71,40 @@ void check(bool ok, const std::string& what) {
 
 double expected(float x) { return static_cast<double>(x) * 0.5 * 2.0 + 7 - 3 + 1000.0; }
 
+// The plugin's x (copied from the host) and y (zeroed), float32 of one 2-d shape, on the device for
+// as long as this object lives.
+class DeviceTensors {
+public:
+    DeviceTensors(const cu::Api* api, int64_t rows, int64_t cols, const std::vector<float>& hx) : api_(api) {
+        const size_t bytes = hx.size() * sizeof(float);
+        api_->cuMemAlloc(&x_, bytes);
+        api_->cuMemAlloc(&y_, bytes);
+        api_->cuMemcpyHtoD(x_, hx.data(), bytes);
+        api_->cuMemsetD8(y_, 0, bytes);
+        shape_.rank = 2;
+        shape_.dims[0] = rows;
+        shape_.dims[1] = cols;
+        inputs_[0] = reinterpret_cast<void*>(x_);
+        outputs_[0] = reinterpret_cast<void*>(y_);
+    }
+    ~DeviceTensors() {
+        api_->cuMemFree(x_);
+        api_->cuMemFree(y_);
+    }
+    DeviceTensors(const DeviceTensors&) = delete;
+    DeviceTensors& operator=(const DeviceTensors&) = delete;
+
+    TensorArgs args() const { return {&shape_, &shape_, inputs_, outputs_, nullptr, 0}; }
+    void copy_y_to(std::vector<float>& hy) const { api_->cuMemcpyDtoH(hy.data(), y_, hy.size() * sizeof(float)); }
+
+private:
+    const cu::Api* api_;
+    cu::DevicePtr x_ = 0, y_ = 0;
+    Shape shape_;
+    const void* inputs_[1];
+    void* outputs_[1];
+};
+
 // Four threads enqueue through one launch cache, each alternating between two shapes (more
 // shapes in all than the cache keeps) with its own buffers; every output must be right after
 // every launch, so a plan of the wrong shape or a stale pointer shows up as a wrong element.
@@ -102,22 +125,11 @@ void launch_cache_alternating_shapes(const cu::Api* api, cu::Context ctx) {
                 const size_t n = static_cast<size_t>(dims[0] * dims[1]);
                 std::vector<float> hx(n), hy(n);
                 for (size_t i = 0; i < n; ++i) hx[i] = 0.01f * static_cast<float>(i % 1000) + static_cast<float>(round);
-                cu::DevicePtr dx = 0, dy = 0;
-                api->cuMemAlloc(&dx, n * 4);
-                api->cuMemAlloc(&dy, n * 4);
-                api->cuMemcpyHtoD(dx, hx.data(), n * 4);
-                api->cuMemsetD8(dy, 0, n * 4);
-                Shape shape;
-                shape.rank = 2;
-                shape.dims[0] = dims[0];
-                shape.dims[1] = dims[1];
-                const void* inputs[] = {reinterpret_cast<void*>(dx)};
-                void* outputs[] = {reinterpret_cast<void*>(dy)};
-                const TensorArgs tensors{&shape, &shape, inputs, outputs, nullptr, 0};
+                const DeviceTensors io(api, dims[0], dims[1], hx);
                 Error e;
-                if (enqueue(desc, values, 0, tensors, nullptr, &cache, &e) != Status::kOk) errors[t] = e.message;
+                if (enqueue(desc, values, 0, io.args(), nullptr, &cache, &e) != Status::kOk) errors[t] = e.message;
                 api->cuStreamSynchronize(nullptr);
-                api->cuMemcpyDtoH(hy.data(), dy, n * 4);
+                io.copy_y_to(hy);
                 for (size_t i = 0; i < n && errors[t].empty(); ++i) {
                     if (std::fabs(static_cast<double>(hy[i]) - expected(hx[i])) > 1e-3) {
                         errors[t] = "shape " + std::to_string(dims[0]) + "x" + std::to_string(dims[1]) + " round " +
@@ -125,8 +137,6 @@ void launch_cache_alternating_shapes(const cu::Api* api, cu::Context ctx) {
                                     std::to_string(hy[i]);
                     }
                 }
-                api->cuMemFree(dx);
-                api->cuMemFree(dy);
             }
         });
     }
@@ -174,18 +184,8 @@ int main(int argc, char** argv) {
         attrs_default(desc, &values);
         std::vector<float> hx(n), hy(n, -1.0f);
         for (int i = 0; i < n; ++i) hx[i] = 0.01f * static_cast<float>(i);
-        cu::DevicePtr dx = 0, dy = 0;
-        api->cuMemAlloc(&dx, n * 4);
-        api->cuMemAlloc(&dy, n * 4);
-        api->cuMemcpyHtoD(dx, hx.data(), n * 4);
-        api->cuMemsetD8(dy, 0, n * 4);
-        Shape shape;
-        shape.rank = 2;
-        shape.dims[0] = rows;
-        shape.dims[1] = cols;
-        const void* inputs[] = {reinterpret_cast<void*>(dx)};
-        void* outputs[] = {reinterpret_cast<void*>(dy)};
-        const TensorArgs tensors{&shape, &shape, inputs, outputs, nullptr, 0};
+        const DeviceTensors io(api, rows, cols, hx);
+        const TensorArgs tensors = io.args();
         std::vector<std::thread> threads;
         std::vector<std::string> errors(8);
         for (int t = 0; t < 8; ++t) {
@@ -197,7 +197,7 @@ int main(int argc, char** argv) {
         }
         for (std::thread& t : threads) t.join();
         const cu::Result sync = api->cuStreamSynchronize(nullptr);
-        api->cuMemcpyDtoH(hy.data(), dy, n * 4);
+        io.copy_y_to(hy);
         double max_err = 0;
         for (int i = 0; i < n; ++i) {
             const double want = expected(hx[i]);
@@ -208,8 +208,6 @@ int main(int argc, char** argv) {
         check(all_errors.empty(), std::string("8 threads enqueue with module '") + module->name + "' " + all_errors);
         check(sync == cu::kSuccess && max_err < 1e-3,
               std::string("results of module '") + module->name + "', max error " + std::to_string(max_err));
-        api->cuMemFree(dx);
-        api->cuMemFree(dy);
     }
     const PluginDesc future = plugin(kFutureModule);
     const Status s = prepare_modules(future, &err);

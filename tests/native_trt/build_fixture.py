@@ -67,23 +67,20 @@ def build_fixture_library(headers: TensorRTHeaders, work: Path, *, namespace: st
     return run_compile(link)
 
 
-WORKSPACE_CHECK = HERE / "workspace_check.cpp"
+def build_check_program(name: str, headers: TensorRTHeaders, work: Path) -> Path:
+    """The CPU check program `name` (see `name`.cpp next to this file) built against `headers`."""
+    out = work / f"{name}_trt{headers.major}"
+    job = CompileJob([HERE / f"{name}.cpp"], out, shared=False,
+                     system_include_dirs=[headers.include_dir, find_cuda_include()],
+                     extra_flags=["-Werror"], optimize="-O1")
+    return run_compile(job)
 
 
 def build_workspace_check(headers: TensorRTHeaders, work: Path) -> Path:
     """workspace_check (see workspace_check.cpp) built against `headers`."""
-    out = work / f"workspace_check_trt{headers.major}"
-    job = CompileJob([WORKSPACE_CHECK], out, shared=False, system_include_dirs=[headers.include_dir, find_cuda_include()],
-                     extra_flags=["-Werror"], optimize="-O1")
-    return run_compile(job)
-
-
-CONFIGURE_CHECK = HERE / "configure_check.cpp"
+    return build_check_program("workspace_check", headers, work)
 
 
 def build_configure_check(headers: TensorRTHeaders, work: Path) -> Path:
     """configure_check (see configure_check.cpp) built against `headers`."""
-    out = work / f"configure_check_trt{headers.major}"
-    job = CompileJob([CONFIGURE_CHECK], out, shared=False, system_include_dirs=[headers.include_dir, find_cuda_include()],
-                     extra_flags=["-Werror"], optimize="-O1")
-    return run_compile(job)
+    return build_check_program("configure_check", headers, work)

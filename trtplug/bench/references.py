@@ -29,28 +29,29 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 if triton is not None:
     @triton.jit
-    def mish_triton(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+    def load_block(x_ptr, n, BLOCK: tl.constexpr):
+        """This program's block of a flat tensor of n elements: (offsets, in-bounds mask, loaded x)."""
         offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
         mask = offs < n
-        x = tl.load(x_ptr + offs, mask=mask)
+        return offs, mask, tl.load(x_ptr + offs, mask=mask)
+
+    @triton.jit
+    def mish_triton(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
+        offs, mask, x = load_block(x_ptr, n, BLOCK)
         v = x.to(tl.float32)
         sp = tl.where(v > 20.0, v + libdevice.log1p(tl.exp(-v)), libdevice.log1p(tl.exp(v)))
         tl.store(y_ptr + offs, (v * libdevice.tanh(sp)).to(x.dtype), mask=mask)
 
     @triton.jit
     def hard_swish_triton(x_ptr, y_ptr, n, BLOCK: tl.constexpr):
-        offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-        mask = offs < n
-        x = tl.load(x_ptr + offs, mask=mask)
+        offs, mask, x = load_block(x_ptr, n, BLOCK)
         v = x.to(tl.float32)
         t = tl.minimum(tl.maximum(v + 3.0, 0.0), 6.0)
         tl.store(y_ptr + offs, (v * t / 6.0).to(x.dtype), mask=mask)
 
     @triton.jit
     def scaled_add_triton(x_ptr, b_ptr, y_ptr, alpha, n, BLOCK: tl.constexpr):
-        offs = tl.program_id(0) * BLOCK + tl.arange(0, BLOCK)
-        mask = offs < n
-        x = tl.load(x_ptr + offs, mask=mask)
+        offs, mask, x = load_block(x_ptr, n, BLOCK)
         b = tl.load(b_ptr + offs, mask=mask)
         tl.store(y_ptr + offs, (x.to(tl.float32) + alpha * b.to(tl.float32)).to(x.dtype), mask=mask)
 

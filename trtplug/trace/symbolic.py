@@ -31,15 +31,15 @@ def scalar(value, dtype: str) -> Scalar:
     return Scalar(value, dtype)
 
 
+@dataclass(frozen=True, eq=False)  # eq=False: Expr's == builds an expression, so views compare by identity
 class TensorView:
     """An N-d array view of a tensor or workspace buffer, passed to a kernel as a Numba array."""
 
-    def __init__(self, kind: str, index: int, dtype: str, shape: tuple[Expr, ...], label: str):
-        self.kind = kind  # "tensor" | "workspace"
-        self.index = index
-        self.dtype = dtype
-        self.shape = shape
-        self.label = label
+    kind: str  # "tensor" | "workspace"
+    index: int
+    dtype: str
+    shape: tuple[Expr, ...]
+    label: str
 
     @property
     def ndim(self) -> int:
@@ -110,19 +110,20 @@ class SymTensor:
             "Hint: pass the tensor to a kernel and index it there")
 
 
-class FloatAttrRef:
-    """A float attribute: only usable as a kernel scalar argument."""
+class _AttrKnownAtCreation:
+    """An attribute whose value is only known when TensorRT creates the plugin: arithmetic,
+    comparisons and conversions on it while tracing raise the TraceError of `_untraceable_message`."""
 
     def __init__(self, index: int, name: str, owner: str):
         self.index = index
         self.name = name
         self._owner = owner
 
+    def _untraceable_message(self) -> str:
+        raise NotImplementedError
+
     def _untraceable(self, *_):
-        raise TraceError(
-            f"{self._owner}: self.{self.name} is a float attribute; its value is only known when TensorRT "
-            "creates the plugin, so it can be passed to a kernel but not computed with at trace time. "
-            "Hint: compute with it inside the kernel")
+        raise TraceError(self._untraceable_message())
 
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _untraceable
     __bool__ = __float__ = __int__ = __lt__ = __gt__ = __le__ = __ge__ = __neg__ = _untraceable
@@ -130,7 +131,16 @@ class FloatAttrRef:
     __hash__ = object.__hash__
 
 
-class MetadataAttrRef:
+class FloatAttrRef(_AttrKnownAtCreation):
+    """A float attribute: only usable as a kernel scalar argument."""
+
+    def _untraceable_message(self) -> str:
+        return (f"{self._owner}: self.{self.name} is a float attribute; its value is only known when TensorRT "
+                "creates the plugin, so it can be passed to a kernel but not computed with at trace time. "
+                "Hint: compute with it inside the kernel")
+
+
+class MetadataAttrRef(_AttrKnownAtCreation):
     """A string or float-list attribute: its value is only known when TensorRT creates the plugin,
     and no kernel argument, shape or condition can hold it."""
 
@@ -141,10 +151,8 @@ class MetadataAttrRef:
     }
 
     def __init__(self, index: int, name: str, kind: str, owner: str):
-        self.index = index
-        self.name = name
+        super().__init__(index, name, owner)
         self.kind = kind
-        self._owner = owner
 
     @property
     def label(self) -> str:
@@ -155,17 +163,14 @@ class MetadataAttrRef:
             f"{where}: self.{self.name} is a {self.label} attribute; {self.label} attributes cannot be passed to "
             f"a kernel (kernels take tensors and int, bool or float scalars). Hint: {self.KERNEL_HINTS[self.kind]}")
 
-    def _untraceable(self, *_):
-        raise TraceError(
-            f"{self._owner}: self.{self.name} is a {self.label} attribute and cannot be used while tracing (its "
-            "value is only known when TensorRT creates the plugin). Hint: string and float-list attributes are "
-            "for metadata; use int/bool attributes to change shapes or launches")
+    def _untraceable_message(self) -> str:
+        return (f"{self._owner}: self.{self.name} is a {self.label} attribute and cannot be used while tracing (its "
+                "value is only known when TensorRT creates the plugin). Hint: string and float-list attributes are "
+                "for metadata; use int/bool attributes to change shapes or launches")
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _untraceable
-    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __neg__ = _untraceable
-    __bool__ = __float__ = __int__ = __index__ = __len__ = __iter__ = __getitem__ = _untraceable
-    __lt__ = __gt__ = __le__ = __ge__ = __eq__ = __ne__ = _untraceable
-    __hash__ = object.__hash__
+    # Metadata cannot be an index or a sequence either.
+    __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = _AttrKnownAtCreation._untraceable
+    __index__ = __len__ = __iter__ = __getitem__ = _AttrKnownAtCreation._untraceable
 
     def __repr__(self):
         return f"<self.{self.name}: {self.label} attribute>"
