@@ -1241,7 +1241,7 @@ TEST_GROUP(launch_cache) {
         ScaleCall moved = call;  // the same shapes at other addresses: pointers are never cached
         for (ScaleCall* k : {&call, &moved}) {
             detail::LaunchPlan fresh;
-            CHECK(detail::build_plan(kScale, attrs, 0, k->in, &fresh, &err) == Status::kOk);
+            CHECK(detail::build_plan(kScale, attrs, 0, 0, k->in, &fresh, &err) == Status::kOk);
             const std::vector<recording::Launch> want = recording::run(fresh, k->tensors(), &s, &err);
             CHECK(s == Status::kOk && want.size() == 2);
             LaunchPlanRef plan;
@@ -1355,7 +1355,7 @@ TEST_GROUP(launch_cache) {
         for (int64_t rows = 1; rows <= 6; ++rows) {
             calls.emplace_back(rows, 3);
             reference.emplace_back();
-            CHECK(detail::build_plan(kScale, attrs, 0, calls.back().in, &reference.back(), &err) == Status::kOk);
+            CHECK(detail::build_plan(kScale, attrs, 0, 0, calls.back().in, &reference.back(), &err) == Status::kOk);
         }
         recording::g_keep = false;
         recording::g_count = 0;

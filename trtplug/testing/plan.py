@@ -115,6 +115,8 @@ class PlanCase:
     expect: one of EXPECTATIONS, with `expect_message` a text the plugin's error must contain.
     phase: "runtime" passes `fields` to an IPluginV3 creator in TensorRT's runtime phase (as an
         engine being deserialized would); ignored for IPluginV2 libraries.
+    tactic: a TensorRT tactic id the IPluginV3 builder chooses (it must be 0 or one getValidTactics
+        offers) and the runtime sets; None runs the default (0). IPluginV2 libraries ignore it.
     """
 
     case_id: str
@@ -134,6 +136,7 @@ class PlanCase:
     expect_message: str = ""
     label: str = ""
     phase: str | None = None
+    tactic: int | None = None
 
 
 
@@ -216,7 +219,7 @@ def _case_records(case: PlanCase, plan_dir: Path, seen: set) -> list[Record]:
     head = record("case", id=cid, library=case.library, plugin=case.plugin, version=case.version,
                   namespace=case.namespace, fields="null" if case.fields is None else None,
                   deserialize=None if case.deserialize_from is None else str(case.deserialize_from),
-                  save_blob=case.save_blob, phase=case.phase, expect=case.expect,
+                  save_blob=case.save_blob, phase=case.phase, tactic=case.tactic, expect=case.expect,
                   expect_message=case.expect_message if case.expect else None, label=label,
                   atol=_as_list(case.atol, n_out), rtol=_as_list(case.rtol, n_out))
     fields = [record("field", name=f.name, type=int(f.type), length=int(f.length), data=f.data)
@@ -262,7 +265,7 @@ def _plan_data(recs: list[Record]) -> dict:
                     "atol": r.floats("atol") if "atol" in r else [], "rtol": r.floats("rtol") if "rtol" in r else [],
                     "deserialize": r.fields.get("deserialize"), "save_blob": r.fields.get("save_blob"),
                     "expect": r.fields.get("expect"), "expect_message": r.text("expect_message", ""),
-                    "label": r.text("label", "")}
+                    "label": r.text("label", ""), "tactic": r.int("tactic") if "tactic" in r else None}
             plan["cases"].append(case)
         elif r.kind == "field" and case is not None and case["fields"] is not None:
             case["fields"].append({"name": r.text("name"), "type": r.int("type"), "length": r.int("length"),
@@ -301,16 +304,21 @@ def set_plan_libraries(plan_dir: str | Path, libraries: Mapping[str, str | Path]
     return write_records(path, [recs[0], *libs, *rest])
 
 
-def plan_cases(spec, cases, *, prefix: str | None = None) -> list[PlanCase]:
+def plan_cases(spec, cases, *, prefix: str | None = None, tactics: bool = False) -> list[PlanCase]:
     """PlanCases for a plugin's test cases (trtplug.testing.cases.Case: inputs, references, attributes,
-    tolerance per output), with every attribute passed as the PluginField its kind calls for."""
+    tolerance per output), with every attribute passed as the PluginField its kind calls for.
+
+    tactics: one PlanCase per case and declared tactic (id `_t<name>`, tactic id = index + 1, the
+    IPluginV3 adapter's numbering); without it, or without tactics, each case runs the default."""
     result = []
+    chosen = [(f"_t{t.name}", k + 1, f" tactic={t.name}") for k, t in enumerate(spec.tactics)] if tactics else []
     for i, case in enumerate(cases):
         fields = [PluginField.from_value(name, value, spec.attr(name).kind) for name, value in case.attributes.items()]
-        result.append(PlanCase(f"{prefix or spec.name}_{i}", spec.name, spec.version, fields=fields,
-                               inputs=case.inputs, references=case.references,
-                               rtol=[t[0] for t in case.tolerance], atol=[t[1] for t in case.tolerance],
-                               label=case.label))
+        for suffix, tactic, label in chosen or [("", None, "")]:
+            result.append(PlanCase(f"{prefix or spec.name}_{i}{suffix}", spec.name, spec.version, fields=fields,
+                                   inputs=case.inputs, references=case.references,
+                                   rtol=[t[0] for t in case.tolerance], atol=[t[1] for t in case.tolerance],
+                                   label=case.label + label, tactic=tactic))
     return result
 
 
