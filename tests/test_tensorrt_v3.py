@@ -17,7 +17,7 @@ import pytest
 from trtplug.native import compiler
 from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
 from trtplug.commands.inspect import describe
-from trtplug.errors import BuildError, DefinitionError
+from trtplug.errors import BuildError, DefinitionError, NativeError
 from trtplug.runtime import Library
 from trtplug.tensorrt_interface import interface_sources, check_interface, library_interface
 from trtplug.testing.harness import PlanCase, PluginField, build_harness, format_table, run_plan, write_plan
@@ -105,7 +105,8 @@ def test_v3_cpu_lifecycle_every_plugin_dtype_and_shape(built, major, tmp_path):
     assert results["scale_float32_3d"].step("workspace").message == f"{4 * 2 * 3 * 5} bytes"
     assert results["pair_float32"].step("output-dims").message == "(5, 7) (3,)"
     assert results["pair_float32"].step("output-dims-dynamic").message.endswith("0[0], 1[0]")
-    assert results["pair_float16"].step("tactics").message.startswith("0 custom tactic(s); timing cache id TpPair/2/")
+    assert results["pair_float16"].step("tactics").message.startswith("0 custom tactic(s); chose 0; timing cache id "
+                                                                      "TpPair/2/")
     assert results["scale_float16_1d"].step("serialize").message.startswith("1 field(s), ")
 
 
@@ -244,7 +245,69 @@ def test_every_kernel_builds_as_v3_and_runs_the_v3_lifecycle(kernels_v3, major, 
     assert "  TensorRT plugin interface: IPluginV3 + IPluginCreatorV3One (v3)" in lines
     specs, _ = load_targets(KERNELS)
     write_suite(tmp_path / "suite", specs, result.library, build_harness(headers), headers.version, cpu=True,
-                self_contained=False)
+                self_contained=False, tactics=True)
     report = run_suite(tmp_path / "suite")
     assert report.passed, report.format()
     assert len(report.rows) >= 2 * len(KERNELS)
+    tactic_rows = [r for r in report.rows if r.plugin.startswith("HardSwish")]
+    assert {r.label.rsplit(" tactic=", 1)[-1] for r in tactic_rows} == {"block256", "block128", "block512"}
+
+
+@pytest.mark.parametrize("major", V3_MAJORS)
+def test_tactics_are_offered_chosen_stored_with_the_engine_and_checked_when_restored(kernels_v3, major, tmp_path):
+    """HardSwish declares three tactics: TensorRT ids 1..3, 0 its default. The builder's choice is
+    stored beside the attributes, survives the runtime phase, and an id the plugin does not offer
+    is refused with one line naming the plugin and the value."""
+    _, result = kernels_v3(major)
+    harness = build_harness(headers_for(major))
+    x = np.linspace(-4, 4, 30, dtype=np.float32).reshape(2, 15)
+
+    def swish(cid, **kw):
+        return PlanCase(cid, "HardSwish", "1", inputs=[x], outputs=[("float32", x.shape)], **kw)
+
+    write_plan(tmp_path, [swish("chose_3", tactic=3, save_blob="swish.fields"), swish("default")], mode="cpu")
+    first = run_plan(result.library, tmp_path, harness=harness)
+    assert first.passed, format_table(first)
+    results = by_id(first)
+    assert [s.name for s in results["chose_3"].steps] == V3_STEPS
+    assert results["chose_3"].step("tactics").message.startswith("3 custom tactic(s) (1, 2, 3); chose 3; timing "
+                                                                 "cache id HardSwish/1/")
+    assert results["default"].step("tactics").message.startswith("3 custom tactic(s) (1, 2, 3); chose 0;")
+    assert results["chose_3"].step("serialize").message.startswith("2 field(s), ")
+
+    blob = (tmp_path / "swish.fields").read_bytes()
+    serialized = PluginField("trtplug_serialized", 8, blob, len(blob))  # kUNKNOWN
+
+    def restored(cid, *fields, **kw):
+        return swish(cid, phase="runtime", fields=[serialized, *fields], **kw)
+
+    cases = [
+        restored("stored_tactic_2", PluginField.typed("trtplug_tactic", 5, [2])),  # kINT32
+        restored("unknown_tactic", PluginField.typed("trtplug_tactic", 5, [9]), expect="deserialize-fail",
+                 expect_message="field 'trtplug_tactic' holds tactic 9, which the plugin does not offer (it accepts "
+                                "0 (default), 1 (block256), 2 (block128), 3 (block512))"),
+        restored("float_tactic", PluginField.typed("trtplug_tactic", 1, [2.0]), expect="deserialize-fail",
+                 expect_message="expected one kINT32"),
+        swish("tactic_alone", phase="runtime", fields=[PluginField.typed("trtplug_tactic", 5, [1])],
+              expect="deserialize-fail", expect_message="comes without field 'trtplug_serialized'"),
+    ]
+    write_plan(tmp_path, cases, mode="cpu")
+    report = run_plan(result.library, tmp_path, harness=harness)
+    assert report.passed, format_table(report)
+    results = by_id(report)
+    assert [s.name for s in results["stored_tactic_2"].steps] == V3_STEPS
+    for cid in ("unknown_tactic", "float_tactic", "tactic_alone"):
+        assert results[cid].step("create").message == "createPlugin(kRUNTIME) rejected it as expected", cid
+        assert len(results[cid].logs) == 1 and results[cid].logs[0].startswith("[trtplug] HardSwish: createPlugin("), \
+            results[cid].logs
+
+
+def test_the_c_api_runs_the_first_tactic_unless_an_instance_chooses_another(kernels_v3):
+    _, result = kernels_v3(11)
+    library = Library(result.library)
+    assert library.tactics("HardSwish") == ["block256", "block128", "block512"]
+    assert library.tactics("Mish") == ["default"]
+    instance = library.instance("HardSwish")
+    instance.set_tactic(2)
+    with pytest.raises(NativeError, match=r"tactic 3 out of range: plugin 'HardSwish' has 3 tactic\(s\)"):
+        instance.set_tactic(3)
