@@ -7,7 +7,6 @@ plugin lifecycle on the CPU (enqueue is skipped without a GPU, and run with one)
 from __future__ import annotations
 
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest

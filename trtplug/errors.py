@@ -46,3 +46,13 @@ class NativeError(TrtPlugError):
     def __init__(self, message, status=None):
         self.status = status
         super().__init__(message)
+
+
+def import_optional(module: str, what: str, unavailable: type[TrtPlugError]):
+    """`module`, or `unavailable` saying that `what` is not importable here (and why)."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise unavailable(f"{what} is not importable ({exc})") from exc

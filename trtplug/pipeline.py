@@ -62,6 +62,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
     src_dir.mkdir(parents=True, exist_ok=True)
 
     specs, declarations = declare(targets, say)
+    target = BuildTarget.from_options(options)  # before the slow stages: a wrong option fails at once
     traced = [trace(s) for s in specs]
     say(f"[2/5] trace    {sum(len(t.variants) for t in traced)} dtype combination(s), "
         f"{sum(len(v.launches) for t in traced for v in t.variants)} launch(es)")
@@ -69,7 +70,6 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
 
     library_name = options.library_name or default_library_name(targets[0])
     check_names(library_name, options.plugin_namespace)
-    target = BuildTarget.from_options(options)
     if target.headers is not None:
         say(f"       headers  {target.headers.describe()}")
     info = library_info(traced, kernels, library_name, options.plugin_namespace, target.headers)

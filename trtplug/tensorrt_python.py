@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import LoadError, TrtPlugError
+from .errors import LoadError, TrtPlugError, import_optional
 
 FIELD_KINDS = {"int": "INT32", "bool": "INT32", "float": "FLOAT32", "string": "CHAR", "int_list": "INT32",
                "float_list": "FLOAT32"}
@@ -19,11 +19,7 @@ class EngineUnavailable(TrtPlugError):
 
 
 def tensorrt_module():
-    try:
-        import tensorrt as trt
-    except ImportError as exc:
-        raise EngineUnavailable(f"the tensorrt Python package is not importable ({exc})") from exc
-    return trt
+    return import_optional("tensorrt", "the tensorrt Python package", EngineUnavailable)
 
 
 def check_registered(library) -> None:

@@ -37,6 +37,7 @@ def load(cache_dir: Path, key: str) -> dict[str, Any] | None:
         meta["ptx_parts"] = tuple((d / f"part{i}.ptx").read_bytes() for i in range(meta.pop("n_parts")))
         meta["cubins"] = {int(sm): (d / f"sm_{sm}.cubin").read_bytes() for sm in meta.pop("archs")}
         meta["params"] = tuple(meta["params"])
+        meta["warnings"] = tuple(meta.get("warnings", ()))
     except (OSError, ValueError, KeyError, TypeError):
         return None
     for field in ("format", "key"):

@@ -56,6 +56,9 @@ class CompiledKernel:
     params: tuple[str, ...]
     cooperative: bool
     toolchain: dict = field(hash=False)
+    # What the build warned about (an architecture without a cubin): said again whenever the kernel
+    # comes from the cache, so every build of a library tells its user.
+    warnings: tuple[str, ...] = field(default=(), hash=False)
 
     @property
     def needs_link(self) -> bool:
@@ -231,20 +234,19 @@ def _build(name: str, func: Any, args: tuple[KernelArg, ...], archs: tuple[int, 
     versions = toolchain.versions()
     tc = {k: v for k, v in versions.items() if k not in ("nvvm_library", "libdevice")}
     tc["nvvm_release"] = ptxmod.compiler_release(texts[0]) or "unknown"
-    cubins = {}
+    cubins, said = {}, []
     for sm in archs:
         try:
             cubins[sm] = link.link_cubin(name, parts, sm, with_cudadevrt=cooperative)
         except link.ArchMissingFromLibrary as exc:
             fallback = max((a for a in cubins if a // 10 == sm // 10), default=None)
-            warnings.warn(f"{exc}; skipped. " + (
+            said.append(f"{exc}; skipped. " + (
                 f"Devices of sm_{sm} run the sm_{fallback} cubin." if fallback else
-                f"Devices of sm_{sm} need a cubin of the same major architecture."),
-                stacklevel=3)
+                f"Devices of sm_{sm} need a cubin of the same major architecture."))
     return CompiledKernel(
         name=name, entry=entry.name, ptx_parts=tuple(parts), ptx_target=ptxmod.target(texts[0]),
         ptx_version=ptxmod.isa_version(texts[0]), cubins=cubins, params=entry.params,
-        cooperative=cooperative, toolchain=tc)
+        cooperative=cooperative, toolchain=tc, warnings=tuple(said))
 
 
 def compile_kernel(kernel: Any, args: tuple[KernelArg, ...], archs: Sequence[int] | None = None,
@@ -277,6 +279,8 @@ def compile_kernel(kernel: Any, args: tuple[KernelArg, ...], archs: Sequence[int
     if compiled is None:
         compiled = _build(name, func, args, archs, options)
         cache.store(cache_dir, key, compiled.__dict__)
+    for message in compiled.warnings:
+        warnings.warn(message, stacklevel=2)
     with _MEMO_LOCK:
         _MEMO[key] = compiled
     return compiled

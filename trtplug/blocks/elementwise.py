@@ -73,18 +73,34 @@ def launch_elementwise(kernel, n, threads=THREADS):
 
 @cuda.jit(device=True)
 def broadcast_index(i, shape, out_shape):
-    """Flat index into an array of `shape` broadcast (numpy rules) to element `i` of `out_shape`."""
+    """Flat index into an array of `shape` broadcast (numpy rules) to element `i` of `out_shape`.
+
+    Adjacent dims that are all broadcast, or all full, form one run: a division and a modulo per run
+    boundary instead of per dim, and none for dims of extent 1. A (1, 1, H, W) map over (N, C, H, W)
+    costs one modulo, a (1, C, 1, 1) bias a division and a modulo: integer division is the cost of a
+    broadcast access.
+    """
     offset = len(out_shape) - len(shape)
     index = 0
-    stride = 1
+    stride = 1  # the broadcast array's stride at the start of the current run
+    run = 1  # the output extent of the current run
+    full = True  # whether the current run's dims are the broadcast array's own (not broadcast)
     rest = i
     for d in range(len(out_shape) - 1, offset - 1, -1):
         extent = out_shape[d]
-        coord = rest % extent
-        rest //= extent
-        if shape[d - offset] != 1:
-            index += coord * stride
-            stride *= shape[d - offset]
+        if extent == 1:
+            continue
+        dim_full = shape[d - offset] != 1
+        if dim_full != full and run > 1:
+            if full:
+                index += (rest % run) * stride
+                stride *= run
+            rest //= run
+            run = 1
+        full = dim_full
+        run *= extent
+    if full and run > 1:
+        index += (rest % run) * stride
     return index
 
 

@@ -64,35 +64,29 @@ def warp_max(v):
     return v
 
 
-@cuda.jit(device=True)
-def block_sum(v):
-    partial = cuda.shared.array(MAX_WARPS, float32)
-    lane = cuda.threadIdx.x % WARP
-    warp = cuda.threadIdx.x // WARP
-    v = warp_sum(float32(v))
-    if lane == 0:
-        partial[warp] = v
-    cuda.syncthreads()
-    # Every warp reduces the per-warp partials itself: no second barrier to hand the total out.
-    v = partial[lane] if lane < cuda.blockDim.x // WARP else float32(0.0)
-    v = warp_sum(v)
-    cuda.syncthreads()  # `partial` may be reused by the next call
-    return v
+def _block_reduction(warp_reduce, identity):
+    """A block-wide reduction made of `warp_reduce` (warp_sum, warp_max): every thread gets the result."""
+
+    @cuda.jit(device=True)
+    def block_reduce(v):
+        partial = cuda.shared.array(MAX_WARPS, float32)
+        lane = cuda.threadIdx.x % WARP
+        warp = cuda.threadIdx.x // WARP
+        v = warp_reduce(float32(v))
+        if lane == 0:
+            partial[warp] = v
+        cuda.syncthreads()
+        # Every warp reduces the per-warp partials itself: no second barrier to hand the total out.
+        v = partial[lane] if lane < cuda.blockDim.x // WARP else float32(identity)
+        v = warp_reduce(v)
+        cuda.syncthreads()  # `partial` may be reused by the next call
+        return v
+
+    return block_reduce
 
 
-@cuda.jit(device=True)
-def block_max(v):
-    partial = cuda.shared.array(MAX_WARPS, float32)
-    lane = cuda.threadIdx.x % WARP
-    warp = cuda.threadIdx.x // WARP
-    v = warp_max(float32(v))
-    if lane == 0:
-        partial[warp] = v
-    cuda.syncthreads()
-    v = partial[lane] if lane < cuda.blockDim.x // WARP else float32(NEG_INF)
-    v = warp_max(v)
-    cuda.syncthreads()
-    return v
+block_sum = _block_reduction(warp_sum, 0.0)
+block_max = _block_reduction(warp_max, NEG_INF)
 
 
 @cuda.jit(device=True)

@@ -2,7 +2,6 @@
 the TensorRT adapter and (where installed) Triton and PyTorch."""
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 from . import options
@@ -24,9 +23,8 @@ torch/triton are installed); then the time from dlopen to the first finished enq
 
 
 def register(sub) -> None:
-    p = sub.add_parser("bench", help="time plugins side by side with a copy, the bare kernel, TensorRT, Triton, torch",
-                       epilog=EXAMPLES + "\n" + options.tensorrt_headers_help(),
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = options.add_building_command(sub, "bench", help="time plugins side by side with a copy, the bare kernel, "
+                                     "TensorRT, Triton, torch", examples=EXAMPLES)
     p.add_argument("targets", nargs="*", metavar="FILES_OR_LIB", help="plugin files to build, or one built library")
     p.add_argument("--plugin", action="append", help="only this plugin (repeatable; default: all)")
     p.add_argument("--shape", action="append", type=options.shape,
@@ -37,11 +35,9 @@ def register(sub) -> None:
     p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     p.add_argument("--no-baselines", action="store_true", help="skip the Triton and PyTorch columns")
     p.add_argument("--harness", metavar="PATH", help="prebuilt harness for a LIB (default: built when headers are found)")
-    p.add_argument("-o", "--output", default="build/bench", help="build directory for FILES (default: build/bench)")
-    p.add_argument("--tensorrt-include", help="TensorRT include dir for the library and the harness")
-    p.add_argument("--arch", type=options.archs, help="GPU architectures for cubins, e.g. 90 (default: all)")
-    p.add_argument("--prepare", metavar="DIR", help="build FILES into a bench suite in DIR; time nothing")
-    p.add_argument("--run", metavar="DIR", help="time a suite written by --prepare (needs no Numba)")
+    options.add_build_inputs(p, output="build/bench", output_help="build directory for FILES")
+    options.add_suite_modes(p, prepare="build FILES into a bench suite in DIR; time nothing",
+                            run="time a suite written by --prepare (needs no Numba)")
     p.set_defaults(func=run)
 
 

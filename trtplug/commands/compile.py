@@ -1,7 +1,6 @@
 """`trtplug compile`: build one plugin library from plugin classes."""
 from __future__ import annotations
 
-import argparse
 
 from . import options
 
@@ -19,16 +18,12 @@ subclasses). Loading it with dlopen registers the plugins with TensorRT:
 
 
 def register(sub) -> None:
-    p = sub.add_parser("compile", help="build one plugin library from plugin classes",
-                       epilog=EXAMPLES + "\n" + options.tensorrt_headers_help(),
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = options.add_building_command(sub, "compile", help="build one plugin library from plugin classes",
+                                     examples=EXAMPLES)
     p.add_argument("targets", nargs="+", metavar="FILES_OR_MODULES")
-    p.add_argument("-o", "--output", default="build", help="output directory (default: build)")
+    options.add_build_inputs(p, output="build", output_help="output directory")
     p.add_argument("--name", help="library name: lib<NAME>.so (default: <first file>_plugins)")
     p.add_argument("--namespace", default="", help="TensorRT plugin namespace (default: none)")
-    p.add_argument("--arch", type=options.archs,
-                   help="GPU architectures for cubins, e.g. 80,86,90 (default: sm_75 and newer)")
-    p.add_argument("--tensorrt-include", help="TensorRT include dir (default: see the search order below)")
     p.add_argument("--no-tensorrt", action="store_true", help="build only the C API (no TensorRT adapter)")
     options.add_interface(p)
     p.add_argument("--emit-project", action="store_true", help="also write a CMake project to build on a target")

@@ -48,3 +48,23 @@ def add_interface(parser) -> None:
                         help="TensorRT plugin interface: v2 = IPluginV2DynamicExt (TensorRT 8.6 and engines built "
                              "with v2 libraries), v3 = IPluginV3 (TensorRT >= 10; see docs/tensorrt.md); "
                              f"default {DEFAULT_INTERFACE}")
+
+
+def add_building_command(sub, name: str, *, help: str, examples: str) -> argparse.ArgumentParser:
+    """A subcommand that builds a library: its examples, then where TensorRT headers are looked for."""
+    return sub.add_parser(name, help=help, epilog=examples + "\n" + tensorrt_headers_help(),
+                          formatter_class=argparse.RawDescriptionHelpFormatter)
+
+
+def add_build_inputs(parser, *, output: str, output_help: str) -> None:
+    """-o, --tensorrt-include and --arch, as every building command spells them."""
+    parser.add_argument("-o", "--output", default=output, help=f"{output_help} (default: {output})")
+    parser.add_argument("--tensorrt-include", help="TensorRT include dir (default: see the search order below)")
+    parser.add_argument("--arch", type=archs,
+                        help="GPU architectures for cubins, e.g. 80,86,90 (default: sm_75 and newer)")
+
+
+def add_suite_modes(parser, *, prepare: str, run: str) -> None:
+    """--prepare DIR here (with Numba), --run DIR on the GPU machine (without)."""
+    parser.add_argument("--prepare", metavar="DIR", help=prepare)
+    parser.add_argument("--run", metavar="DIR", help=run)

@@ -2,7 +2,6 @@
 and compare its outputs with its numpy `reference`."""
 from __future__ import annotations
 
-import argparse
 
 from . import options
 
@@ -21,15 +20,12 @@ headers the plugins run through the library's C API instead (kernels and referen
 
 
 def register(sub) -> None:
-    p = sub.add_parser("test", help="run plugins through the TensorRT lifecycle against their references",
-                       epilog=EXAMPLES + "\n" + options.tensorrt_headers_help(),
-                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = options.add_building_command(sub, "test", help="run plugins through the TensorRT lifecycle against their "
+                                     "references", examples=EXAMPLES)
     p.add_argument("targets", nargs="*", metavar="FILES_OR_MODULES")
-    p.add_argument("-o", "--output", default="build/test", help="build directory (default: build/test)")
-    p.add_argument("--tensorrt-include", help="TensorRT include dir for the library and the harness")
-    p.add_argument("--arch", type=options.archs, help="GPU architectures for cubins, e.g. 90 (default: all)")
-    p.add_argument("--prepare", metavar="DIR", help="write library, harness, inputs and references to DIR; run nothing")
-    p.add_argument("--run", metavar="DIR", help="run a suite written by --prepare (needs no Numba)")
+    options.add_build_inputs(p, output="build/test", output_help="build directory")
+    options.add_suite_modes(p, prepare="write library, harness, inputs and references to DIR; run nothing",
+                            run="run a suite written by --prepare (needs no Numba)")
     p.add_argument("--cpu", action="store_true", help="never enqueue, even when a GPU is present")
     options.add_interface(p)
     p.add_argument("--engine", action="store_true",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import TrtPlugError
+from ..errors import TrtPlugError, import_optional
 
 
 class DeviceUnavailable(TrtPlugError):
@@ -15,11 +15,7 @@ class DeviceUnavailable(TrtPlugError):
 
 
 def _driver():
-    try:
-        from cuda.bindings import driver
-    except ImportError as exc:
-        raise DeviceUnavailable(f"cuda-python (cuda.bindings) is not importable: {exc}") from exc
-    return driver
+    return import_optional("cuda.bindings.driver", "cuda-python (cuda.bindings)", DeviceUnavailable)
 
 
 def driver_call(result, what):
