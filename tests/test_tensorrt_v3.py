@@ -307,6 +307,8 @@ def test_the_c_api_runs_the_first_tactic_unless_an_instance_chooses_another(kern
     library = Library(result.library)
     assert library.tactics("HardSwish") == ["block256", "block128", "block512"]
     assert library.tactics("Mish") == ["default"]
+    lines = describe(str(result.library), library.info, tactics={"HardSwish": library.tactics("HardSwish")})
+    assert "    tactics block256 (default; the one IPluginV2 runs), block128, block512" in lines
     instance = library.instance("HardSwish")
     instance.set_tactic(2)
     with pytest.raises(NativeError, match=r"tactic 3 out of range: plugin 'HardSwish' has 3 tactic\(s\)"):
