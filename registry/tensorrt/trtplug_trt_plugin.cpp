@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "trtplug_trt_log.h"
+#include "trtplug_trt_modules.h"
 
 TRTPLUG_TRT_V2_BEGIN
 
@@ -41,15 +42,7 @@ nvinfer1::AsciiChar const* PluginAdapter::getPluginVersion() const TRTPLUG_TRT_N
 int32_t PluginAdapter::getNbOutputs() const TRTPLUG_TRT_NOEXCEPT { return desc_->n_outputs; }
 
 int32_t PluginAdapter::initialize() TRTPLUG_TRT_NOEXCEPT {
-    if (desc_->n_modules == 0) return 0;
-    // Loading the kernel images now reports a missing architecture at engine creation, not at
-    // the first inference.
-    Error err;
-    if (prepare_modules(*desc_, &err) != Status::kOk) {
-        log(Severity::kError, "initialize: ", err.message);
-        return 1;
-    }
-    return 0;
+    return initialize_modules(*desc_, namespace_.c_str(), "");
 }
 
 void PluginAdapter::terminate() TRTPLUG_TRT_NOEXCEPT {}
