@@ -499,6 +499,17 @@ bool attrs_from_fields(const PluginDesc& desc, const nvinfer1::PluginFieldCollec
     return true;
 }
 
+FieldNames::FieldNames(const PluginDesc& desc, const char* plugin_namespace) noexcept {
+    try {
+        fields_ = advertised_fields(desc);
+    } catch (...) {
+        fields_.clear();
+        log_line(Severity::kError, plugin_namespace, desc.name, "out of memory while listing the plugin fields");
+    }
+    collection_.nbFields = static_cast<int32_t>(fields_.size());
+    collection_.fields = fields_.empty() ? nullptr : fields_.data();
+}
+
 // ------------------------------------------------------------------------- log routing
 namespace {
 

@@ -156,6 +156,21 @@ std::vector<nvinfer1::PluginField> advertised_fields(const PluginDesc& desc);
 bool attrs_from_fields(const PluginDesc& desc, const nvinfer1::PluginFieldCollection* fields, AttrValues* values,
                        std::string* error);
 
+// What a creator's getFieldNames() returns, made once with the creator: advertised_fields(desc), or
+// no fields (with one line logged for plugin_namespace::desc.name) where there was no memory for them.
+class FieldNames {
+public:
+    FieldNames(const PluginDesc& desc, const char* plugin_namespace) noexcept;
+    FieldNames(const FieldNames&) = delete;
+    FieldNames& operator=(const FieldNames&) = delete;
+
+    const nvinfer1::PluginFieldCollection* collection() const noexcept { return &collection_; }
+
+private:
+    std::vector<nvinfer1::PluginField> fields_;
+    nvinfer1::PluginFieldCollection collection_{};
+};
+
 }  // namespace trt
 }  // namespace trtplug
 
