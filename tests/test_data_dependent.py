@@ -181,3 +181,21 @@ def test_keep_above_threshold_kernel_keeps_input_order_in_the_simulator():
     results = json.loads(proc.stdout.strip().splitlines()[-1])
     assert all(ok for _, ok in results.values()), results
     assert results["300_100.0_float32"][0] == 0 and results["300_-100.0_float16"][0] == 300
+
+
+@pytest.mark.trt_headers
+@pytest.mark.parametrize("major", [8, 10])
+def test_compiling_a_data_dependent_plugin_as_ipluginv2_names_the_plugin_and_output(tmp_path, major):
+    pytest.importorskip("numba.cuda", reason="numba-cuda is needed to compile kernels")
+    from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
+    from trtplug.pipeline import CompileOptions, compile_library
+
+    headers = [h for h in find_all_tensorrt_includes() if h.major == major]
+    if not headers:
+        pytest.skip(f"no TensorRT {major}.x headers")
+    options = CompileOptions(output_dir=tmp_path, archs=[90], tensorrt_include=headers[0].include_dir,
+                             interface="v2", progress=None)
+    with pytest.raises(BuildError) as err:
+        compile_library([str(KEEP)], options)
+    assert str(err.value).startswith("keep_above_threshold.KeepAboveThreshold: output 'kept' is data-dependent")
+    assert "built with --interface v2" in str(err.value)

@@ -316,18 +316,20 @@ def plan_cases(spec, cases, *, prefix: str | None = None) -> list[PlanCase]:
     Data-dependent outputs are allocated at their upper bound and compared up to the count."""
     from .cases import expected_output_shapes, output_shape_rule
 
-    rule = output_shape_rule(spec) if any(o.size_tensor for o in spec.outputs) else None
+    rule = None
     result = []
     for i, case in enumerate(cases):
         fields = [PluginField.from_value(name, value, spec.attr(name).kind) for name, value in case.attributes.items()]
         outputs = None
-        uppers = expected_output_shapes(spec, rule, case.input_shapes, case.attributes) if rule else None
-        if uppers is not None and case.references is not None:
-            outputs = [(np.asarray(r).dtype.name, upper) for r, upper in zip(case.references, uppers)]
+        if getattr(case, "counted_by", None) and case.references is not None:
+            rule = rule or output_shape_rule(spec)
+            uppers = expected_output_shapes(spec, rule, case.input_shapes, case.attributes)
+            if uppers is not None:
+                outputs = [(np.asarray(r).dtype.name, upper) for r, upper in zip(case.references, uppers)]
         result.append(PlanCase(f"{prefix or spec.name}_{i}", spec.name, spec.version, fields=fields,
                                inputs=case.inputs, references=case.references, outputs=outputs,
                                rtol=[t[0] for t in case.tolerance], atol=[t[1] for t in case.tolerance],
-                               label=case.label, counted_by=case.counted_by if outputs else None))
+                               label=case.label, counted_by=getattr(case, "counted_by", None) if outputs else None))
     return result
 
 
