@@ -200,3 +200,19 @@ def test_every_kernel_builds_as_v3_and_runs_the_v3_lifecycle(kernels_v3, major, 
     report = run_suite(tmp_path / "suite")
     assert report.passed, report.format()
     assert len(report.rows) >= 2 * len(KERNELS)
+
+
+@pytest.mark.parametrize("major", V3_MAJORS)
+def test_data_dependent_outputs_are_declared_as_size_tensors(kernels_v3, major, tmp_path):
+    from trtplug.loader import load_targets
+    from trtplug.testing.plan import plan_cases
+    from trtplug.testing.cases import all_cases
+
+    headers, result = kernels_v3(major)
+    specs, _ = load_targets([str(ROOT / "kernels" / "keep_above_threshold.py")])
+    cases = plan_cases(specs[0], all_cases(specs[0]))
+    write_plan(tmp_path, cases, mode="cpu")
+    report = run_plan(result.library, tmp_path, harness=build_harness(headers))
+    assert report.passed, format_table(report)
+    dims = report[0].step("output-dims").message
+    assert dims == "(1, 4) (1,) () size tensor 2", dims  # the kept rows' upper bound, then the size tensor

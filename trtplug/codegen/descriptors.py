@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..aot.signature import expected_param_types, param_count
 from ..native.codes import ARG_KIND, ATTR_TYPE, IMAGE_KIND, SCALAR_TYPE, TENSOR_DTYPE, enumerators
-from ..errors import KernelCompileError
+from ..errors import BuildError, KernelCompileError
 from ..trace.expr import Condition, Expr
 from ..trace.tracer import TracedPlugin
 from ..native.assets import render_template
@@ -125,6 +125,9 @@ class OutputView:
     shape: str
     copy_input_shape: bool
     input: int
+    size_output: int = -1  # data-dependent: the size tensor output counting dim size_dim
+    size_dim: int = -1
+    is_size_tensor: bool = False
 
 
 @dataclass
@@ -170,6 +173,7 @@ def cxx_ident(text: str) -> str:
 def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, plugin_namespace: str,
                info: dict, header: str) -> LibraryView:
     """`kernels` maps (id(kernel), signature) to the CompiledKernel for that launch."""
+    check_data_dependent_interface(traced, info)
     exprs = Table("kExpr")
     shapes = Table("kShape")
 
@@ -212,7 +216,9 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
             variants.append(Variant([DTYPE_ENUM[t] for t in variant.io_types], launches, workspace,
                                     spec.combination_label(variant.io_types)))
         outputs = [OutputView(len(o.dims) if o.dims is not None else -1, shape(o.dims) if o.dims else "nullptr",
-                              o.dims is None, o.like_input if o.like_input is not None else 0) for o in tp.outputs]
+                              o.dims is None, o.like_input if o.like_input is not None else 0,
+                              _or_none(o.size_output), _or_none(o.size_dim), out.size_tensor)
+                   for o, out in zip(tp.outputs, spec.outputs)]
         plugins.append(PluginView(
             ident=ident, desc_symbol=f"k{ident}_desc", name=spec.name, version=spec.version, qualname=spec.qualname,
             io_names=list(spec.io_names), input_ranks=[t.rank if t.rank is not None else -1 for t in spec.inputs],
@@ -226,6 +232,10 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
     view.shapes = shapes.items()
     view.info_json = "\n    ".join(c_string_lines(json.dumps(info, indent=1, sort_keys=True).encode()))
     return view
+
+
+def _or_none(value: int | None) -> int:
+    return -1 if value is None else value
 
 
 def _sig_text(signature) -> str:
@@ -282,6 +292,22 @@ def _attr_view(attr) -> AttrView:
         max_value=c_double(attr.max) if attr.max is not None else "0.0",
         ints=ints, floats=floats, string=c_string(string),
         default_length=length, choices=[c_string(c) for c in attr.choices or ()])
+
+
+def check_data_dependent_interface(traced: list[TracedPlugin], info: dict) -> None:
+    """Data-dependent outputs exist in IPluginV3 only: a library with another TensorRT adapter
+    (IPluginV2, TensorRT 8.6 or 7) cannot give them; a C API only library can (buffers at the upper bound)."""
+    interface = info.get("tensorrt_interface")
+    if interface == "v3" or (interface is None and not info.get("tensorrt")):
+        return
+    for tp in traced:
+        for shape, out in zip(tp.outputs, tp.spec.outputs):
+            if shape.data_dependent:
+                adapter = f"--interface {interface}" if interface else f"TensorRT {info.get('tensorrt')}"
+                raise BuildError(
+                    f"{tp.spec.qualname}: output '{out.name}' is data-dependent (tp.data_dependent), which only "
+                    f"IPluginV3 plugins can declare, but this library is built with {adapter}. Hint: build with "
+                    "--interface v3 against TensorRT 10 or newer headers")
 
 
 def render_plugins_cpp(view: LibraryView, out_dir: Path) -> Path:
