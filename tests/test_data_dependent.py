@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 
 import trtplug as tp
-from trtplug.codegen.descriptors import check_data_dependent_interface
+from trtplug.deepstream.versions import parse_version
+from trtplug.native.tensorrt_headers import TensorRTHeaders
+from trtplug.target import BuildTarget
 from trtplug.errors import BuildError, DefinitionError, TraceError
 from trtplug.testing.cases import make_cases
 from trtplug.testing.plan import PlanCase, read_plan, write_plan
@@ -89,19 +91,24 @@ def test_the_reference_count_must_fit_the_upper_bound():
         make_cases(cls.spec())
 
 
-@pytest.mark.parametrize("info, refused", [
-    ({"tensorrt_interface": "v2", "tensorrt": "10.16.0"}, "built with --interface v2"),
-    ({"tensorrt_interface": None, "tensorrt": "7.2.3"}, "built with TensorRT 7.2.3"),
-    ({"tensorrt_interface": "v3", "tensorrt": "10.16.0"}, None),
-    ({"tensorrt_interface": None, "tensorrt": None}, None),  # C API only: buffers at the upper bound
+TRT10 = TensorRTHeaders(Path("/trt10/include"), 10, 16, 0)
+TRT7 = TensorRTHeaders(Path("/trt7/include"), 7, 2, 3)
+
+
+@pytest.mark.parametrize("adapter, headers, refused", [
+    ("v2", TRT10, "built with --interface v2"),
+    ("trt7", TRT7, "built with TensorRT 7.2.3"),
+    ("v3", TRT10, None),
+    ("none", None, None),  # C API only: buffers at the upper bound
 ])
-def test_only_ipluginv3_and_the_c_api_take_data_dependent_outputs(info, refused):
+def test_only_ipluginv3_and_the_c_api_take_data_dependent_outputs(adapter, headers, refused):
     traced = [trace(plugin(PICKED, lambda x: [(tp.data_dependent("n", upper=x.shape[0]),), ()]).spec())]
+    target = BuildTarget(adapter, headers, None, parse_version(None))
     if refused is None:
-        check_data_dependent_interface(traced, info)
+        target.check_plugins(traced)
         return
     with pytest.raises(BuildError) as err:
-        check_data_dependent_interface(traced, info)
+        target.check_plugins(traced)
     assert "Picked: output 'picked' is data-dependent" in str(err.value)
     assert refused in str(err.value) and "--interface v3" in str(err.value)
 

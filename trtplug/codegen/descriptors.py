@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..aot.signature import expected_param_types, param_count
 from ..native.codes import ARG_KIND, ATTR_TYPE, IMAGE_KIND, SCALAR_TYPE, TENSOR_DTYPE, enumerators
-from ..errors import BuildError, KernelCompileError
+from ..errors import KernelCompileError
 from ..trace.expr import Condition, Expr
 from ..trace.tracer import TracedPlugin
 from ..native.assets import render_template
@@ -173,7 +173,6 @@ def cxx_ident(text: str) -> str:
 def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, plugin_namespace: str,
                info: dict, header: str) -> LibraryView:
     """`kernels` maps (id(kernel), signature) to the CompiledKernel for that launch."""
-    check_data_dependent_interface(traced, info)
     exprs = Table("kExpr")
     shapes = Table("kShape")
 
@@ -292,22 +291,6 @@ def _attr_view(attr) -> AttrView:
         max_value=c_double(attr.max) if attr.max is not None else "0.0",
         ints=ints, floats=floats, string=c_string(string),
         default_length=length, choices=[c_string(c) for c in attr.choices or ()])
-
-
-def check_data_dependent_interface(traced: list[TracedPlugin], info: dict) -> None:
-    """Data-dependent outputs exist in IPluginV3 only: a library with another TensorRT adapter
-    (IPluginV2, TensorRT 8.6 or 7) cannot give them; a C API only library can (buffers at the upper bound)."""
-    interface = info.get("tensorrt_interface")
-    if interface == "v3" or (interface is None and not info.get("tensorrt")):
-        return
-    for tp in traced:
-        for shape, out in zip(tp.outputs, tp.spec.outputs):
-            if shape.data_dependent:
-                adapter = f"--interface {interface}" if interface else f"TensorRT {info.get('tensorrt')}"
-                raise BuildError(
-                    f"{tp.spec.qualname}: output '{out.name}' is data-dependent (tp.data_dependent), which only "
-                    f"IPluginV3 plugins can declare, but this library is built with {adapter}. Hint: build with "
-                    "--interface v3 against TensorRT 10 or newer headers")
 
 
 def render_plugins_cpp(view: LibraryView, out_dir: Path) -> Path:
