@@ -27,75 +27,11 @@
 #include <cstring>
 #include <vector>
 
+#include "native_bench.h"
+
 namespace {
 
-using CUresult = int;
-using CUdevice = int;
-using CUdeviceptr = unsigned long long;
-using Handle = void*;
-
-struct Driver {
-    CUresult (*cuInit)(unsigned);
-    CUresult (*cuDeviceGet)(CUdevice*, int);
-    CUresult (*cuDevicePrimaryCtxRetain)(Handle*, CUdevice);
-    CUresult (*cuCtxSetCurrent)(Handle);
-    CUresult (*cuMemAlloc)(CUdeviceptr*, size_t);
-    CUresult (*cuMemsetD8)(CUdeviceptr, unsigned char, size_t);
-    CUresult (*cuStreamCreate)(Handle*, unsigned);
-    CUresult (*cuStreamSynchronize)(Handle);
-    CUresult (*cuEventCreate)(Handle*, unsigned);
-    CUresult (*cuEventRecord)(Handle, Handle);
-    CUresult (*cuEventSynchronize)(Handle);
-    CUresult (*cuEventElapsedTime)(float*, Handle, Handle);
-    CUresult (*cuDeviceGetAttribute)(int*, int, CUdevice);
-    CUresult (*cuModuleLoadData)(Handle*, const void*);
-    CUresult (*cuModuleGetFunction)(Handle*, Handle, const char*);
-    CUresult (*cuLaunchKernel)(Handle, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, Handle,
-                               void**, void**);
-    CUresult (*cuCtxGetCurrent)(Handle*);
-    CUresult (*cuCtxGetId)(Handle, unsigned long long*);  // CUDA 12.0 and newer; may be null
-};
-
-template <class T>
-bool bind(void* lib, T& fn, const char* name) {
-    fn = reinterpret_cast<T>(dlsym(lib, name));
-    if (!fn) std::fprintf(stderr, "libcuda.so.1 has no %s\n", name);
-    return fn != nullptr;
-}
-
-bool load_driver(Driver& d) {
-    const char* override_path = std::getenv("TRTPLUG_LIBCUDA");
-    const char* path = override_path && *override_path ? override_path : "libcuda.so.1";
-    void* lib = dlopen(path, RTLD_NOW);
-    if (!lib) {
-        std::fprintf(stderr, "cannot load %s: %s\n", path, dlerror());
-        return false;
-    }
-    d.cuCtxGetId = reinterpret_cast<decltype(d.cuCtxGetId)>(dlsym(lib, "cuCtxGetId"));
-    return bind(lib, d.cuInit, "cuInit") && bind(lib, d.cuDeviceGet, "cuDeviceGet") &&
-           bind(lib, d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain") &&
-           bind(lib, d.cuCtxSetCurrent, "cuCtxSetCurrent") && bind(lib, d.cuMemAlloc, "cuMemAlloc_v2") &&
-           bind(lib, d.cuMemsetD8, "cuMemsetD8_v2") && bind(lib, d.cuStreamCreate, "cuStreamCreate") &&
-           bind(lib, d.cuStreamSynchronize, "cuStreamSynchronize") && bind(lib, d.cuEventCreate, "cuEventCreate") &&
-           bind(lib, d.cuEventRecord, "cuEventRecord") && bind(lib, d.cuEventSynchronize, "cuEventSynchronize") &&
-           bind(lib, d.cuEventElapsedTime, "cuEventElapsedTime") &&
-           bind(lib, d.cuDeviceGetAttribute, "cuDeviceGetAttribute") &&
-           bind(lib, d.cuModuleLoadData, "cuModuleLoadData") &&
-           bind(lib, d.cuModuleGetFunction, "cuModuleGetFunction") && bind(lib, d.cuLaunchKernel, "cuLaunchKernel") &&
-           bind(lib, d.cuCtxGetCurrent, "cuCtxGetCurrent");
-}
-
-struct Api {
-    int32_t (*plugin_index)(const char*, const char*);
-    void* (*instance_create)(int32_t, const void*, size_t, char*, size_t);
-    int32_t (*find_variant)(void*, const int32_t*);
-    int32_t (*enqueue)(void*, int32_t, int32_t, const int32_t*, const int64_t*, const void* const*, int32_t,
-                       const int32_t*, const int64_t*, void* const*, void*, size_t, void*, char*, size_t);
-    int32_t (*describe_launch)(void*, int32_t, int32_t, int32_t, const int32_t*, const int64_t*, const void* const*,
-                               const int32_t*, const int64_t*, void* const*, void*, size_t, int32_t, int32_t*,
-                               const char**, int64_t*, uint64_t*, int32_t, int32_t*, const void**, size_t*, char*,
-                               size_t);
-};
+using namespace bench;
 
 // GPU and host microseconds per call of `launch`, over `iterations` back-to-back calls after a warm-up.
 template <class Launch>
@@ -193,11 +129,7 @@ int main(int argc, char** argv) {
         return 1;
     }
     Api api{};
-    if (!bind(lib, api.plugin_index, "trtplug_plugin_index") || !bind(lib, api.instance_create, "trtplug_instance_create") ||
-        !bind(lib, api.find_variant, "trtplug_find_variant") || !bind(lib, api.enqueue, "trtplug_enqueue") ||
-        !bind(lib, api.describe_launch, "trtplug_bench_describe_launch")) {
-        return 1;
-    }
+    if (!bind_api(lib, api)) return 1;
     char err[512] = {};
     void* inst = api.instance_create(api.plugin_index(argv[2], nullptr), nullptr, 0, err, sizeof err);
     if (!inst) {
@@ -206,19 +138,11 @@ int main(int argc, char** argv) {
     }
     const int32_t types[2] = {dtype, dtype};
     const int32_t variant = api.find_variant(inst, types);
-    const size_t bytes = static_cast<size_t>(n) * (dtype == 1 ? 2 : 4);
-    CUdeviceptr x = 0, y = 0;
-    if (d.cuMemAlloc(&x, bytes) || d.cuMemAlloc(&y, bytes) || d.cuMemsetD8(x, 0, bytes)) {
-        std::fprintf(stderr, "allocation of %zu bytes failed\n", bytes);
-        return 1;
-    }
-    const int32_t rank = 1;
-    int64_t dims[8] = {n};
-    const void* inputs[1] = {reinterpret_cast<const void*>(x)};
-    void* outputs[1] = {reinterpret_cast<void*>(y)};
+    ElementwiseTensors t;
+    if (!t.allocate(d, dtype, n)) return 1;
     auto enqueue = [&] {
-        if (api.enqueue(inst, variant, 1, &rank, dims, inputs, 1, &rank, dims, outputs, nullptr, 0, stream, err,
-                        sizeof err) == 0) {
+        if (api.enqueue(inst, variant, 1, &t.rank, t.dims, t.inputs, 1, &t.rank, t.dims, t.outputs, nullptr, 0, stream,
+                        err, sizeof err) == 0) {
             return true;
         }
         std::fprintf(stderr, "enqueue: %s\n", err);
@@ -229,34 +153,18 @@ int main(int argc, char** argv) {
     std::printf("%lld %.3f %.3f\n", static_cast<long long>(n), gpu_us, host_us);
 
     // The same launch without trtplug: the cubin, entry, dimensions and packed arguments it would use.
-    int major = 0, minor = 0;
-    d.cuDeviceGetAttribute(&major, 75, dev);  // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR
-    d.cuDeviceGetAttribute(&minor, 76, dev);  // CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR
-    int32_t n_launches = 0, n_slots = 0;
-    const char* entry = nullptr;
-    int64_t launch_dims[8] = {};
-    uint64_t slots[64] = {};
-    const void* image = nullptr;
-    size_t image_size = 0;
-    if (api.describe_launch(inst, variant, 0, 1, &rank, dims, inputs, &rank, dims, outputs, nullptr, 0,
-                            major * 10 + minor, &n_launches, &entry, launch_dims, slots, 64, &n_slots, &image,
-                            &image_size, err, sizeof err) != 0 || !image || n_launches != 1) {
-        std::fprintf(stderr, "no bare launch to compare with (%s)\n", image ? err : "no cubin for this device");
+    BareLaunch launch;
+    if (!launch.describe(d, api, dev, inst, variant, t, nullptr, 0, err, sizeof err) ||
+        launch.n_launches != 1) {
+        std::fprintf(stderr, "no bare launch to compare with (%s)\n", launch.image ? err : "no cubin for this device");
         return 0;
     }
     Handle module = nullptr, function = nullptr;
-    if (d.cuModuleLoadData(&module, image) || d.cuModuleGetFunction(&function, module, entry)) {
-        std::fprintf(stderr, "cannot load the kernel %s\n", entry);
+    if (d.cuModuleLoadData(&module, launch.image) || d.cuModuleGetFunction(&function, module, launch.entry)) {
+        std::fprintf(stderr, "cannot load the kernel %s\n", launch.entry);
         return 1;
     }
-    void* params[64];
-    for (int32_t i = 0; i < n_slots; ++i) params[i] = &slots[i];
-    auto bare = [&] {
-        return d.cuLaunchKernel(function, static_cast<unsigned>(launch_dims[0]), static_cast<unsigned>(launch_dims[1]),
-                                static_cast<unsigned>(launch_dims[2]), static_cast<unsigned>(launch_dims[3]),
-                                static_cast<unsigned>(launch_dims[4]), static_cast<unsigned>(launch_dims[5]),
-                                static_cast<unsigned>(launch_dims[6]), stream, params, nullptr) == 0;
-    };
+    auto bare = [&] { return launch.launch(d, function, stream) == 0; };
     if (!time_calls(d, stream, start, stop, iterations, bare, &gpu_us, &host_us)) return 1;
     std::printf("bare %lld %.3f %.3f\n", static_cast<long long>(n), gpu_us, host_us);
     double enqueue_us = 0, bare_us = 0;

@@ -22,75 +22,13 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "native_bench.h"
+
 namespace {
 
-using CUresult = int;
-using CUdevice = int;
-using CUdeviceptr = unsigned long long;
-using Handle = void*;
+using namespace bench;
 using Clock = std::chrono::steady_clock;
 constexpr size_t kWorkspaceBytes = 1 << 20;
-
-struct Driver {
-    CUresult (*cuInit)(unsigned);
-    CUresult (*cuDeviceGet)(CUdevice*, int);
-    CUresult (*cuDevicePrimaryCtxRetain)(Handle*, CUdevice);
-    CUresult (*cuCtxSetCurrent)(Handle);
-    CUresult (*cuMemAlloc)(CUdeviceptr*, size_t);
-    CUresult (*cuMemsetD8)(CUdeviceptr, unsigned char, size_t);
-    CUresult (*cuStreamCreate)(Handle*, unsigned);
-    CUresult (*cuStreamSynchronize)(Handle);
-    CUresult (*cuDeviceGetAttribute)(int*, int, CUdevice);
-    CUresult (*cuModuleLoadData)(Handle*, const void*);
-    CUresult (*cuModuleGetFunction)(Handle*, Handle, const char*);
-    CUresult (*cuLaunchKernel)(Handle, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, Handle,
-                               void**, void**);
-};
-
-template <class T>
-bool bind(void* lib, T& fn, const char* name) {
-    fn = reinterpret_cast<T>(dlsym(lib, name));
-    if (!fn) std::fprintf(stderr, "no symbol %s\n", name);
-    return fn != nullptr;
-}
-
-bool load_driver(Driver& d) {
-    const char* override_path = std::getenv("TRTPLUG_LIBCUDA");
-    const char* path = override_path && *override_path ? override_path : "libcuda.so.1";
-    void* lib = dlopen(path, RTLD_NOW);
-    if (!lib) {
-        std::fprintf(stderr, "cannot load %s: %s\n", path, dlerror());
-        return false;
-    }
-    return bind(lib, d.cuInit, "cuInit") && bind(lib, d.cuDeviceGet, "cuDeviceGet") &&
-           bind(lib, d.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain") &&
-           bind(lib, d.cuCtxSetCurrent, "cuCtxSetCurrent") && bind(lib, d.cuMemAlloc, "cuMemAlloc_v2") &&
-           bind(lib, d.cuMemsetD8, "cuMemsetD8_v2") && bind(lib, d.cuStreamCreate, "cuStreamCreate") &&
-           bind(lib, d.cuStreamSynchronize, "cuStreamSynchronize") &&
-           bind(lib, d.cuDeviceGetAttribute, "cuDeviceGetAttribute") &&
-           bind(lib, d.cuModuleLoadData, "cuModuleLoadData") &&
-           bind(lib, d.cuModuleGetFunction, "cuModuleGetFunction") && bind(lib, d.cuLaunchKernel, "cuLaunchKernel");
-}
-
-struct Api {
-    int32_t (*plugin_index)(const char*, const char*);
-    void* (*instance_create)(int32_t, const void*, size_t, char*, size_t);
-    int32_t (*find_variant)(void*, const int32_t*);
-    int32_t (*device_info)(int32_t*, int32_t*, int32_t*, char*, size_t);
-    int32_t (*enqueue)(void*, int32_t, int32_t, const int32_t*, const int64_t*, const void* const*, int32_t,
-                       const int32_t*, const int64_t*, void* const*, void*, size_t, void*, char*, size_t);
-    int32_t (*describe_launch)(void*, int32_t, int32_t, int32_t, const int32_t*, const int64_t*, const void* const*,
-                               const int32_t*, const int64_t*, void* const*, void*, size_t, int32_t, int32_t*,
-                               const char**, int64_t*, uint64_t*, int32_t, int32_t*, const void**, size_t*, char*,
-                               size_t);
-};
-
-bool bind_api(void* lib, Api& api) {
-    return bind(lib, api.plugin_index, "trtplug_plugin_index") && bind(lib, api.instance_create, "trtplug_instance_create") &&
-           bind(lib, api.find_variant, "trtplug_find_variant") && bind(lib, api.enqueue, "trtplug_enqueue") &&
-           bind(lib, api.device_info, "trtplug_device_info") &&
-           bind(lib, api.describe_launch, "trtplug_bench_describe_launch");
-}
 
 double us(Clock::time_point a, Clock::time_point b) { return std::chrono::duration<double, std::micro>(b - a).count(); }
 
@@ -112,18 +50,13 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "CUDA setup failed\n");
         return 1;
     }
-    const size_t bytes = static_cast<size_t>(n) * (dtype == 1 ? 2 : 4);
-    CUdeviceptr x = 0, y = 0, ws = 0;
-    if (d.cuMemAlloc(&x, bytes) || d.cuMemAlloc(&y, bytes) || d.cuMemAlloc(&ws, kWorkspaceBytes) ||
-        d.cuMemsetD8(x, 0, bytes) ||
-        d.cuStreamSynchronize(stream)) {
-        std::fprintf(stderr, "allocation of %zu bytes failed\n", bytes);
+    ElementwiseTensors t;
+    CUdeviceptr ws = 0;
+    if (!t.allocate(d, dtype, n)) return 1;
+    if (d.cuMemAlloc(&ws, kWorkspaceBytes) || d.cuStreamSynchronize(stream)) {
+        std::fprintf(stderr, "allocation of the %zu-byte workspace failed\n", kWorkspaceBytes);
         return 1;
     }
-    const int32_t rank = 1;
-    int64_t dims[8] = {n};
-    const void* inputs[1] = {reinterpret_cast<const void*>(x)};
-    void* outputs[1] = {reinterpret_cast<void*>(y)};
     void* workspace = reinterpret_cast<void*>(ws);
     const int32_t types[2] = {dtype, dtype};
     char err[512] = {};
@@ -150,8 +83,8 @@ int main(int argc, char** argv) {
             return 1;
         }
         const auto t2b = Clock::now();
-        if (api.enqueue(inst, variant, 1, &rank, dims, inputs, 1, &rank, dims, outputs, workspace, kWorkspaceBytes,
-                        stream, err, sizeof err) != 0) {
+        if (api.enqueue(inst, variant, 1, &t.rank, t.dims, t.inputs, 1, &t.rank, t.dims, t.outputs, workspace,
+                        kWorkspaceBytes, stream, err, sizeof err) != 0) {
             std::fprintf(stderr, "enqueue: %s\n", err);
             return 1;
         }
@@ -170,37 +103,18 @@ int main(int argc, char** argv) {
     }
     void* inst = api.instance_create(api.plugin_index(argv[2], nullptr), nullptr, 0, err, sizeof err);
     const int32_t variant = inst ? api.find_variant(inst, types) : -1;
-    int major = 0, minor = 0;
-    d.cuDeviceGetAttribute(&major, 75, dev);
-    d.cuDeviceGetAttribute(&minor, 76, dev);
-    int32_t n_launches = 0, n_slots = 0;
-    const char* entry = nullptr;
-    int64_t launch_dims[8] = {};
-    uint64_t slots[64] = {};
-    const void* image = nullptr;
-    size_t image_size = 0;
-    if (variant < 0 ||
-        api.describe_launch(inst, variant, 0, 1, &rank, dims, inputs, &rank, dims, outputs, workspace, kWorkspaceBytes,
-                            major * 10 + minor, &n_launches, &entry, launch_dims, slots, 64, &n_slots, &image,
-                            &image_size, err, sizeof err) != 0 ||
-        !image) {
+    BareLaunch launch;
+    if (variant < 0 || !launch.describe(d, api, dev, inst, variant, t, workspace, kWorkspaceBytes, err, sizeof err)) {
         std::fprintf(stderr, "no cubin to launch (%s)\n", err);
         return 1;
     }
-    void* params[64];
-    for (int32_t i = 0; i < n_slots; ++i) params[i] = &slots[i];
     Handle module = nullptr, function = nullptr;
     const auto t0 = Clock::now();
-    if (d.cuModuleLoadData(&module, image)) return 1;
+    if (d.cuModuleLoadData(&module, launch.image)) return 1;
     const auto t1 = Clock::now();
-    if (d.cuModuleGetFunction(&function, module, entry)) return 1;
+    if (d.cuModuleGetFunction(&function, module, launch.entry)) return 1;
     const auto t2 = Clock::now();
-    if (d.cuLaunchKernel(function, static_cast<unsigned>(launch_dims[0]), static_cast<unsigned>(launch_dims[1]),
-                         static_cast<unsigned>(launch_dims[2]), static_cast<unsigned>(launch_dims[3]),
-                         static_cast<unsigned>(launch_dims[4]), static_cast<unsigned>(launch_dims[5]),
-                         static_cast<unsigned>(launch_dims[6]), stream, params, nullptr)) {
-        return 1;
-    }
+    if (launch.launch(d, function, stream)) return 1;
     const auto t3 = Clock::now();
     d.cuStreamSynchronize(stream);
     const auto t4 = Clock::now();

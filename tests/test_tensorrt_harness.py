@@ -11,13 +11,13 @@ import subprocess
 import numpy as np
 import pytest
 
-from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
 from trtplug.errors import LoadError
-from trtplug.testing.harness import (PlanCase, PluginField, build_harness, check_library_for, format_table,
+from trtplug.testing.harness import (PlanCase, PluginField, check_library_for, format_table,
                                      library_tensorrt_version, read_results, run_plan, write_harness_plan,
                                      write_plan)
 
 from native_trt.build_fixture import build_fixture_library, build_workspace_check
+from native_trt.fixture_cases import FixtureBuilds, by_id, damaged_blob_cases, pair_case, reject_case, scale_case
 
 pytestmark = pytest.mark.trt_headers
 
@@ -29,14 +29,6 @@ EXPECTED_EXPORTS = {
 }
 
 
-def headers_for(major: int):
-    found = [h for h in find_all_tensorrt_includes() if h.major == major]
-    if not found:
-        pytest.skip(f"no TensorRT {major}.x headers found (set TRTPLUG_TENSORRT_INCLUDE or put them in "
-                    f"~/.cache/trtplug/tensorrt/<version>/include)")
-    return found[0]
-
-
 @pytest.fixture(scope="session")
 def work(tmp_path_factory):
     return tmp_path_factory.mktemp("trt_fixture")
@@ -44,36 +36,9 @@ def work(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def built(work):
-    """(headers, library, harness) per major, built on first use."""
-    cache = {}
-
-    def get(major: int, namespace: str = "", tag: str = ""):
-        key = (major, namespace, tag)
-        if key not in cache:
-            headers = headers_for(major)
-            library = build_fixture_library(headers, work, namespace=namespace, tag=tag or f"trt{major}")
-            cache[key] = (headers, library, build_harness(headers, cache_dir=work / "harness"))
-        return cache[key]
-
-    return get
-
-
-def scale_case(cid, dtype, shape, *, namespace="", **kw):
-    x = np.linspace(-1, 1, int(np.prod(shape))).reshape(shape).astype(dtype)
-    return PlanCase(cid, "TpScale", "1", namespace=namespace, inputs=[x], outputs=[(dtype, shape)], **kw)
-
-
-def pair_case(cid, dtype, a_shape, b_shape, *, count=1, block=4, **kw):
-    a = np.ones(a_shape, dtype)
-    b = np.ones(b_shape, dtype)
-    y = (dtype, (a_shape[0], a_shape[1] + b_shape[1] * count))
-    z = ("int32", (-(-a.size // block),))
-    fields = kw.pop("fields", [PluginField.from_value("count", count), PluginField.from_value("block", block)])
-    return PlanCase(cid, "TpPair", "2", inputs=[a, b], outputs=[y, z], fields=fields, **kw)
-
-
-def by_id(report):
-    return {r.case_id: r for r in report}
+    """built(major, namespace="", tag="") -> (headers, library, harness), built on first use."""
+    builds = FixtureBuilds(work, harness_cache=work / "harness")
+    return lambda major, namespace="", tag="": builds(major, namespace=namespace, tag=tag)
 
 
 @pytest.mark.parametrize("major", MAJORS)
@@ -143,21 +108,7 @@ def test_bad_fields_blobs_and_types_are_rejected_with_a_message(built, major, tm
                mode="cpu")
     first = run_plan(library, tmp_path, harness=harness)
     assert first.passed, format_table(first)
-    blob = (tmp_path / "scale.blob").read_bytes()
-    corrupt = bytearray(blob)
-    corrupt[-1] ^= 0x40
-    (tmp_path / "corrupt.blob").write_bytes(bytes(corrupt))
-    old = bytearray(blob)
-    old[4:6] = (0).to_bytes(2, "little")  # format version 0
-    (tmp_path / "old.blob").write_bytes(bytes(old))
-    (tmp_path / "short.blob").write_bytes(blob[:10])
-    (tmp_path / "garbage.blob").write_bytes(b"\x00" * 64)
-
-    def reject(cid, expect, message, **kw):
-        kw.setdefault("plugin", "TpScale")
-        kw.setdefault("version", "1")
-        return PlanCase(cid, expect=expect, expect_message=message, **kw)
-
+    reject = reject_case
     cases = [
         reject("alpha_range", "create-fail", "alpha", fields=[PluginField.from_value("alpha", 5000.0)]),
         reject("count_range", "create-fail", "count", fields=[PluginField.from_value("count", 0)]),
@@ -168,12 +119,7 @@ def test_bad_fields_blobs_and_types_are_rejected_with_a_message(built, major, tm
         reject("no_data", "create-fail", "no data", fields=[PluginField("alpha", 1, b"", 1)]),
         reject("weights_length", "create-fail", "weights", plugin="TpPair", version="2",
                fields=[PluginField.from_value("weights", [0.1, 0.2, 0.3])]),
-        reject("corrupt_blob", "deserialize-fail", "corrupted", deserialize_from="corrupt.blob"),
-        reject("old_format", "deserialize-fail", "format version 0", deserialize_from="old.blob"),
-        reject("short_blob", "deserialize-fail", "shorter than", deserialize_from="short.blob"),
-        reject("garbage_blob", "deserialize-fail", "not a trtplug plugin", deserialize_from="garbage.blob"),
-        reject("other_plugin_blob", "deserialize-fail", "is for plugin 'TpPair' version '2'",
-               deserialize_from="pair.blob"),
+        *damaged_blob_cases(tmp_path, "scale.blob", "pair.blob"),
         reject("wrong_version", "lookup-fail", "", version="7"),
         reject("wrong_namespace", "lookup-fail", "", namespace="elsewhere"),
         reject("int8_input", "types-rejected", "no variant for the data types (int8 -> int8)",

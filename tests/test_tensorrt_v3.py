@@ -20,9 +20,10 @@ from trtplug.commands.inspect import describe
 from trtplug.errors import BuildError, DefinitionError, NativeError
 from trtplug.runtime import Library
 from trtplug.tensorrt_interface import interface_sources, check_interface, library_interface
-from trtplug.testing.harness import PlanCase, PluginField, build_harness, format_table, run_plan, write_plan
+from trtplug.testing.harness import PluginField, build_harness, format_table, run_plan, write_plan
 
-from native_trt.build_fixture import build_fixture_library
+from native_trt.fixture_cases import (FixtureBuilds, by_id, damaged_blob_cases, headers_for, pair_case, reject_case,
+                                     scale_case)
 
 pytestmark = pytest.mark.trt_headers
 
@@ -34,14 +35,6 @@ V3_STEPS = ["lookup", "create", "capabilities", "clone", "output-dims", "output-
             "enqueue", "compare", "destroy"]
 
 
-def headers_for(major: int):
-    found = [h for h in find_all_tensorrt_includes() if h.major == major]
-    if not found:
-        pytest.skip(f"no TensorRT {major}.x headers found (set TRTPLUG_TENSORRT_INCLUDE or put them in "
-                    f"~/.cache/trtplug/tensorrt/<version>/include)")
-    return found[0]
-
-
 @pytest.fixture(scope="module")
 def work(tmp_path_factory):
     return tmp_path_factory.mktemp("trt_v3")
@@ -49,35 +42,10 @@ def work(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def built(work):
-    """(headers, library, harness) per major and interface, built on first use."""
-    cache = {}
-
-    def get(major: int, interface: str = "v3", tag: str = ""):
-        key = (major, interface, tag)
-        if key not in cache:
-            headers = headers_for(major)
-            library = build_fixture_library(headers, work, tag=tag or f"trt{major}_{interface}", interface=interface)
-            cache[key] = (headers, library, build_harness(headers))
-        return cache[key]
-
-    return get
-
-
-def scale_case(cid, dtype="float32", shape=(2, 3), **kw):
-    x = np.linspace(-1, 1, int(np.prod(shape))).reshape(shape).astype(dtype)
-    return PlanCase(cid, "TpScale", "1", inputs=[x], outputs=[(dtype, shape)], **kw)
-
-
-def pair_case(cid, dtype, a_shape, b_shape, *, count=1, block=4, **kw):
-    a, b = np.ones(a_shape, dtype), np.ones(b_shape, dtype)
-    y = (dtype, (a_shape[0], a_shape[1] + b_shape[1] * count))
-    z = ("int32", (-(-a.size // block),))
-    fields = [PluginField.from_value("count", count), PluginField.from_value("block", block)]
-    return PlanCase(cid, "TpPair", "2", inputs=[a, b], outputs=[y, z], fields=fields, **kw)
-
-
-def by_id(report):
-    return {r.case_id: r for r in report}
+    """built(major, interface="v3", tag="") -> (headers, library, harness), built on first use."""
+    builds = FixtureBuilds(work)
+    return lambda major, interface="v3", tag="": builds(major, interface=interface,
+                                                        tag=tag or f"trt{major}_{interface}")
 
 
 @pytest.mark.parametrize("major", V3_MAJORS)
@@ -126,27 +94,11 @@ def test_serialized_fields_round_trip_and_bad_ones_are_refused_with_one_line(bui
     first = run_plan(library, tmp_path, harness=harness)
     assert first.passed, format_table(first)
     blob = (tmp_path / "scale.fields").read_bytes()
-    corrupt = bytearray(blob)
-    corrupt[-1] ^= 0x40
-    old = bytearray(blob)
-    old[4:6] = (0).to_bytes(2, "little")  # format version 0
-    for name, data in {"corrupt": bytes(corrupt), "old": bytes(old), "short": blob[:10], "garbage": b"\0" * 64}.items():
-        (tmp_path / f"{name}.fields").write_bytes(data)
-
-    def reject(cid, expect, message, **kw):
-        kw.setdefault("plugin", "TpScale")
-        kw.setdefault("version", "1")
-        return PlanCase(cid, expect=expect, expect_message=message, **kw)
-
+    reject = reject_case
     serialized = PluginField("trtplug_serialized", 8, blob, len(blob))  # kUNKNOWN
     cases = [
         scale_case("restored", deserialize_from="scale.fields"),  # the round trip: runtime phase, then the rest
-        reject("corrupt", "deserialize-fail", "corrupted", deserialize_from="corrupt.fields"),
-        reject("truncated", "deserialize-fail", "shorter than", deserialize_from="short.fields"),
-        reject("garbage", "deserialize-fail", "not a trtplug plugin", deserialize_from="garbage.fields"),
-        reject("wrong_format_version", "deserialize-fail", "format version 0", deserialize_from="old.fields"),
-        reject("other_plugin", "deserialize-fail", "is for plugin 'TpPair' version '2'",
-               deserialize_from="pair.fields"),
+        *damaged_blob_cases(tmp_path, "scale.fields", "pair.fields"),
         reject("attributes_at_runtime", "deserialize-fail", "no field 'trtplug_serialized'", phase="runtime",
                fields=[PluginField.from_value("alpha", 1.0)]),
         reject("typed_blob", "deserialize-fail", "expected kUNKNOWN", phase="runtime",
@@ -313,3 +265,19 @@ def test_the_c_api_runs_the_first_tactic_unless_an_instance_chooses_another(kern
     instance.set_tactic(2)
     with pytest.raises(NativeError, match=r"tactic 3 out of range: plugin 'HardSwish' has 3 tactic\(s\)"):
         instance.set_tactic(3)
+
+
+@pytest.mark.parametrize("major", V3_MAJORS)
+def test_data_dependent_outputs_are_declared_as_size_tensors(kernels_v3, major, tmp_path):
+    from trtplug.loader import load_targets
+    from trtplug.testing.plan import plan_cases
+    from trtplug.testing.cases import all_cases
+
+    headers, result = kernels_v3(major)
+    specs, _ = load_targets([str(ROOT / "kernels" / "keep_above_threshold.py")])
+    cases = plan_cases(specs[0], all_cases(specs[0]))
+    write_plan(tmp_path, cases, mode="cpu")
+    report = run_plan(result.library, tmp_path, harness=build_harness(headers))
+    assert report.passed, format_table(report)
+    dims = report[0].step("output-dims").message
+    assert dims == "(1, 4) (1,) () size tensor 2", dims  # the kept rows' upper bound, then the size tensor

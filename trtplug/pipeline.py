@@ -64,6 +64,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
     specs, declarations = declare(targets, say)
     target = BuildTarget.from_options(options)  # before the slow stages: a wrong option fails at once
     traced = [trace(s) for s in specs]
+    target.check_plugins(traced)
     say(f"[2/5] trace    {sum(len(t.variants) for t in traced)} dtype combination(s), "
         f"{sum(len(v.launches) for t in traced for v in t.variants)} launch(es)")
     kernels = compile_kernels(traced, options.archs, say)

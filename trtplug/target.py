@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .deepstream.versions import DsVersion, parse_version
-from .errors import HeadersNotFoundError
+from .errors import BuildError, HeadersNotFoundError
 from .tensorrt_interface import check_interface
 from .native.tensorrt_headers import TensorRTHeaders, find_cuda_include, find_tensorrt_include, read_tensorrt_version
 
@@ -61,6 +61,21 @@ class BuildTarget:
     @property
     def trt7(self) -> bool:
         return self.adapter == "trt7"
+
+    def check_plugins(self, traced) -> None:
+        """Raises BuildError for a traced plugin this target cannot hold: data-dependent outputs exist
+        in IPluginV3 only (a library with the IPluginV2 or TensorRT 7 adapter cannot give them; a C API
+        only library can, with buffers at the upper bound)."""
+        if self.adapter in ("v3", "none"):
+            return
+        built_with = f"--interface {self.adapter}" if self.interface else f"TensorRT {self.headers.version}"
+        for plugin in traced:
+            for shape, out in zip(plugin.outputs, plugin.spec.outputs):
+                if shape.data_dependent:
+                    raise BuildError(
+                        f"{plugin.spec.qualname}: output '{out.name}' is data-dependent (tp.data_dependent), which "
+                        f"only IPluginV3 plugins can declare, but this library is built with {built_with}. Hint: "
+                        "build with --interface v3 against TensorRT 10 or newer headers")
 
     def system_include_dirs(self) -> list[Path]:
         """TensorRT's headers and, from TensorRT 8 on (whose headers include CUDA's), CUDA's."""

@@ -12,10 +12,13 @@ using detail::strf;
 
 namespace {
 
-// The output shapes the caller gave must be those the plugin computes from the inputs.
+// The output shapes the caller gave must be those the plugin computes from the inputs. A
+// data-dependent output is not checked: its buffer holds the upper bound the plugin declared
+// (TensorRT allocates that), whatever extent the caller describes it with.
 Status check_outputs(const PluginDesc& desc, const detail::LaunchPlan& plan, const TensorArgs& t, Error* err) {
     if (desc.n_outputs > 0 && !t.output_shapes) return fail(err, Status::kBadArgument, "output shapes missing (null pointer)");
     for (int32_t o = 0; o < desc.n_outputs; ++o) {
+        if (desc.outputs[o].size_output >= 0) continue;
         const Shape& want = plan.outputs[static_cast<size_t>(o)];
         const Shape& got = t.output_shapes[o];
         bool same = got.rank == want.rank;

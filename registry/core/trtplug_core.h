@@ -210,6 +210,13 @@ struct OutputDesc {
     // When set, the output has exactly the shape of input `input` (any rank); rank/shape unused.
     bool copy_input_shape = false;
     int32_t input = 0;
+    // Data-dependent extent: dim `size_dim` holds as many entries as the kernel writes into output
+    // `size_output` (a size tensor), and shape[size_dim] is its upper bound; -1: none. Buffers are
+    // allocated, and kernels see the output, at the upper bound; TensorRT reads the count back.
+    int32_t size_output = -1;
+    int32_t size_dim = -1;
+    // A size tensor: a 0-d int32 output that some data-dependent output counts by (TensorRT's rule).
+    bool is_size_tensor = false;
 };
 
 // A condition the inputs must satisfy (traced from the plugin's `constraints` method).

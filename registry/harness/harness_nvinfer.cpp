@@ -305,9 +305,10 @@ nvinfer1::IPluginCreatorInterface* const* Registry::getAllCreatorsRecursive(int3
 #endif
 
 // ------------------------------------------------------------------------- expression builder
-DimExpr::DimExpr(bool constant, int64_t value) : impl_() {
+DimExpr::DimExpr(bool constant, int64_t value, bool size_tensor) : impl_() {
     impl_.constant = constant;
     impl_.value = value;
+    impl_.size_tensor = size_tensor;
     mImpl = &impl_;
 }
 
@@ -316,8 +317,8 @@ ExprBuilder::ExprBuilder() {
     mImpl = &impl_;
 }
 
-const DimExpr* ExprBuilder::make(bool constant, int64_t value) {
-    nodes_.push_back(std::make_unique<DimExpr>(constant, value));
+const DimExpr* ExprBuilder::make(bool constant, int64_t value, bool size_tensor) {
+    nodes_.push_back(std::make_unique<DimExpr>(constant, value, size_tensor));
     return nodes_.back().get();
 }
 
@@ -359,10 +360,28 @@ nvinfer1::IDimensionExpr const* ExprBuilder::Impl::operation(nvinfer1::Dimension
 }
 
 #if NV_TENSORRT_MAJOR >= 10
-nvinfer1::IDimensionExpr const* ExprBuilder::Impl::declareSizeTensor(int32_t, nvinfer1::IDimensionExpr const&,
-                                                                     nvinfer1::IDimensionExpr const&) {
-    if (owner->error_.empty()) owner->error_ = "declareSizeTensor is not supported by the harness";
-    return nullptr;
+// The size tensor's value is known only once the plugin ran: the expression carries the upper
+// bound, which is what the harness allocates the data-dependent output with.
+nvinfer1::IDimensionExpr const* ExprBuilder::Impl::declareSizeTensor(int32_t output_index,
+                                                                     nvinfer1::IDimensionExpr const& opt,
+                                                                     nvinfer1::IDimensionExpr const& upper) {
+    const DimExpr& o = static_cast<const DimExpr&>(opt);
+    const DimExpr& u = static_cast<const DimExpr&>(upper);
+    for (int32_t declared : owner->size_tensors_) {
+        if (declared == output_index) {
+            if (owner->error_.empty()) owner->error_ = "size tensor output " + std::to_string(output_index) + " declared twice";
+            return nullptr;
+        }
+    }
+    if (o.size_tensor() || u.size_tensor() || o.value() < 0 || o.value() > u.value()) {
+        if (owner->error_.empty()) {
+            owner->error_ = "declareSizeTensor(" + std::to_string(output_index) + "): opt " + std::to_string(o.value()) +
+                            " and upper " + std::to_string(u.value()) + " must be input-derived, with 0 <= opt <= upper";
+        }
+        return nullptr;
+    }
+    owner->size_tensors_.push_back(output_index);
+    return owner->make(false, u.value(), true);
 }
 #endif
 

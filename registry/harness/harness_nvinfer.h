@@ -132,20 +132,22 @@ CreatorV3* as_v3(CreatorEntry* creator) noexcept;
 // plugin's symbolic output dimensions evaluate to the same values as the static ones.
 class DimExpr final : public nvinfer1::IDimensionExpr {
 public:
-    DimExpr(bool constant, int64_t value);
+    DimExpr(bool constant, int64_t value, bool size_tensor = false);
     bool constant() const { return impl_.constant; }
-    int64_t value() const { return impl_.value; }
+    int64_t value() const { return impl_.value; }  // a size tensor's: its upper bound
+    bool size_tensor() const { return impl_.size_tensor; }
 
 private:
     struct Impl final : nvinfer1::apiv::VDimensionExpr {
         bool constant;
         int64_t value;
+        bool size_tensor;
         bool isConstant() const override { return constant; }
         trtplug::trt::DimValue getConstantValue() const override {
             return constant ? static_cast<trtplug::trt::DimValue>(value) : -1;
         }
 #if NV_TENSORRT_MAJOR >= 10
-        bool isSizeTensor() const override { return false; }
+        bool isSizeTensor() const override { return size_tensor; }
 #endif
     };
     Impl impl_;
@@ -154,9 +156,11 @@ private:
 class ExprBuilder final : public nvinfer1::IExprBuilder {
 public:
     ExprBuilder();
-    const DimExpr* make(bool constant, int64_t value);
+    const DimExpr* make(bool constant, int64_t value, bool size_tensor = false);
     // The first problem the builder met (a division by zero, an unknown operation), or "".
     const std::string& error() const { return error_; }
+    // The output indices the plugin declared size tensors at, in the order it declared them.
+    const std::vector<int32_t>& size_tensors() const { return size_tensors_; }
 
 private:
     struct Impl final : nvinfer1::apiv::VExprBuilder {
@@ -171,6 +175,7 @@ private:
     };
     Impl impl_;
     std::vector<std::unique_ptr<DimExpr>> nodes_;
+    std::vector<int32_t> size_tensors_;
     std::string error_;
 };
 

@@ -387,16 +387,24 @@ Outcome CaseRunV3::output_dims(bool symbolic_batch, std::string* msg) {
         }
         for (int32_t a = 0; a < e.nbDims; ++a) {
             const DimExpr* d = static_cast<const DimExpr*>(e.d[a]);
-            if (d == nullptr || d->value() != want.dims[a] || (!symbolic_batch && !d->constant())) {
+            // A data-dependent dim (a size tensor's) is never constant; it carries its upper bound.
+            if (d == nullptr || d->value() != want.dims[a] || (!symbolic_batch && !d->constant() && !d->size_tensor())) {
                 *msg = "output " + std::to_string(k) + " dimension " + std::to_string(a) +
                        (d ? " evaluates to " + std::to_string(d->value()) + (d->constant() ? "" : " (not constant)")
                           : std::string(" is null")) +
                        ", expected " + std::to_string(want.dims[a]);
                 return Outcome::kFail;
             }
-            if (!d->constant()) symbolic += (symbolic.empty() ? "" : ", ") + std::to_string(k) + "[" + std::to_string(a) + "]";
+            if (!d->constant() && !d->size_tensor()) symbolic += (symbolic.empty() ? "" : ", ") + std::to_string(k) + "[" + std::to_string(a) + "]";
         }
         text += (k ? " " : "") + dims_text(want.rank, want.dims);
+    }
+    for (int32_t k : builder.size_tensors()) {  // TensorRT's rule: a size tensor output is 0-d
+        if (k < 0 || k >= n_out || dims[static_cast<size_t>(k)].nbDims != 0) {
+            *msg = "size tensor declared at output " + std::to_string(k) + ", which is not a 0-d output";
+            return Outcome::kFail;
+        }
+        text += " size tensor " + std::to_string(k);
     }
     *msg = symbolic_batch ? "batch-dependent output dimensions: " + (symbolic.empty() ? std::string("none") : symbolic)
                           : text;

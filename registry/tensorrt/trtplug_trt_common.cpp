@@ -258,6 +258,36 @@ bool output_dims_exprs(const PluginDesc& desc, const AttrValues& values, int32_t
     return true;
 }
 
+#if NV_TENSORRT_MAJOR >= 10
+bool declare_size_tensors(const PluginDesc& desc, nvinfer1::DimsExprs* outputs, int32_t nb_outputs,
+                          nvinfer1::IExprBuilder& builder, std::string* error) {
+    nvinfer1::IDimensionExpr const* declared[kMaxTensors] = {};
+    for (int32_t k = 0; k < nb_outputs && k < kMaxTensors; ++k) {
+        const OutputDesc& od = desc.outputs[k];
+        if (od.size_output < 0) continue;
+        const char* name = desc.io_names[desc.n_inputs + k];
+        if (od.size_output >= nb_outputs || od.size_output >= kMaxTensors || od.size_dim < 0 ||
+            od.size_dim >= outputs[k].nbDims || outputs[k].d[od.size_dim] == nullptr) {
+            *error = strf("output %d ('%s'): data-dependent dim %d counted by output %d does not exist", k, name,
+                          od.size_dim, od.size_output);
+            return false;
+        }
+        nvinfer1::IDimensionExpr const*& size = declared[od.size_output];
+        if (size == nullptr) {
+            const nvinfer1::IDimensionExpr& upper = *outputs[k].d[od.size_dim];
+            size = builder.declareSizeTensor(od.size_output, upper, upper);
+            if (size == nullptr) {
+                *error = strf("output %d ('%s'): TensorRT refused size tensor output %d ('%s')", k, name,
+                              od.size_output, desc.io_names[desc.n_inputs + od.size_output]);
+                return false;
+            }
+        }
+        outputs[k].d[od.size_dim] = size;
+    }
+    return true;
+}
+#endif
+
 bool capacity_shape(const nvinfer1::DynamicPluginTensorDesc& in, Shape* out) noexcept {
     const Shape max = detail::shape_from_dims(in.max);
     const Shape now = detail::shape_from_dims(in.desc.dims);
@@ -497,6 +527,17 @@ bool attrs_from_fields(const PluginDesc& desc, const nvinfer1::PluginFieldCollec
         return false;
     }
     return true;
+}
+
+FieldNames::FieldNames(const PluginDesc& desc, const char* plugin_namespace) noexcept {
+    try {
+        fields_ = advertised_fields(desc);
+    } catch (...) {
+        fields_.clear();
+        log_line(Severity::kError, plugin_namespace, desc.name, "out of memory while listing the plugin fields");
+    }
+    collection_.nbFields = static_cast<int32_t>(fields_.size());
+    collection_.fields = fields_.empty() ? nullptr : fields_.data();
 }
 
 // ------------------------------------------------------------------------- log routing

@@ -108,6 +108,14 @@ bool output_dims_exprs(const PluginDesc& desc, const AttrValues& values, int32_t
                        const nvinfer1::DimsExprs* inputs, int32_t nb_inputs, nvinfer1::IExprBuilder& builder,
                        nvinfer1::DimsExprs* out, std::string* error);
 
+#if NV_TENSORRT_MAJOR >= 10
+// Replaces the data-dependent dim of each such output (holding its upper bound, as
+// output_dims_exprs gives it) by the size tensor TensorRT is told of, once per size tensor, with
+// that upper bound as bound and auto-tuning value. Size tensors themselves stay 0-d.
+bool declare_size_tensors(const PluginDesc& desc, nvinfer1::DimsExprs* outputs, int32_t nb_outputs,
+                          nvinfer1::IExprBuilder& builder, std::string* error);
+#endif
+
 // The input shape the workspace TensorRT allocates was sized for: the profile's max dims (or the
 // current ones, where larger or where there is no max).
 bool capacity_shape(const nvinfer1::DynamicPluginTensorDesc& in, Shape* out) noexcept;
@@ -156,6 +164,21 @@ std::vector<nvinfer1::PluginField> advertised_fields(const PluginDesc& desc);
 // (name, type, length, range). False with *error (no prefix) naming the field.
 bool attrs_from_fields(const PluginDesc& desc, const nvinfer1::PluginFieldCollection* fields, AttrValues* values,
                        std::string* error);
+
+// What a creator's getFieldNames() returns, made once with the creator: advertised_fields(desc), or
+// no fields (with one line logged for plugin_namespace::desc.name) where there was no memory for them.
+class FieldNames {
+public:
+    FieldNames(const PluginDesc& desc, const char* plugin_namespace) noexcept;
+    FieldNames(const FieldNames&) = delete;
+    FieldNames& operator=(const FieldNames&) = delete;
+
+    const nvinfer1::PluginFieldCollection* collection() const noexcept { return &collection_; }
+
+private:
+    std::vector<nvinfer1::PluginField> fields_;
+    nvinfer1::PluginFieldCollection collection_{};
+};
 
 }  // namespace trt
 }  // namespace trtplug

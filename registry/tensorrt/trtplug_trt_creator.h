@@ -42,13 +42,14 @@ private:
     // A new plugin with these (validated) values. May throw std::bad_alloc; callers catch it.
     PluginAdapter* make(AttrValues values) const;
 
-    void log_error(const std::string& message) const noexcept;
-    void log_errorf(const char* fmt, ...) const noexcept __attribute__((format(printf, 2, 3)));
+    // The plugin `fill` gives values for (false with *error saying why), made and returned; null
+    // otherwise, with one line "<method>(layer '<name>'): <cause>" logged.
+    template <class Fill>
+    nvinfer1::IPluginV2* made(const char* method, const char* name, Fill fill) const noexcept;
 
     const PluginDesc* desc_;
     std::string namespace_;
-    std::vector<nvinfer1::PluginField> field_list_;
-    nvinfer1::PluginFieldCollection field_collection_{};
+    FieldNames field_names_;
 };
 
 TRTPLUG_TRT_V2_END

@@ -73,24 +73,14 @@ private:
     void log(Severity severity, const char* prefix, const std::string& message) const noexcept;
     void logf(Severity severity, const char* fmt, ...) const noexcept __attribute__((format(printf, 3, 4)));
 
-    // The variant (index into desc().variants) for these io types, or -1 (logged when `report`).
-    int32_t variant_for(nvinfer1::PluginTensorDesc const* inputs, nvinfer1::PluginTensorDesc const* outputs,
-                        const char* where, bool report) const noexcept;
-    // Whether every concrete shape set configurePlugin describes (the current dims, the profile's
-    // min, opt and max) satisfies the constraints and gives valid output dims; logs the first that
-    // does not.
-    bool shapes_accepted(nvinfer1::DynamicPluginTensorDesc const* in, int32_t nb_inputs) const noexcept;
-
     const PluginDesc* desc_;
     AttrValues values_;
     std::string namespace_;
-    // The workspace TensorRT allocates for enqueue (getWorkspaceSize at the max shapes of the
-    // last configurePlugin); copied by clone(), as a configured plugin's clone is configured.
-    size_t workspace_capacity_ = 0;
-    bool workspace_known_ = false;
-    // The last configurePlugin found input shapes the plugin rejects: enqueue refuses to run, so
-    // that TensorRT's build fails instead of running kernels out of bounds.
-    bool shapes_rejected_ = false;
+    // What the last configurePlugin learnt (copied by clone(), as a configured plugin's clone is
+    // configured): the workspace TensorRT allocates for enqueue (getWorkspaceSize at the max shapes),
+    // and whether the input shapes were rejected, so that enqueue refuses to run and TensorRT's build
+    // fails instead of running kernels out of bounds.
+    Configuration config_;
     // enqueue's plans per variant and input shapes (the attribute values never change after
     // construction); a clone starts with the same plans.
     LaunchCache launches_;

@@ -7,16 +7,13 @@
 namespace trtplug {
 namespace trt {
 
-CreatorV3::CreatorV3(const PluginDesc& desc, const char* plugin_namespace) noexcept : desc_(&desc) {
+CreatorV3::CreatorV3(const PluginDesc& desc, const char* plugin_namespace) noexcept
+    : desc_(&desc), field_names_(desc, plugin_namespace) {
     try {
         namespace_ = plugin_namespace ? plugin_namespace : "";
-        field_list_ = advertised_fields(desc);
     } catch (...) {
-        field_list_.clear();
-        log_plugin(Severity::kError, namespace_, desc, "out of memory while listing the plugin fields");
+        log_line(Severity::kError, plugin_namespace, desc.name, "out of memory while keeping the plugin namespace");
     }
-    field_collection_.nbFields = static_cast<int32_t>(field_list_.size());
-    field_collection_.fields = field_list_.empty() ? nullptr : field_list_.data();
 }
 
 nvinfer1::AsciiChar const* CreatorV3::getPluginName() const noexcept { return desc_->name; }
@@ -25,7 +22,7 @@ nvinfer1::AsciiChar const* CreatorV3::getPluginVersion() const noexcept { return
 
 nvinfer1::AsciiChar const* CreatorV3::getPluginNamespace() const noexcept { return namespace_.c_str(); }
 
-nvinfer1::PluginFieldCollection const* CreatorV3::getFieldNames() noexcept { return &field_collection_; }
+nvinfer1::PluginFieldCollection const* CreatorV3::getFieldNames() noexcept { return field_names_.collection(); }
 
 bool CreatorV3::serialized_field(const nvinfer1::PluginFieldCollection* fields, const nvinfer1::PluginField** found,
                                  std::string* error) const {

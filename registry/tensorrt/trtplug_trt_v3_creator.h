@@ -46,8 +46,7 @@ private:
 
     const PluginDesc* desc_;
     std::string namespace_;
-    std::vector<nvinfer1::PluginField> field_list_;
-    nvinfer1::PluginFieldCollection field_collection_{};
+    FieldNames field_names_;
 };
 
 }  // namespace trt

@@ -117,6 +117,11 @@ int32_t PluginV3::getOutputShapes(nvinfer1::DimsExprs const* inputs, int32_t nb_
                 return 1;
             }
         }
+        std::string error;
+        if (!declare_size_tensors(*desc_, outputs, nb_outputs, builder, &error)) {
+            log("getOutputShapes", error);
+            return 1;
+        }
         return 0;
     } catch (...) {
         log("getOutputShapes", "out of memory");

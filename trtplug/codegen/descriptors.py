@@ -135,6 +135,9 @@ class OutputView:
     shape: str
     copy_input_shape: bool
     input: int
+    size_output: int = -1  # data-dependent: the size tensor output counting dim size_dim
+    size_dim: int = -1
+    is_size_tensor: bool = False
 
 
 @dataclass
@@ -230,7 +233,9 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
                                     spec.combination_label(variant.io_types),
                                     f"kV{v_index}Tactics" if spec.tactics else ""))
         outputs = [OutputView(len(o.dims) if o.dims is not None else -1, shape(o.dims) if o.dims else "nullptr",
-                              o.dims is None, o.like_input if o.like_input is not None else 0) for o in tp.outputs]
+                              o.dims is None, o.like_input if o.like_input is not None else 0,
+                              _or_none(o.size_output), _or_none(o.size_dim), out.size_tensor)
+                   for o, out in zip(tp.outputs, spec.outputs)]
         plugins.append(PluginView(
             ident=ident, desc_symbol=f"k{ident}_desc", name=spec.name, version=spec.version, qualname=spec.qualname,
             io_names=list(spec.io_names), input_ranks=[t.rank if t.rank is not None else -1 for t in spec.inputs],
@@ -245,6 +250,10 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
     view.shapes = shapes.items()
     view.info_json = "\n    ".join(c_string_lines(json.dumps(info, indent=1, sort_keys=True).encode()))
     return view
+
+
+def _or_none(value: int | None) -> int:
+    return -1 if value is None else value
 
 
 def _sig_text(signature) -> str:

@@ -42,6 +42,7 @@ class Output:
         dtype: a fixed dtype, or
         dtype_like: an input name whose dtype this output takes.
         rank: the number of dims (required unless `like` is given).
+        size_tensor: set by tp.size_output(name): a size tensor, not a plain output.
     """
 
     name: str
@@ -49,6 +50,7 @@ class Output:
     dtype: str | None = None
     dtype_like: str | None = None
     rank: int | None = None
+    size_tensor: bool = False
 
     def checked(self, owner: str, index: int, input_names: list[str]) -> "Output":
         where = f"{owner}.outputs[{index}]"
@@ -68,7 +70,21 @@ class Output:
             raise DefinitionError(f"{where}: give only one of like=, dtype= and dtype_like=")
         dtype = tensor_dtype(self.dtype, where) if self.dtype is not None else None
         _check_rank(self.rank, where)
-        return Output(self.name, self.like, dtype, self.dtype_like, self.rank)
+        if self.size_tensor and (dtype != SIZE_TENSOR_DTYPE or self.rank != 0):
+            raise DefinitionError(f"{where}: a size tensor is a 0-d {SIZE_TENSOR_DTYPE} output. "
+                                  f"Hint: declare it with tp.size_output({self.name!r})")
+        return Output(self.name, self.like, dtype, self.dtype_like, self.rank, self.size_tensor)
+
+
+# TensorRT requires size tensor outputs to be 0-d kINT32 (IPluginV3OneBuild::getOutputDataTypes).
+SIZE_TENSOR_DTYPE = "int32"
+
+
+def size_output(name: str) -> Output:
+    """A size tensor: a 0-d int32 output into which the kernel writes how many entries a
+    data-dependent output holds (see tp.data_dependent). enqueue gets it like any output;
+    `count.flat` is an int32 array of one element. The reference returns the count (an int)."""
+    return Output(name, dtype=SIZE_TENSOR_DTYPE, rank=0, size_tensor=True)
 
 
 def _check_name(name, where):

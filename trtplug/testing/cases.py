@@ -31,6 +31,9 @@ class Case:
     references: list[np.ndarray] | None
     attributes: dict
     tolerance: list[tuple[float, float]]  # per output
+    # Per output: None, or (size tensor output, dim) of a data-dependent output, whose reference
+    # holds only the counted entries in that dim (the plugin's buffer has the upper bound).
+    counted_by: list[tuple[int, int] | None] | None = None
 
     @property
     def label(self) -> str:
@@ -77,6 +80,9 @@ def make_cases(spec: PluginSpec, *, seed: int = 0, attributes: dict | None = Non
     attributes = attributes or {}
     instance = spec.plugin_class(**attributes) if spec.plugin_class is not None else None
     expected_shapes = output_shape_rule(spec) if with_references and spec.reference is not None else None
+    counted_by = None
+    if expected_shapes is not None and any(o.data_dependent for o in expected_shapes):
+        counted_by = [(o.size_output, o.size_dim) if o.data_dependent else None for o in expected_shapes]
     cases = []
     for combo_index, combo in enumerate(spec.combinations):
         for shape_index, shapes in enumerate(shape_sets or input_shape_sets(spec)):
@@ -88,7 +94,7 @@ def make_cases(spec: PluginSpec, *, seed: int = 0, attributes: dict | None = Non
                 _check_reference_shapes(spec, refs, expected_shapes, inputs, combo, attributes)
             tol = [spec.tolerance.get(d, DEFAULT_TOLERANCE[d]) for d in combo[spec.n_inputs:]]
             cases.append(Case(spec.name, tuple(combo), tuple(tuple(s) for s in shapes), inputs, refs,
-                              dict(attributes), tol))
+                              dict(attributes), tol, counted_by))
     return cases
 
 
@@ -133,7 +139,7 @@ def reference_outputs(spec: PluginSpec, instance, inputs, combo) -> list[np.ndar
         except (TypeError, ValueError) as exc:
             raise fail(f"output '{spec.outputs[j].name}': cannot convert {type(out).__name__} to a {combo[spec.n_inputs + j]} "
                        f"array ({exc})", "return numpy arrays") from exc
-        converted.append(np.ascontiguousarray(array))
+        converted.append(np.ascontiguousarray(array) if array.ndim else array)  # ascontiguousarray makes 0-d 1-d
     return converted
 
 
@@ -166,11 +172,38 @@ def expected_output_shapes(spec: PluginSpec, rule, input_shapes, attributes: dic
 def _check_reference_shapes(spec: PluginSpec, refs, rule, inputs, combo, attributes: dict) -> None:
     wanted = expected_output_shapes(spec, rule, [np.shape(x) for x in inputs], attributes)
     for j, (ref, want) in enumerate(zip(refs, wanted or ())):
+        if rule[j].data_dependent:
+            want = _counted_shape(spec, rule[j], j, refs, want, combo, inputs, attributes)
         if tuple(ref.shape) != want:
             raise DefinitionError(
                 f"{spec.qualname}.reference: output '{spec.outputs[j].name}' has shape {tuple(ref.shape)}, but the "
                 f"plugin's output shape is {want} (case: {describe_case(spec, combo, inputs, attributes)}). "
                 "Hint: the reference must return arrays of the shapes the plugin computes")
+
+
+def _counted_shape(spec: PluginSpec, shape, j, refs, upper, combo, inputs, attributes) -> tuple[int, ...]:
+    """The shape the reference of data-dependent output `j` must have: its upper bound, but the count
+    the reference gives for its size tensor in the data-dependent dim."""
+    count = refs[shape.size_output]
+    size_name = spec.outputs[shape.size_output].name
+    if count.shape != () or not 0 <= int(count) <= upper[shape.size_dim]:
+        raise DefinitionError(
+            f"{spec.qualname}.reference: size tensor '{size_name}' must be one int in [0, {upper[shape.size_dim]}] "
+            f"(the upper bound of output '{spec.outputs[j].name}'), got {count!r} "
+            f"(case: {describe_case(spec, combo, inputs, attributes)})")
+    return tuple(int(count) if a == shape.size_dim else d for a, d in enumerate(upper))
+
+
+def counted_part(outputs: list[np.ndarray], j: int, counted_by) -> tuple[np.ndarray, str]:
+    """Output `j` cut to the count its size tensor holds when it is data-dependent (else as it is),
+    or a problem when that count lies outside [0, the upper bound]."""
+    if not counted_by or counted_by[j] is None:
+        return outputs[j], ""
+    size, dim = counted_by[j]
+    count, upper = np.asarray(outputs[size]), outputs[j].shape[dim]
+    if count.size != 1 or not 0 <= int(count.reshape(-1)[0]) <= upper:
+        return outputs[j], f"its size tensor (output {size}) holds {count.tolist()}, outside [0, {upper}]"
+    return np.take(outputs[j], np.arange(int(count.reshape(-1)[0])), axis=dim), ""
 
 
 def compare(actual: np.ndarray, expected: np.ndarray, tolerance: tuple[float, float]) -> tuple[bool, float, str]:

@@ -115,6 +115,9 @@ class PlanCase:
     expect: one of EXPECTATIONS, with `expect_message` a text the plugin's error must contain.
     phase: "runtime" passes `fields` to an IPluginV3 creator in TensorRT's runtime phase (as an
         engine being deserialized would); ignored for IPluginV2 libraries.
+    counted_by: per output, None or (size tensor output index, dim) for a data-dependent output:
+        `outputs` gives its upper bound (what the harness allocates), its reference holds the
+        count the size tensor must report in that dim, and only that many are compared.
     tactic: a TensorRT tactic id the IPluginV3 builder chooses (it must be 0 or one getValidTactics
         offers) and the runtime sets; None runs the default (0). IPluginV2 libraries ignore it.
     """
@@ -136,8 +139,8 @@ class PlanCase:
     expect_message: str = ""
     label: str = ""
     phase: str | None = None
+    counted_by: Sequence[tuple[int, int] | None] | None = None
     tactic: int | None = None
-
 
 
 def _as_list(value, n: int) -> list[float]:
@@ -204,6 +207,9 @@ def _case_records(case: PlanCase, plan_dir: Path, seen: set) -> list[Record]:
         raise ValueError(f"case {cid}: give the expected outputs (references, or outputs as (dtype, shape))")
     if refs is not None and len(refs) != len(outs):
         raise ValueError(f"case {cid}: {len(refs)} references for {len(outs)} outputs")
+    counted_by = list(case.counted_by) if case.counted_by is not None else [None] * len(outs)
+    if len(counted_by) != len(outs):
+        raise ValueError(f"case {cid}: counted_by has {len(counted_by)} entries for {len(outs)} outputs")
     outputs = []
     for k, (dtype, shape) in enumerate(outs):
         if dtype not in TRT_DTYPES:
@@ -212,8 +218,9 @@ def _case_records(case: PlanCase, plan_dir: Path, seen: set) -> list[Record]:
         if refs is not None:
             ref_name = f"{cid}.ref{k}.npy"
             np.save(plan_dir / ref_name, np.asarray(refs[k]), allow_pickle=False)
+        size_output, size_dim = counted_by[k] if counted_by[k] is not None else (None, None)
         outputs.append(record("output", dtype=TRT_DTYPES[dtype], dims=list(shape), file=f"{cid}.out{k}.bin",
-                              reference=ref_name))
+                              reference=ref_name, size_output=size_output, size_dim=size_dim))
     n_out = len(outputs)
     label = case.label or _label(inputs, outputs)
     head = record("case", id=cid, library=case.library, plugin=case.plugin, version=case.version,
@@ -274,6 +281,8 @@ def _plan_data(recs: list[Record]) -> dict:
             tensor = {"dtype": NUMPY_OF_TRT[r.int("dtype")], "shape": r.ints("dims"), "file": r.text("file", "")}
             if "reference" in r:
                 tensor["reference"] = r.text("reference")
+            if "size_output" in r:
+                tensor["size_output"], tensor["size_dim"] = r.int("size_output"), r.int("size_dim")
             case[r.kind + "s"].append(tensor)
         elif r.kind == "end":
             case = None
@@ -307,18 +316,29 @@ def set_plan_libraries(plan_dir: str | Path, libraries: Mapping[str, str | Path]
 def plan_cases(spec, cases, *, prefix: str | None = None, tactics: bool = False) -> list[PlanCase]:
     """PlanCases for a plugin's test cases (trtplug.testing.cases.Case: inputs, references, attributes,
     tolerance per output), with every attribute passed as the PluginField its kind calls for.
+    Data-dependent outputs are allocated at their upper bound and compared up to the count.
 
     tactics: one PlanCase per case and declared tactic (id `_t<name>`, tactic id = index + 1, the
     IPluginV3 adapter's numbering); without it, or without tactics, each case runs the default."""
+    from .cases import expected_output_shapes, output_shape_rule
+
+    rule = None
     result = []
     chosen = [(f"_t{t.name}", k + 1, f" tactic={t.name}") for k, t in enumerate(spec.tactics)] if tactics else []
     for i, case in enumerate(cases):
         fields = [PluginField.from_value(name, value, spec.attr(name).kind) for name, value in case.attributes.items()]
+        outputs = None
+        if getattr(case, "counted_by", None) and case.references is not None:
+            rule = rule or output_shape_rule(spec)
+            uppers = expected_output_shapes(spec, rule, case.input_shapes, case.attributes)
+            if uppers is not None:
+                outputs = [(np.asarray(r).dtype.name, upper) for r, upper in zip(case.references, uppers)]
         for suffix, tactic, label in chosen or [("", None, "")]:
             result.append(PlanCase(f"{prefix or spec.name}_{i}{suffix}", spec.name, spec.version, fields=fields,
-                                   inputs=case.inputs, references=case.references,
+                                   inputs=case.inputs, references=case.references, outputs=outputs,
                                    rtol=[t[0] for t in case.tolerance], atol=[t[1] for t in case.tolerance],
-                                   label=case.label + label, tactic=tactic))
+                                   label=case.label + label,
+                                   counted_by=getattr(case, "counted_by", None) if outputs else None, tactic=tactic))
     return result
 
 

@@ -14,6 +14,7 @@ from typing import Sequence
 
 import numpy as np
 
+from .cases import counted_part
 from .plan import read_plan
 from ..native.records import Record, read_run_records
 
@@ -167,8 +168,19 @@ def compare_outputs(report: HarnessReport, plan: dict, plan_dir: Path) -> None:
             except (OSError, ValueError) as exc:
                 result.status, result.message = "fail", f"output {k}: cannot read the harness's output: {exc}"
                 break
+            if "size_output" in out:
+                got, problem = _counted_rows(c, k, got, plan_dir)
+                if problem:
+                    result.status, result.message = "fail", problem
+                    break
             a = got.astype(np.float64)
             b = np.asarray(ref).astype(np.float64)
+            if a.shape != b.shape and "size_output" in out:
+                dim = out["size_dim"]
+                result.status, result.message = "fail", (
+                    f"output {k}: its size tensor (output {out['size_output']}) counts {a.shape[dim]}, the "
+                    f"reference {b.shape[dim] if b.ndim > dim else b.shape}")
+                break
             if a.shape != b.shape:
                 result.status, result.message = "fail", f"output {k}: shape {a.shape}, reference {b.shape}"
                 break
@@ -186,6 +198,20 @@ def compare_outputs(report: HarnessReport, plan: dict, plan_dir: Path) -> None:
                                   f"{b[first]!r} (atol {c['atol'][k]:g}, rtol {c['rtol'][k]:g})")
                 break
         result.max_abs_error = worst if result.compared else None
+
+
+def _counted_rows(c: dict, k: int, got: np.ndarray, plan_dir: Path) -> tuple[np.ndarray, str]:
+    """The part of data-dependent output `k` (allocated at its upper bound) its size tensor counts,
+    or a problem naming the plugin and output when the count is unreadable or out of bounds."""
+    j, dim = c["outputs"][k]["size_output"], c["outputs"][k]["size_dim"]
+    size = c["outputs"][j]
+    try:
+        count = np.fromfile(plan_dir / size["file"], dtype=np.dtype(size["dtype"]).newbyteorder("<"))
+    except OSError as exc:
+        return got, f"{c['plugin']} output {k}: cannot read its size tensor (output {j}): {exc}"
+    outputs = {k: got, j: count}
+    part, problem = counted_part(outputs, k, {k: (j, dim)})
+    return part, f"{c['plugin']} output {k}: {problem} (the declared upper bound)" if problem else ""
 
 
 def outputs_label(result: CaseResult) -> str:

@@ -7,6 +7,7 @@ from ..errors import TraceError, TrtPlugError
 from ..declare.spec import PluginSpec
 from . import constraints as constraint_trace
 from .constraints import TracedConstraint
+from .data_dependent import DataDependent
 from .expr import Const, Expr, as_expr
 from .launch import TracedLaunch, recording
 from .symbolic import Buffer, SymbolicSelf, check_buffer, make_input, make_output, make_workspace
@@ -14,10 +15,19 @@ from .symbolic import Buffer, SymbolicSelf, check_buffer, make_input, make_outpu
 
 @dataclass(frozen=True)
 class OutputShape:
-    """An output's shape: `like_input` (same shape as that input, any rank) or explicit dims."""
+    """An output's shape: `like_input` (same shape as that input, any rank) or explicit dims.
+
+    A data-dependent output (tp.data_dependent) has the upper bound in dims[size_dim] and the
+    output index of the size tensor holding the actual extent in `size_output`."""
 
     like_input: int | None
     dims: tuple[Expr, ...] | None
+    size_output: int | None = None
+    size_dim: int | None = None
+
+    @property
+    def data_dependent(self) -> bool:
+        return self.size_output is not None
 
 
 @dataclass(frozen=True)
@@ -93,7 +103,7 @@ def _constraints(spec: PluginSpec, combo, owner) -> tuple[TracedConstraint, ...]
 def _same_outputs(a: tuple[OutputShape, ...], b: tuple[OutputShape, ...]) -> bool:
     def key(shape: OutputShape):
         dims = None if shape.dims is None else tuple(d.program() for d in shape.dims)
-        return shape.like_input, dims
+        return shape.like_input, dims, shape.size_output, shape.size_dim
     return [key(s) for s in a] == [key(s) for s in b]
 
 
@@ -151,24 +161,72 @@ def _output_shapes(spec: PluginSpec, this, inputs, owner) -> list[OutputShape]:
         result = [result]
     if not isinstance(result, (list, tuple)) or len(result) != spec.n_outputs:
         raise TraceError(f"{where}: expected a list of {spec.n_outputs} shape tuple(s) (one per output), got {result!r}")
+    output_index = {o.name: j for j, o in enumerate(spec.outputs)}
     shapes = []
     for j, (out, shape) in enumerate(zip(spec.outputs, result)):
         w = f"{where}: output '{out.name}'"
         if shape is None and out.like is not None:
             shapes.append(OutputShape(input_index[out.like], None))
             continue
+        if shape is None and out.size_tensor:
+            shape = ()
         if not isinstance(shape, (tuple, list)):
             raise TraceError(f"{w}: expected a tuple of dims, got {type(shape).__name__} {shape!r}")
         if not 0 <= len(shape) <= 8:
             raise TraceError(f"{w}: rank {len(shape)} exceeds TensorRT's maximum of 8")
+        size_output, size_dim = _data_dependent_dim(spec, out, shape, output_index, w)
+        if size_dim is not None:
+            shape = list(shape)
+            shape[size_dim] = shape[size_dim].upper
         dims = tuple(as_expr(d, f"{w} dim {k}") for k, d in enumerate(shape))
         for k, d in enumerate(dims):
             if isinstance(d, Const) and d.value < 0:
                 raise TraceError(f"{w}: dim {k} is negative ({d.value})")
         if out.rank is not None and out.rank != len(dims):
             raise TraceError(f"{w}: declared rank {out.rank} but output_shapes returned {len(dims)} dims")
-        shapes.append(OutputShape(None, dims))
+        shapes.append(OutputShape(None, dims, size_output, size_dim))
+    _check_size_outputs_used(spec, shapes, where)
     return shapes
+
+
+def _data_dependent_dim(spec: PluginSpec, out, shape, output_index: dict, w: str) -> tuple[int | None, int | None]:
+    """(size tensor output index, dim) of the output's tp.data_dependent dim, or (None, None)."""
+    marked = [k for k, d in enumerate(shape) if isinstance(d, DataDependent)]
+    if not marked:
+        return None, None
+    if out.size_tensor:
+        raise TraceError(f"{w}: a size tensor is 0-d; return () for it")
+    if len(marked) > 1:
+        raise TraceError(f"{w}: dims {marked} are data-dependent; trtplug supports one data-dependent dim per output")
+    k = marked[0]
+    mark = shape[k]
+    size = output_index.get(mark.size)
+    if size is None or not spec.outputs[size].size_tensor:
+        sizes = [o.name for o in spec.outputs if o.size_tensor]
+        raise TraceError(f"{w} dim {k}: tp.data_dependent({mark.size!r}, ...) names no size tensor output. Hint: "
+                         + (f"size tensors are {sizes}" if sizes else
+                            f"declare tp.size_output({mark.size!r}) among the outputs"))
+    upper = as_expr(mark.upper, f"{w} dim {k}: the upper bound")
+    if isinstance(upper, Const) and upper.value < 0:
+        raise TraceError(f"{w} dim {k}: the upper bound is negative ({upper.value})")
+    return size, k
+
+
+def _check_size_outputs_used(spec: PluginSpec, shapes: list, where: str) -> None:
+    counted = {s.size_output for s in shapes if s.data_dependent}
+    uppers: dict[int, tuple] = {}
+    for j, s in enumerate(shapes):
+        if s.data_dependent:
+            upper = uppers.setdefault(s.size_output, (j, s.dims[s.size_dim]))
+            if upper[1].program() != s.dims[s.size_dim].program():
+                raise TraceError(
+                    f"{where}: outputs '{spec.outputs[upper[0]].name}' and '{spec.outputs[j].name}' are counted by "
+                    f"size tensor '{spec.outputs[s.size_output].name}' with different upper bounds ({upper[1]} and "
+                    f"{s.dims[s.size_dim]}); give them the same one")
+    for j, out in enumerate(spec.outputs):
+        if out.size_tensor and j not in counted:
+            raise TraceError(f"{where}: size tensor '{out.name}' counts no output. Hint: give an output dim "
+                             f"tp.data_dependent({out.name!r}, upper=...)")
 
 
 def _is_dim(value) -> bool:

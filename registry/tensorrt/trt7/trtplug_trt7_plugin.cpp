@@ -9,6 +9,7 @@
 #include "trtplug_library.h"
 #include "trtplug_trt7_bytes.h"
 #include "trtplug_trt_log.h"
+#include "trtplug_trt_modules.h"
 #include "trtplug_util.h"
 
 namespace trtplug {
@@ -226,13 +227,7 @@ void Trt7Plugin::configureWithFormat(const nvinfer1::Dims* input_dims, int32_t n
 }
 
 int32_t Trt7Plugin::initialize() noexcept {
-    if (desc_->n_modules == 0) return 0;
-    Error err;
-    if (prepare_modules(*desc_, &err) != Status::kOk) {
-        log(Severity::kError, "initialize: ", err.message);
-        return 1;
-    }
-    return 0;
+    return trt::initialize_modules(*desc_, library().plugin_namespace, log_head_.c_str());
 }
 
 void Trt7Plugin::terminate() noexcept {}
