@@ -20,7 +20,7 @@ from trtplug.commands.inspect import describe
 from trtplug.errors import BuildError, DefinitionError, NativeError
 from trtplug.runtime import Library
 from trtplug.tensorrt_interface import interface_sources, check_interface, library_interface
-from trtplug.testing.harness import PluginField, build_harness, format_table, run_plan, write_plan
+from trtplug.testing.harness import PlanCase, PluginField, build_harness, format_table, run_plan, write_plan
 
 from native_trt.fixture_cases import (FixtureBuilds, by_id, damaged_blob_cases, headers_for, pair_case, reject_case,
                                      scale_case)

@@ -307,6 +307,7 @@ Status workspace_size(const PluginDesc& desc, const AttrValues& values, int32_t 
 // ---------------------------------------------------------------------------------------------
 // Tactics: indexes 0 .. tactic_count(desc) - 1; 0 (the first declared, or the one implicit
 // tactic) is the default, run wherever no tactic is chosen (IPluginV2, the C API).
+constexpr int32_t kDefaultTactic = 0;
 int32_t tactic_count(const PluginDesc& desc);
 // The declared name of a tactic ("default" for the implicit one, null when out of range).
 const char* tactic_name(const PluginDesc& desc, int32_t tactic);
