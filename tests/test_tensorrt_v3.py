@@ -28,7 +28,7 @@ from native_trt.fixture_cases import (FixtureBuilds, by_id, damaged_blob_cases, 
 pytestmark = pytest.mark.trt_headers
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNELS = sorted(str(p) for p in (ROOT / "kernels").glob("*.py"))
+KERNELS = sorted(str(p) for p in (ROOT / "kernels").glob("*.py")) + sorted(str(p) for p in (ROOT / "kernels" / "v3").glob("*.py"))
 V3_MAJORS = (10, 11)
 V3_STEPS = ["lookup", "create", "capabilities", "clone", "output-dims", "output-dims-dynamic", "output-types",
             "formats", "configure", "workspace", "tactics", "serialize", "deserialize", "attach", "shape-change",
@@ -163,7 +163,7 @@ def test_interface_choice_and_what_needs_tensorrt_10(tmp_path):
 # -------------------------------------------------------------- every ready plugin, as v3
 @pytest.fixture(scope="module")
 def kernels_v3(work):
-    """kernels/*.py in one IPluginV3 library per major, built with -Werror (sm_90 cubins only)."""
+    """kernels/*.py and kernels/v3/*.py in one IPluginV3 library per major, built with -Werror (sm_90 cubins only)."""
     from trtplug.pipeline import CompileOptions, compile_library
 
     cache = {}
@@ -274,7 +274,7 @@ def test_data_dependent_outputs_are_declared_as_size_tensors(kernels_v3, major, 
     from trtplug.testing.cases import all_cases
 
     headers, result = kernels_v3(major)
-    specs, _ = load_targets([str(ROOT / "kernels" / "keep_above_threshold.py")])
+    specs, _ = load_targets([str(ROOT / "kernels" / "v3" / "keep_above_threshold.py")])
     cases = plan_cases(specs[0], all_cases(specs[0]))
     write_plan(tmp_path, cases, mode="cpu")
     report = run_plan(result.library, tmp_path, harness=build_harness(headers))
