@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # The ready-made plugins, each example's plugin file (examples/<name>/<name>.py), and the plugins
 # only the tests use (a cooperative launch).
-PLUGIN_FILES = sorted((ROOT / "kernels").glob("*.py")) + sorted(
+PLUGIN_FILES = sorted((ROOT / "kernels").glob("*.py")) + sorted((ROOT / "kernels" / "v3").glob("*.py")) + sorted(
     p / f"{p.name}.py" for p in (ROOT / "examples").iterdir() if (p / f"{p.name}.py").is_file()) + sorted(
     (ROOT / "tests" / "plugins").glob("*.py"))
 

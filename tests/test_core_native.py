@@ -18,7 +18,7 @@ import native_build  # noqa: E402
 from trtplug.native.assets import CORE_DIR  # noqa: E402
 from trtplug.native.compiler import find_cxx  # noqa: E402
 
-CPU_GROUPS = ["expressions", "symbolic", "attributes", "half_float", "serialization", "variants", "shapes",
+CPU_GROUPS = ["expressions", "symbolic", "attributes", "half_float", "serialization", "variants", "tactics", "shapes",
               "workspace", "packing", "image_choice", "module_cache", "logging", "c_api", "rules", "launch_cache", "launch_fast_path", "no_driver",
               "system_driver"]
 GPU_GROUPS = ["gpu_module_errors"]

@@ -1,5 +1,5 @@
 """Data-dependent outputs (tp.data_dependent + tp.size_output): declaration and trace errors, the
-refusal outside IPluginV3, the harness's count-aware comparison, and kernels/keep_above_threshold.py
+refusal outside IPluginV3, the harness's count-aware comparison, and kernels/v3/keep_above_threshold.py
 under Numba's CUDA simulator. The V3 build and lifecycle are in test_tensorrt_v3.py."""
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from trtplug.testing.results import CaseResult, HarnessReport, compare_outputs
 from trtplug.trace.tracer import trace
 
 ROOT = Path(__file__).resolve().parents[1]
-KEEP = ROOT / "kernels" / "keep_above_threshold.py"
+KEEP = ROOT / "kernels" / "v3" / "keep_above_threshold.py"
 
 
 class _Kernel:  # looks like a numba CUDA kernel to the tracer, which never calls it

@@ -63,6 +63,22 @@ def test_plugin_matches_reference_on_gpu(name, gpu_device, gpu_artifacts, stream
     assert not failures, "\n".join(failures)
 
 
+def test_every_tactic_matches_the_reference_on_gpu(gpu_device, gpu_artifacts, stream):
+    """HardSwish's tactics (threads per block) through the C API: each computes what the reference does."""
+    path, spec = SPECS["HardSwish"]
+    library = Library(library_path(gpu_artifacts, path))
+    assert library.tactics("HardSwish") == list(spec.tactic_names)
+    cases = make_cases(spec, shape_sets=input_shape_sets(spec, LARGE_SHAPES["HardSwish"]))
+    failures = []
+    for tactic, name in enumerate(spec.tactic_names):
+        for case in cases:
+            result = run_case(gpu_device, library, case, stream, tactic=tactic)
+            print(f"{case.label} tactic={name}: {result.message} (max err {result.max_error:.3g})")
+            if not result.ok:
+                failures.append(f"{case.label} tactic={name}: {result.message}")
+    assert not failures, "\n".join(failures)
+
+
 @pytest.mark.parametrize("offset", [1, 3, 8])
 def test_elementwise_plugin_on_misaligned_buffers(offset, gpu_device, gpu_artifacts, stream):
     """Buffers that do not start on a 16-byte boundary take the element-wise path and stay correct."""

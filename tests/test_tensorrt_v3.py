@@ -17,10 +17,10 @@ import pytest
 from trtplug.native import compiler
 from trtplug.native.tensorrt_headers import find_all_tensorrt_includes
 from trtplug.commands.inspect import describe
-from trtplug.errors import BuildError, DefinitionError
+from trtplug.errors import BuildError, DefinitionError, NativeError
 from trtplug.runtime import Library
 from trtplug.tensorrt_interface import interface_sources, check_interface, library_interface
-from trtplug.testing.harness import PluginField, build_harness, format_table, run_plan, write_plan
+from trtplug.testing.harness import PlanCase, PluginField, build_harness, format_table, run_plan, write_plan
 
 from native_trt.fixture_cases import (FixtureBuilds, by_id, damaged_blob_cases, headers_for, pair_case, reject_case,
                                      scale_case)
@@ -28,7 +28,7 @@ from native_trt.fixture_cases import (FixtureBuilds, by_id, damaged_blob_cases, 
 pytestmark = pytest.mark.trt_headers
 
 ROOT = Path(__file__).resolve().parents[1]
-KERNELS = sorted(str(p) for p in (ROOT / "kernels").glob("*.py"))
+KERNELS = sorted(str(p) for p in (ROOT / "kernels").glob("*.py")) + sorted(str(p) for p in (ROOT / "kernels" / "v3").glob("*.py"))
 V3_MAJORS = (10, 11)
 V3_STEPS = ["lookup", "create", "capabilities", "clone", "output-dims", "output-dims-dynamic", "output-types",
             "formats", "configure", "workspace", "tactics", "serialize", "deserialize", "attach", "shape-change",
@@ -73,7 +73,8 @@ def test_v3_cpu_lifecycle_every_plugin_dtype_and_shape(built, major, tmp_path):
     assert results["scale_float32_3d"].step("workspace").message == f"{4 * 2 * 3 * 5} bytes"
     assert results["pair_float32"].step("output-dims").message == "(5, 7) (3,)"
     assert results["pair_float32"].step("output-dims-dynamic").message.endswith("0[0], 1[0]")
-    assert results["pair_float16"].step("tactics").message.startswith("0 custom tactic(s); timing cache id TpPair/2/")
+    assert results["pair_float16"].step("tactics").message.startswith("0 custom tactic(s); chose 0; timing cache id "
+                                                                      "TpPair/2/")
     assert results["scale_float16_1d"].step("serialize").message.startswith("1 field(s), ")
 
 
@@ -162,7 +163,7 @@ def test_interface_choice_and_what_needs_tensorrt_10(tmp_path):
 # -------------------------------------------------------------- every ready plugin, as v3
 @pytest.fixture(scope="module")
 def kernels_v3(work):
-    """kernels/*.py in one IPluginV3 library per major, built with -Werror (sm_90 cubins only)."""
+    """kernels/*.py and kernels/v3/*.py in one IPluginV3 library per major, built with -Werror (sm_90 cubins only)."""
     from trtplug.pipeline import CompileOptions, compile_library
 
     cache = {}
@@ -196,10 +197,74 @@ def test_every_kernel_builds_as_v3_and_runs_the_v3_lifecycle(kernels_v3, major, 
     assert "  TensorRT plugin interface: IPluginV3 + IPluginCreatorV3One (v3)" in lines
     specs, _ = load_targets(KERNELS)
     write_suite(tmp_path / "suite", specs, result.library, build_harness(headers), headers.version, cpu=True,
-                self_contained=False)
+                self_contained=False, tactics=True)
     report = run_suite(tmp_path / "suite")
     assert report.passed, report.format()
     assert len(report.rows) >= 2 * len(KERNELS)
+    tactic_rows = [r for r in report.rows if r.plugin.startswith("HardSwish")]
+    assert {r.label.rsplit(" tactic=", 1)[-1] for r in tactic_rows} == {"block256", "block128", "block512"}
+
+
+@pytest.mark.parametrize("major", V3_MAJORS)
+def test_tactics_are_offered_chosen_stored_with_the_engine_and_checked_when_restored(kernels_v3, major, tmp_path):
+    """HardSwish declares three tactics: TensorRT ids 1..3, 0 its default. The builder's choice is
+    stored beside the attributes, survives the runtime phase, and an id the plugin does not offer
+    is refused with one line naming the plugin and the value."""
+    _, result = kernels_v3(major)
+    harness = build_harness(headers_for(major))
+    x = np.linspace(-4, 4, 30, dtype=np.float32).reshape(2, 15)
+
+    def swish(cid, **kw):
+        return PlanCase(cid, "HardSwish", "1", inputs=[x], outputs=[("float32", x.shape)], **kw)
+
+    write_plan(tmp_path, [swish("chose_3", tactic=3, save_blob="swish.fields"), swish("default")], mode="cpu")
+    first = run_plan(result.library, tmp_path, harness=harness)
+    assert first.passed, format_table(first)
+    results = by_id(first)
+    assert [s.name for s in results["chose_3"].steps] == V3_STEPS
+    assert results["chose_3"].step("tactics").message.startswith("3 custom tactic(s) (1, 2, 3); chose 3; timing "
+                                                                 "cache id HardSwish/1/")
+    assert results["default"].step("tactics").message.startswith("3 custom tactic(s) (1, 2, 3); chose 0;")
+    assert results["chose_3"].step("serialize").message.startswith("2 field(s), ")
+
+    blob = (tmp_path / "swish.fields").read_bytes()
+    serialized = PluginField("trtplug_serialized", 8, blob, len(blob))  # kUNKNOWN
+
+    def restored(cid, *fields, **kw):
+        return swish(cid, phase="runtime", fields=[serialized, *fields], **kw)
+
+    cases = [
+        restored("stored_tactic_2", PluginField.typed("trtplug_tactic", 5, [2])),  # kINT32
+        restored("unknown_tactic", PluginField.typed("trtplug_tactic", 5, [9]), expect="deserialize-fail",
+                 expect_message="field 'trtplug_tactic' holds tactic 9, which the plugin does not offer (it accepts "
+                                "0 (default), 1 (block256), 2 (block128), 3 (block512))"),
+        restored("float_tactic", PluginField.typed("trtplug_tactic", 1, [2.0]), expect="deserialize-fail",
+                 expect_message="expected one kINT32"),
+        swish("tactic_alone", phase="runtime", fields=[PluginField.typed("trtplug_tactic", 5, [1])],
+              expect="deserialize-fail", expect_message="comes without field 'trtplug_serialized'"),
+    ]
+    write_plan(tmp_path, cases, mode="cpu")
+    report = run_plan(result.library, tmp_path, harness=harness)
+    assert report.passed, format_table(report)
+    results = by_id(report)
+    assert [s.name for s in results["stored_tactic_2"].steps] == V3_STEPS
+    for cid in ("unknown_tactic", "float_tactic", "tactic_alone"):
+        assert results[cid].step("create").message == "createPlugin(kRUNTIME) rejected it as expected", cid
+        assert len(results[cid].logs) == 1 and results[cid].logs[0].startswith("[trtplug] HardSwish: createPlugin("), \
+            results[cid].logs
+
+
+def test_the_c_api_runs_the_first_tactic_unless_an_instance_chooses_another(kernels_v3):
+    _, result = kernels_v3(11)
+    library = Library(result.library)
+    assert library.tactics("HardSwish") == ["block256", "block128", "block512"]
+    assert library.tactics("Mish") == ["default"]
+    lines = describe(str(result.library), library.info, tactics={"HardSwish": library.tactics("HardSwish")})
+    assert "    tactics block256 (default; the one IPluginV2 runs), block128, block512" in lines
+    instance = library.instance("HardSwish")
+    instance.set_tactic(2)
+    with pytest.raises(NativeError, match=r"tactic 3 out of range: plugin 'HardSwish' has 3 tactic\(s\)"):
+        instance.set_tactic(3)
 
 
 @pytest.mark.parametrize("major", V3_MAJORS)
@@ -209,7 +274,7 @@ def test_data_dependent_outputs_are_declared_as_size_tensors(kernels_v3, major, 
     from trtplug.testing.cases import all_cases
 
     headers, result = kernels_v3(major)
-    specs, _ = load_targets([str(ROOT / "kernels" / "keep_above_threshold.py")])
+    specs, _ = load_targets([str(ROOT / "kernels" / "v3" / "keep_above_threshold.py")])
     cases = plan_cases(specs[0], all_cases(specs[0]))
     write_plan(tmp_path, cases, mode="cpu")
     report = run_plan(result.library, tmp_path, harness=build_harness(headers))

@@ -113,7 +113,7 @@ def test(targets: Any, output_dir: str | os.PathLike = "build/test", *,
         report = run_through_c_api(library, specs)
         report.notes.insert(0, note)
     else:
-        _write_suite(out / "plan", specs, library, headers, cpu=cpu, self_contained=False)
+        _write_suite(out / "plan", specs, library, headers, cpu=cpu, self_contained=False, interface=interface)
         report = run_suite(out / "plan")
     if engine:
         rows, notes = engine_rows(library, specs)
@@ -150,7 +150,7 @@ def prepare_test_suite(targets: Any, suite_dir: str | os.PathLike, *, output_dir
     specs = _testable_specs(targets)
     library, headers, _ = _build_for_tests(targets, output_folder(output_dir), archs, tensorrt_include,
                                            require_headers=True, interface=interface)
-    return suite, _write_suite(suite, specs, library, headers, cpu=cpu, self_contained=True)
+    return suite, _write_suite(suite, specs, library, headers, cpu=cpu, self_contained=True, interface=interface)
 
 
 def run_test_suite(suite_dir: str | os.PathLike) -> TestReport:
@@ -236,9 +236,11 @@ def _build_for_tests(targets, out: Path, archs, tensorrt_include, *, require_hea
     return compile_library(target_list(targets), options).library, None, note
 
 
-def _write_suite(suite: Path, specs, library: Path, headers, *, cpu: bool, self_contained: bool) -> int:
+def _write_suite(suite: Path, specs, library: Path, headers, *, cpu: bool, self_contained: bool,
+                 interface: str = "v2") -> int:
     from .testing.harness import build_harness
     from .testing.runner import write_suite
 
+    # Only IPluginV3 has tactics: a V2 library runs each plugin's first (default) tactic.
     return write_suite(suite, specs, library, build_harness(headers), headers.version, cpu=cpu,
-                       self_contained=self_contained)
+                       self_contained=self_contained, tactics=interface == "v3")

@@ -82,6 +82,15 @@ class Library:
             serialized = _serialize_with(self, index, info, attrs)
         return Instance(self, index, info, serialized)
 
+    def tactics(self, name: str, version: str | None = None) -> list[str]:
+        """The plugin's tactic names, the default first (["default"] for a plugin that declares none)."""
+        info = self.plugin_info(name, version)
+        index = self._lib.trtplug_plugin_index(name.encode(), info["version"].encode())
+        count, tactic_name = _tactic_functions(self._lib)
+        if count is None:  # built before tactics existed: the one implicit tactic
+            return ["default"]
+        return [tactic_name(index, t).decode() for t in range(count(index))]
+
     def prepare(self):
         """Loads every kernel module in the current CUDA context (reports missing images early)."""
         err = _err()
@@ -118,6 +127,18 @@ class Instance:
     def _check_inputs(self, input_shapes):
         if len(input_shapes) != self.n_inputs:
             raise ValueError(f"{self.info['name']}: expected {self.n_inputs} input shape(s), got {len(input_shapes)}")
+
+    def set_tactic(self, tactic: int) -> None:
+        """Runs tactic `tactic` (an index into Library.tactics) from the next enqueue on; 0 is the default."""
+        function = getattr(self._lib, "trtplug_instance_set_tactic", None)
+        if function is None:
+            if tactic != 0:
+                raise NativeError(f"{self.info['name']}: tactic {tactic} out of range: the library predates tactics")
+            return
+        function.restype = ctypes.c_int32
+        function.argtypes = [ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p, ctypes.c_size_t]
+        err = _err()
+        _check(function(self._handle, tactic, *err), "set_tactic", err)
 
     def serialize(self) -> bytes:
         length = ctypes.c_size_t()
@@ -229,6 +250,18 @@ def _serialize_with(library: Library, index: int, info: dict, attrs: dict) -> by
         raise NativeError(f"{info['name']}: unknown attribute(s) {sorted(unknown)}; it has {sorted(known)}")
     values = {name: attrs.get(name, a["default"]) for name, a in known.items()}
     return encode(info["name"], info["version"], [(n, KINDS[known[n]["kind"]], v) for n, v in values.items()])
+
+
+def _tactic_functions(lib):
+    """(trtplug_plugin_tactic_count, trtplug_plugin_tactic_name), or (None, None) for a library
+    built before tactics existed."""
+    count = getattr(lib, "trtplug_plugin_tactic_count", None)
+    name = getattr(lib, "trtplug_plugin_tactic_name", None)
+    if count is None or name is None:
+        return None, None
+    count.restype, count.argtypes = ctypes.c_int32, [ctypes.c_int32]
+    name.restype, name.argtypes = ctypes.c_char_p, [ctypes.c_int32, ctypes.c_int32]
+    return count, name
 
 
 def _declare(lib):

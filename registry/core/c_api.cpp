@@ -16,7 +16,13 @@ struct Instance {
     const PluginDesc* desc;
     AttrValues values;
     LaunchCache launches;  // cleared whenever an attribute is set
+    int32_t tactic = 0;    // what trtplug_enqueue runs
 };
+
+const PluginDesc* plugin_at(int32_t plugin_index) {
+    const LibraryDesc& lib = library();
+    return plugin_index >= 0 && plugin_index < lib.n_plugins ? lib.plugins[plugin_index] : nullptr;
+}
 
 const char* plugin_namespace() {
     const char* ns = library().plugin_namespace;
@@ -122,6 +128,31 @@ TRTPLUG_EXPORT int32_t trtplug_plugin_index(const char* name, const char* versio
         if (std::strcmp(p->name, name) == 0 && (!version || std::strcmp(p->version, version) == 0)) return i;
     }
     return -1;
+}
+
+TRTPLUG_EXPORT int32_t trtplug_plugin_tactic_count(int32_t plugin_index) {
+    const PluginDesc* desc = plugin_at(plugin_index);
+    return desc ? tactic_count(*desc) : -1;
+}
+
+TRTPLUG_EXPORT const char* trtplug_plugin_tactic_name(int32_t plugin_index, int32_t tactic) {
+    const PluginDesc* desc = plugin_at(plugin_index);
+    return desc ? tactic_name(*desc, tactic) : nullptr;
+}
+
+TRTPLUG_EXPORT int32_t trtplug_instance_set_tactic(void* instance, int32_t tactic, char* err, size_t err_capacity) {
+    if (!instance) return report(nullptr, Status::kBadArgument, "null instance", err, err_capacity);
+    Instance* in = static_cast<Instance*>(instance);
+    return c_guard(in->desc, err, err_capacity, [&]() -> int32_t {
+        if (tactic < 0 || tactic >= tactic_count(*in->desc)) {
+            return report(in->desc, Status::kBadArgument,
+                          detail::strf("tactic %d out of range: plugin '%s' has %d tactic(s)", tactic, in->desc->name,
+                                       tactic_count(*in->desc)).c_str(),
+                          err, err_capacity);
+        }
+        in->tactic = tactic;  // plans are cached per tactic: nothing to forget
+        return 0;
+    });
 }
 
 TRTPLUG_EXPORT void* trtplug_instance_create(int32_t plugin_index, const void* serialized, size_t length, char* err,
@@ -253,7 +284,8 @@ TRTPLUG_EXPORT int32_t trtplug_enqueue(void* instance, int32_t variant, int32_t 
         Error shapes_error;
         const bool shapes_ok = to_shapes(desc, n_inputs, input_ranks, input_dims, &in_shapes, &shapes_error, "input");
         // A cached plan means these attribute values and input shapes passed every check before.
-        LaunchPlanRef plan = shapes_ok ? in->launches.find(desc, variant, in_shapes.data(), n_inputs) : nullptr;
+        LaunchPlanRef plan = shapes_ok ? in->launches.find(desc, variant, in->tactic, in_shapes.data(), n_inputs)
+                                       : nullptr;
         if (!plan) {
             if (attrs_validate(desc, in->values, &e) != Status::kOk) return report(in->desc, e, err, err_capacity);
             if (!shapes_ok) return report(in->desc, shapes_error, err, err_capacity);
@@ -264,7 +296,7 @@ TRTPLUG_EXPORT int32_t trtplug_enqueue(void* instance, int32_t variant, int32_t 
         if (!to_shapes(desc, n_outputs, output_ranks, output_dims, &out_shapes, &e, "output")) {
             return report(in->desc, e, err, err_capacity);
         }
-        if (!plan && in->launches.plan(desc, in->values, variant, in_shapes.data(), &plan, &e) != Status::kOk) {
+        if (!plan && in->launches.plan(desc, in->values, variant, in->tactic, in_shapes.data(), &plan, &e) != Status::kOk) {
             return report(in->desc, e, err, err_capacity);
         }
         TensorArgs t{in_shapes.data(), out_shapes.data(), inputs, outputs, workspace, workspace_bytes};

@@ -91,10 +91,10 @@ Status find_plan_functions(const cu::Api* api, const PluginDesc& desc, const det
     return detail::ok(err);
 }
 
-Status enqueue_impl(const PluginDesc& desc, const AttrValues& values, int32_t variant, const TensorArgs& t,
-                    void* stream, Error* err) {
+Status enqueue_impl(const PluginDesc& desc, const AttrValues& values, int32_t variant, int32_t tactic,
+                    const TensorArgs& t, void* stream, Error* err) {
     detail::LaunchPlan plan;
-    const Status s = detail::build_plan(desc, values, variant, t.input_shapes, &plan, err);
+    const Status s = detail::build_plan(desc, values, variant, tactic, t.input_shapes, &plan, err);
     if (s != Status::kOk) return s;
     return detail::run_plan(desc, plan, t, stream, nullptr, err);
 }
@@ -103,9 +103,10 @@ Status enqueue_impl(const PluginDesc& desc, const AttrValues& values, int32_t va
 
 namespace detail {
 
-bool plan_matches(const LaunchPlan& plan, const PluginDesc& desc, int32_t variant, const Shape* inputs,
+bool plan_matches(const LaunchPlan& plan, const PluginDesc& desc, int32_t variant, int32_t tactic, const Shape* inputs,
                   int32_t n_inputs) {
-    if (plan.desc != &desc || plan.variant != variant || static_cast<size_t>(n_inputs) != plan.inputs.size()) {
+    if (plan.desc != &desc || plan.variant != variant || plan.tactic != tactic ||
+        static_cast<size_t>(n_inputs) != plan.inputs.size()) {
         return false;
     }
     for (int32_t i = 0; i < n_inputs; ++i) {
@@ -118,16 +119,17 @@ bool plan_matches(const LaunchPlan& plan, const PluginDesc& desc, int32_t varian
     return true;
 }
 
-Status build_plan(const PluginDesc& desc, const AttrValues& values, int32_t variant, const Shape* inputs,
-                  LaunchPlan* plan, Error* err) {
-    if (variant < 0 || variant >= desc.n_variants) {
-        return fail(err, Status::kBadArgument,
-                    strf("variant %d out of range: plugin '%s' has %d variants", variant, desc.name, desc.n_variants));
-    }
-    Status s = check_constraints(desc, values, inputs, err);  // checks the input shapes first
+Status build_plan(const PluginDesc& desc, const AttrValues& values, int32_t variant, int32_t tactic,
+                  const Shape* inputs, LaunchPlan* plan, Error* err) {
+    const LaunchDesc* launches = nullptr;
+    int32_t n_launches = 0;
+    Status s = tactic_launches(desc, variant, tactic, &launches, &n_launches, err);
+    if (s != Status::kOk) return s;
+    s = check_constraints(desc, values, inputs, err);  // checks the input shapes first
     if (s != Status::kOk) return s;
     plan->desc = &desc;
     plan->variant = variant;
+    plan->tactic = tactic;
     plan->inputs.assign(inputs, inputs + desc.n_inputs);
     plan->outputs.assign(static_cast<size_t>(desc.n_outputs), Shape{});
     for (int32_t o = 0; o < desc.n_outputs; ++o) {
@@ -136,12 +138,11 @@ Status build_plan(const PluginDesc& desc, const AttrValues& values, int32_t vari
     }
     s = workspace_layout(desc, values, variant, inputs, &plan->workspace, err);
     if (s != Status::kOk) return s;
-    const VariantDesc& var = desc.variants[variant];
     const EvalEnv env{desc.n_inputs, inputs, &desc, &values};
-    plan->launches.assign(static_cast<size_t>(var.n_launches > 0 ? var.n_launches : 0), PlannedLaunch{});
-    for (int32_t i = 0; i < var.n_launches; ++i) {
+    plan->launches.assign(static_cast<size_t>(n_launches > 0 ? n_launches : 0), PlannedLaunch{});
+    for (int32_t i = 0; i < n_launches; ++i) {
         PlannedLaunch& p = plan->launches[static_cast<size_t>(i)];
-        p.launch = &var.launches[i];
+        p.launch = &launches[i];
         if (p.launch->module < 0 || p.launch->module >= desc.n_modules) {
             return fail(err, Status::kInternal, strf("launch '%s' names module %d of %d", p.launch->entry,
                                                      p.launch->module, desc.n_modules));
@@ -206,7 +207,13 @@ Status run_plan(const PluginDesc& desc, const LaunchPlan& plan, const TensorArgs
 
 Status enqueue(const PluginDesc& desc, const AttrValues& values, int32_t variant, const TensorArgs& tensors, void* stream,
                Error* err) {
-    return detail::guarded(err, "enqueue", [&] { return enqueue_impl(desc, values, variant, tensors, stream, err); });
+    return enqueue(desc, values, variant, 0, tensors, stream, err);
+}
+
+Status enqueue(const PluginDesc& desc, const AttrValues& values, int32_t variant, int32_t tactic,
+               const TensorArgs& tensors, void* stream, Error* err) {
+    return detail::guarded(err, "enqueue",
+                           [&] { return enqueue_impl(desc, values, variant, tactic, tensors, stream, err); });
 }
 
 Status prepare_modules(const PluginDesc& desc, Error* err) {
@@ -214,15 +221,19 @@ Status prepare_modules(const PluginDesc& desc, Error* err) {
         const cu::Api* api = cu::driver(err);
         if (!api) return err ? err->status : Status::kDriverMissing;
         for (int32_t v = 0; v < desc.n_variants; ++v) {
-            const VariantDesc& var = desc.variants[v];
-            for (int32_t i = 0; i < var.n_launches; ++i) {
-                const LaunchDesc& l = var.launches[i];
-                if (l.module < 0 || l.module >= desc.n_modules) {
-                    return fail(err, Status::kInternal, strf("launch '%s' names module %d of %d", l.entry, l.module,
-                                                             desc.n_modules));
+            for (int32_t t = 0; t < tactic_count(desc); ++t) {
+                const LaunchDesc* launches = nullptr;
+                int32_t n_launches = 0;
+                Status s = tactic_launches(desc, v, t, &launches, &n_launches, err);
+                for (int32_t i = 0; s == Status::kOk && i < n_launches; ++i) {
+                    const LaunchDesc& l = launches[i];
+                    if (l.module < 0 || l.module >= desc.n_modules) {
+                        return fail(err, Status::kInternal, strf("launch '%s' names module %d of %d", l.entry, l.module,
+                                                                 desc.n_modules));
+                    }
+                    cu::Function f = nullptr;
+                    s = detail::get_function(api, desc.modules[l.module], l.entry, 0, &f, err);
                 }
-                cu::Function f = nullptr;
-                Status s = detail::get_function(api, desc.modules[l.module], l.entry, 0, &f, err);
                 if (s != Status::kOk) return s;
             }
         }

@@ -14,11 +14,11 @@ LaunchCache::LaunchCache(const LaunchCache& other) {
     clock_ = other.clock_;
 }
 
-LaunchPlanRef LaunchCache::find_locked(const PluginDesc& desc, int32_t variant, const Shape* inputs,
+LaunchPlanRef LaunchCache::find_locked(const PluginDesc& desc, int32_t variant, int32_t tactic, const Shape* inputs,
                                        int32_t n_inputs) noexcept {
     if (n_inputs > 0 && !inputs) return nullptr;
     for (Entry& e : entries_) {
-        if (e.plan && detail::plan_matches(*e.plan, desc, variant, inputs, n_inputs)) {
+        if (e.plan && detail::plan_matches(*e.plan, desc, variant, tactic, inputs, n_inputs)) {
             e.last_use = ++clock_;
             ++hits_;
             return e.plan;
@@ -29,8 +29,13 @@ LaunchPlanRef LaunchCache::find_locked(const PluginDesc& desc, int32_t variant, 
 
 LaunchPlanRef LaunchCache::find(const PluginDesc& desc, int32_t variant, const Shape* inputs,
                                 int32_t n_inputs) noexcept {
+    return find(desc, variant, 0, inputs, n_inputs);
+}
+
+LaunchPlanRef LaunchCache::find(const PluginDesc& desc, int32_t variant, int32_t tactic, const Shape* inputs,
+                                int32_t n_inputs) noexcept {
     std::lock_guard<std::mutex> lock(mutex_);
-    return find_locked(desc, variant, inputs, n_inputs);
+    return find_locked(desc, variant, tactic, inputs, n_inputs);
 }
 
 void LaunchCache::insert(LaunchPlanRef plan, uint64_t generation) noexcept {
@@ -38,7 +43,7 @@ void LaunchCache::insert(LaunchPlanRef plan, uint64_t generation) noexcept {
     if (generation != generation_) return;  // cleared while the plan was built: it may be stale
     Entry* victim = &entries_[0];
     for (Entry& e : entries_) {
-        if (e.plan && detail::plan_matches(*e.plan, *plan->desc, plan->variant, plan->inputs.data(),
+        if (e.plan && detail::plan_matches(*e.plan, *plan->desc, plan->variant, plan->tactic, plan->inputs.data(),
                                            static_cast<int32_t>(plan->inputs.size()))) {
             victim = &e;  // another thread built the same plan meanwhile: keep one copy
             break;
@@ -51,17 +56,22 @@ void LaunchCache::insert(LaunchPlanRef plan, uint64_t generation) noexcept {
 
 Status LaunchCache::plan(const PluginDesc& desc, const AttrValues& values, int32_t variant, const Shape* inputs,
                          LaunchPlanRef* out, Error* err) noexcept {
+    return plan(desc, values, variant, 0, inputs, out, err);
+}
+
+Status LaunchCache::plan(const PluginDesc& desc, const AttrValues& values, int32_t variant, int32_t tactic,
+                         const Shape* inputs, LaunchPlanRef* out, Error* err) noexcept {
     return detail::guarded(err, "launch cache", [&]() -> Status {
         uint64_t generation = 0;
         {
             std::lock_guard<std::mutex> lock(mutex_);
-            *out = find_locked(desc, variant, inputs, desc.n_inputs);
+            *out = find_locked(desc, variant, tactic, inputs, desc.n_inputs);
             if (*out) return detail::ok(err);
             ++misses_;
             generation = generation_;
         }
         auto built = std::make_shared<detail::LaunchPlan>();
-        const Status s = detail::build_plan(desc, values, variant, inputs, built.get(), err);
+        const Status s = detail::build_plan(desc, values, variant, tactic, inputs, built.get(), err);
         if (s != Status::kOk) return s;
         *out = built;
         insert(std::move(built), generation);

@@ -25,21 +25,22 @@ struct PlannedLaunch {
 struct LaunchPlan {
     const PluginDesc* desc = nullptr;
     int32_t variant = -1;
-    std::vector<Shape> inputs;   // the key, with desc and variant
+    int32_t tactic = 0;
+    std::vector<Shape> inputs;   // the key, with desc, variant and tactic
     std::vector<Shape> outputs;  // computed from the inputs
     WorkspaceLayout workspace;
     std::vector<PlannedLaunch> launches;
     mutable PlanFunctions functions;  // launches[i]'s function per context (null for an empty launch)
 };
 
-// Whether `plan` was built for this plugin, variant and these input shapes (rank and every dim).
-bool plan_matches(const LaunchPlan& plan, const PluginDesc& desc, int32_t variant, const Shape* inputs,
+// Whether `plan` was built for this plugin, variant, tactic and these input shapes (rank and every dim).
+bool plan_matches(const LaunchPlan& plan, const PluginDesc& desc, int32_t variant, int32_t tactic, const Shape* inputs,
                   int32_t n_inputs);
 
-// Checks what enqueue checks of the variant and the input shapes (ranks and dims, constraints,
-// output shapes, workspace, launch dimensions and argument views) and computes the plan.
-Status build_plan(const PluginDesc& desc, const AttrValues& values, int32_t variant, const Shape* inputs,
-                  LaunchPlan* plan, Error* err);
+// Checks what enqueue checks of the variant, the tactic and the input shapes (ranks and dims,
+// constraints, output shapes, workspace, launch dimensions and argument views) and computes the plan.
+Status build_plan(const PluginDesc& desc, const AttrValues& values, int32_t variant, int32_t tactic,
+                  const Shape* inputs, LaunchPlan* plan, Error* err);
 
 // Checks the call's own arguments against the plan (output shapes, workspace size, data
 // pointers), finds the functions of every non-empty launch in the current context (kept in the

@@ -265,4 +265,38 @@ Status workspace_size(const PluginDesc& desc, const AttrValues& values, int32_t 
     });
 }
 
+// ---------------------------------------------------------------------------------------------
+// Tactics.
+int32_t tactic_count(const PluginDesc& desc) { return desc.n_tactics > 0 ? desc.n_tactics : 1; }
+
+const char* tactic_name(const PluginDesc& desc, int32_t tactic) {
+    if (tactic < 0 || tactic >= tactic_count(desc)) return nullptr;
+    return desc.n_tactics > 0 && desc.tactic_names ? desc.tactic_names[tactic] : "default";
+}
+
+Status tactic_launches(const PluginDesc& desc, int32_t variant, int32_t tactic, const LaunchDesc** launches,
+                       int32_t* n_launches, Error* err) {
+    if (variant < 0 || variant >= desc.n_variants) {
+        return fail(err, Status::kBadArgument,
+                    strf("variant %d out of range: plugin '%s' has %d variants", variant, desc.name, desc.n_variants));
+    }
+    if (tactic < 0 || tactic >= tactic_count(desc)) {
+        return fail(err, Status::kBadArgument,
+                    strf("tactic %d out of range: plugin '%s' has %d tactic(s)", tactic, desc.name, tactic_count(desc)));
+    }
+    const VariantDesc& var = desc.variants[variant];
+    if (desc.n_tactics > 0) {
+        if (var.tactics == nullptr) {
+            return fail(err, Status::kInternal, strf("plugin '%s' declares %d tactics, but variant %d has no launches for "
+                                                     "them", desc.name, desc.n_tactics, variant));
+        }
+        *launches = var.tactics[tactic].launches;
+        *n_launches = var.tactics[tactic].n_launches;
+    } else {
+        *launches = var.launches;
+        *n_launches = var.n_launches;
+    }
+    return detail::ok(err);
+}
+
 }  // namespace trtplug

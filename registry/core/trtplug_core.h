@@ -186,13 +186,22 @@ struct WorkspaceDesc {
     const Expr* shape;
 };
 
+// The launches of one tactic for one dtype combination.
+struct TacticLaunchesDesc {
+    const LaunchDesc* launches;
+    int32_t n_launches;
+};
+
 // One supported dtype combination and the launches traced for it.
 struct VariantDesc {
     const DType* io_types;  // n_inputs + n_outputs entries
-    const LaunchDesc* launches;
+    const LaunchDesc* launches;  // the default tactic's (tactic 0)
     int32_t n_launches;
     const WorkspaceDesc* workspace;
     int32_t n_workspace;
+    // PluginDesc::n_tactics entries, one per declared tactic (tactics[0] is launches); null when the
+    // plugin declares none.
+    const TacticLaunchesDesc* tactics = nullptr;
 };
 
 struct OutputDesc {
@@ -232,6 +241,10 @@ struct PluginDesc {
     int32_t n_modules;
     const ConstraintDesc* constraints = nullptr;
     int32_t n_constraints = 0;
+    // Declared tactics: alternative launches TensorRT times (IPluginV3). n_tactics == 0: one
+    // implicit tactic, the variants' launches. Tactic indexes count from 0, the default.
+    const char* const* tactic_names = nullptr;
+    int32_t n_tactics = 0;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -292,6 +305,17 @@ Status workspace_size(const PluginDesc& desc, const AttrValues& values, int32_t 
                       size_t* bytes, Error* err);
 
 // ---------------------------------------------------------------------------------------------
+// Tactics: indexes 0 .. tactic_count(desc) - 1; 0 (the first declared, or the one implicit
+// tactic) is the default, run wherever no tactic is chosen (IPluginV2, the C API).
+constexpr int32_t kDefaultTactic = 0;
+int32_t tactic_count(const PluginDesc& desc);
+// The declared name of a tactic ("default" for the implicit one, null when out of range).
+const char* tactic_name(const PluginDesc& desc, int32_t tactic);
+// The launches of `tactic` for `variant`; kBadArgument when either is out of range.
+Status tactic_launches(const PluginDesc& desc, int32_t variant, int32_t tactic, const LaunchDesc** launches,
+                       int32_t* n_launches, Error* err);
+
+// ---------------------------------------------------------------------------------------------
 // Launch: evaluates every launch of the variant and enqueues it on `stream` (a CUstream /
 // cudaStream_t) in the current CUDA context. Loads the module for that context on first use.
 struct TensorArgs {
@@ -304,6 +328,9 @@ struct TensorArgs {
 };
 Status enqueue(const PluginDesc& desc, const AttrValues& values, int32_t variant, const TensorArgs& tensors,
                void* stream, Error* err);
+// The same with the launches of `tactic` (see tactic_count).
+Status enqueue(const PluginDesc& desc, const AttrValues& values, int32_t variant, int32_t tactic,
+               const TensorArgs& tensors, void* stream, Error* err);
 
 // Loads (or finds) every module of the plugin in the current context: lets an adapter fail early
 // in initialize()/configure instead of in enqueue.

@@ -1,5 +1,5 @@
 // The launch cache of one plugin instance: enqueue plans (output shapes, workspace layout, launch
-// dimensions and packed arguments) kept per variant and input shapes, so that enqueue with shapes
+// dimensions and packed arguments) kept per variant, tactic and input shapes, so that enqueue with shapes
 // seen before evaluates no expression and repeats no check that the shapes alone decide.
 //
 // A cache belongs to one plugin instance (one PluginDesc and one set of attribute values) and
@@ -45,6 +45,11 @@ public:
     // input shapes) and kept. A failure is not kept: the next call checks again.
     Status plan(const PluginDesc& desc, const AttrValues& values, int32_t variant, const Shape* inputs,
                 LaunchPlanRef* out, Error* err) noexcept;
+    // The same for the launches of `tactic` (the two above: the default tactic, 0).
+    LaunchPlanRef find(const PluginDesc& desc, int32_t variant, int32_t tactic, const Shape* inputs,
+                       int32_t n_inputs) noexcept;
+    Status plan(const PluginDesc& desc, const AttrValues& values, int32_t variant, int32_t tactic, const Shape* inputs,
+                LaunchPlanRef* out, Error* err) noexcept;
     // Forgets every plan (the attribute values changed).
     void clear() noexcept;
     Stats stats() const noexcept;
@@ -54,7 +59,8 @@ private:
         LaunchPlanRef plan;
         uint64_t last_use = 0;
     };
-    LaunchPlanRef find_locked(const PluginDesc& desc, int32_t variant, const Shape* inputs, int32_t n_inputs) noexcept;
+    LaunchPlanRef find_locked(const PluginDesc& desc, int32_t variant, int32_t tactic, const Shape* inputs,
+                              int32_t n_inputs) noexcept;
     void insert(LaunchPlanRef plan, uint64_t generation) noexcept;
 
     mutable std::mutex mutex_;

@@ -46,6 +46,13 @@ TRTPLUG_EXPORT int32_t trtplug_instance_set_field(void* instance, const char* na
 TRTPLUG_EXPORT int32_t trtplug_instance_serialize(void* instance, void* buffer, size_t capacity, size_t* length,
                                                   char* err, size_t err_capacity);
 
+// Tactics (see trtplug::tactic_count): how many a plugin has (1 without declared tactics; -1 for a
+// bad index) and their names (null when out of range). An instance runs tactic 0, the default,
+// until trtplug_instance_set_tactic chooses another; trtplug_enqueue runs the instance's tactic.
+TRTPLUG_EXPORT int32_t trtplug_plugin_tactic_count(int32_t plugin_index);
+TRTPLUG_EXPORT const char* trtplug_plugin_tactic_name(int32_t plugin_index, int32_t tactic);
+TRTPLUG_EXPORT int32_t trtplug_instance_set_tactic(void* instance, int32_t tactic, char* err, size_t err_capacity);
+
 // Shapes are passed as rank arrays plus kMaxRank (8) dims per tensor.
 TRTPLUG_EXPORT int32_t trtplug_output_shape(void* instance, int32_t n_inputs, const int32_t* input_ranks,
                                             const int64_t* input_dims, int32_t output_index, int32_t* out_rank,

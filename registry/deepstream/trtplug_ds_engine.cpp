@@ -302,14 +302,60 @@ void* find_symbol(const char* name, const char* library) {
     return handle ? dlsym(handle, name) : nullptr;
 }
 
+// A recipe step's fields as the PluginFieldCollection a creator takes.
+class Fields {
+public:
+    explicit Fields(const RecipeStep& step) {
+        for (int32_t f = 0; f < step.n_fields; ++f) {
+            const RecipeField& rf = step.fields[f];
+            fields_.emplace_back(rf.name, rf.data, static_cast<nvinfer1::PluginFieldType>(rf.type), rf.length);
+        }
+        collection_.nbFields = static_cast<int32_t>(fields_.size());
+        collection_.fields = fields_.data();
+    }
+    const nvinfer1::PluginFieldCollection* collection() const { return &collection_; }
+
+private:
+    std::vector<nvinfer1::PluginField> fields_;
+    nvinfer1::PluginFieldCollection collection_{};
+};
+
+std::vector<nvinfer1::ITensor*> network_tensors(const RecipeNetwork::Tensor* inputs, int32_t n_inputs) {
+    std::vector<nvinfer1::ITensor*> tensors;
+    for (int32_t i = 0; i < n_inputs; ++i) tensors.push_back(static_cast<nvinfer1::ITensor*>(inputs[i]));
+    return tensors;
+}
+
+// Names the layer TensorRT added for `step` and hands its outputs on; false when it added none.
+bool added(nvinfer1::ILayer* layer, const RecipeStep& step, const std::string& layer_name,
+           std::vector<RecipeNetwork::Tensor>* outputs, std::string* why) {
+    if (layer == nullptr) {
+        *why = strf("TensorRT did not add plugin '%s' to the network (see its log)", step.plugin);
+        return false;
+    }
+    layer->setName(layer_name.c_str());
+    for (int32_t o = 0; o < layer->getNbOutputs(); ++o) outputs->push_back(layer->getOutput(o));
+    return true;
+}
+
+void destroy_plugin(const MadePlugin& made) {
+#if NV_TENSORRT_MAJOR >= 10
+    if (made.v3) {
+        delete static_cast<nvinfer1::IPluginV3*>(made.plugin);
+        return;
+    }
+#endif
+    static_cast<nvinfer1::IPluginV2*>(made.plugin)->destroy();
+}
+
 class TrtRecipeNetwork : public RecipeNetwork {
 public:
     explicit TrtRecipeNetwork(nvinfer1::INetworkDefinition& network) : network_(network) {}
     ~TrtRecipeNetwork() override {
-        for (void* p : plugins_) static_cast<nvinfer1::IPluginV2*>(p)->destroy();
+        for (const MadePlugin& p : plugins_) destroy_plugin(p);
     }
     // Hands the plugins made for appended layers to the caller (they must outlive the build).
-    std::vector<void*> take_plugins() { return std::move(plugins_); }
+    std::vector<MadePlugin> take_plugins() { return std::move(plugins_); }
 
     Tensor find_tensor(const char* name) override {
         for (int32_t i = 0; i < network_.getNbInputs(); ++i) {
@@ -345,9 +391,13 @@ public:
         nvinfer1::IPluginCreator* creator = nullptr;
 #if NV_TENSORRT_MAJOR >= 10
         nvinfer1::IPluginCreatorInterface* found = registry->getCreator(step.plugin, step.version, ns);
+        if (found != nullptr && std::strcmp(found->getInterfaceInfo().kind, "PLUGIN CREATOR_V3ONE") == 0) {
+            return add_plugin_v3(static_cast<nvinfer1::IPluginCreatorV3One&>(*found), step, inputs, n_inputs, outputs,
+                                 why);
+        }
         if (found != nullptr && std::strcmp(found->getInterfaceInfo().kind, "PLUGIN CREATOR_V1") != 0) {
-            *why = strf("plugin '%s' v%s is registered as %s; recipes append IPluginV2 plugins", step.plugin,
-                        step.version, found->getInterfaceInfo().kind);
+            *why = strf("plugin '%s' v%s is registered as %s, which recipes cannot append", step.plugin, step.version,
+                        found->getInterfaceInfo().kind);
             return false;
         }
         creator = static_cast<nvinfer1::IPluginCreator*>(found);
@@ -359,39 +409,44 @@ public:
                         step.version, ns);
             return false;
         }
-        std::vector<nvinfer1::PluginField> fields;
-        for (int32_t f = 0; f < step.n_fields; ++f) {
-            const RecipeField& rf = step.fields[f];
-            fields.emplace_back(rf.name, rf.data, static_cast<nvinfer1::PluginFieldType>(rf.type), rf.length);
-        }
-        nvinfer1::PluginFieldCollection collection{};
-        collection.nbFields = static_cast<int32_t>(fields.size());
-        collection.fields = fields.data();
+        Fields fields(step);
         const std::string layer_name = strf("trtplug_%s_%d", step.plugin, ++layer_count_);
-        nvinfer1::IPluginV2* plugin = creator->createPlugin(layer_name.c_str(), &collection);
+        nvinfer1::IPluginV2* plugin = creator->createPlugin(layer_name.c_str(), fields.collection());
         if (plugin == nullptr) {
             *why = strf("plugin '%s' v%s refused its fields (see the log line above)", step.plugin, step.version);
             return false;
         }
-        plugins_.push_back(plugin);
-        std::vector<nvinfer1::ITensor*> tensors;
-        for (int32_t i = 0; i < n_inputs; ++i) tensors.push_back(static_cast<nvinfer1::ITensor*>(inputs[i]));
+        plugins_.push_back({plugin, false});
+        std::vector<nvinfer1::ITensor*> tensors = network_tensors(inputs, n_inputs);
         nvinfer1::IPluginV2Layer* layer = network_.addPluginV2(tensors.data(), n_inputs, *plugin);
-        if (layer == nullptr) {
-            *why = strf("TensorRT did not add plugin '%s' to the network (see its log)", step.plugin);
+        return added(layer, step, layer_name, outputs, why);
+    }
+#if NV_TENSORRT_MAJOR >= 10
+    // IPluginV3 (trtplug compile --interface v3): created in the build phase, added with addPluginV3.
+    bool add_plugin_v3(nvinfer1::IPluginCreatorV3One& creator, const RecipeStep& step, const Tensor* inputs,
+                       int32_t n_inputs, std::vector<Tensor>* outputs, std::string* why) {
+        Fields fields(step);
+        const std::string layer_name = strf("trtplug_%s_%d", step.plugin, ++layer_count_);
+        nvinfer1::IPluginV3* plugin =
+            creator.createPlugin(layer_name.c_str(), fields.collection(), nvinfer1::TensorRTPhase::kBUILD);
+        if (plugin == nullptr) {
+            *why = strf("plugin '%s' v%s refused its fields (see the log line above)", step.plugin, step.version);
             return false;
         }
-        layer->setName(layer_name.c_str());
-        for (int32_t o = 0; o < layer->getNbOutputs(); ++o) outputs->push_back(layer->getOutput(o));
-        return true;
+        plugins_.push_back({plugin, true});
+        std::vector<nvinfer1::ITensor*> tensors = network_tensors(inputs, n_inputs);
+        nvinfer1::IPluginV3Layer* layer = network_.addPluginV3(tensors.data(), n_inputs, nullptr, 0, *plugin);
+        return added(layer, step, layer_name, outputs, why);
     }
+#endif
+
     void set_name(Tensor tensor, const char* name) override { static_cast<nvinfer1::ITensor*>(tensor)->setName(name); }
     void mark_output(Tensor tensor) override { network_.markOutput(*static_cast<nvinfer1::ITensor*>(tensor)); }
     void unmark_output(Tensor tensor) override { network_.unmarkOutput(*static_cast<nvinfer1::ITensor*>(tensor)); }
 
 private:
     nvinfer1::INetworkDefinition& network_;
-    std::vector<void*> plugins_;
+    std::vector<MadePlugin> plugins_;
     int32_t layer_count_ = 0;
 };
 
@@ -581,7 +636,7 @@ RecipeModelParser::RecipeModelParser(const ModelParserDesc& desc, EngineParams p
     : desc_(desc), params_(std::move(params)) {}
 
 RecipeModelParser::~RecipeModelParser() {
-    for (void* p : plugins_) static_cast<nvinfer1::IPluginV2*>(p)->destroy();
+    for (const MadePlugin& p : plugins_) destroy_plugin(p);
 }
 
 NvDsInferStatus RecipeModelParser::parseModel(nvinfer1::INetworkDefinition& network) {
@@ -593,7 +648,7 @@ NvDsInferStatus RecipeModelParser::parseModel(nvinfer1::INetworkDefinition& netw
         } else {
             TrtRecipeNetwork recipe_network(network);
             if (parse_onnx(network, model, &why) && apply_recipe(desc_.recipe, recipe_network, &why)) {
-                std::vector<void*> made = recipe_network.take_plugins();
+                std::vector<MadePlugin> made = recipe_network.take_plugins();
                 plugins_.insert(plugins_.end(), made.begin(), made.end());
                 return NVDSINFER_SUCCESS;
             }

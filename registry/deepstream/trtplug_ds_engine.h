@@ -166,6 +166,12 @@ bool create_engine(const EngineCreateDesc& desc, nvinfer1::IBuilder* builder, nv
                    const NvDsInferContextInitParams* params, nvinfer1::DataType data_type,
                    nvinfer1::ICudaEngine*& engine) noexcept;
 
+// A plugin made for a layer a recipe appends: TensorRT refers to it until the engine is built.
+struct MadePlugin {
+    void* plugin;
+    bool v3;  // an nvinfer1::IPluginV3 (deleted when done), else an nvinfer1::IPluginV2 (destroy())
+};
+
 // The IModelParser of a ModelParserDesc. Plugins its recipe appends stay alive until nvinfer
 // deletes the parser, which it does after building the engine.
 class RecipeModelParser : public IModelParser {
@@ -179,7 +185,7 @@ public:
 private:
     const ModelParserDesc& desc_;
     EngineParams params_;
-    std::vector<void*> plugins_;  // nvinfer1::IPluginV2*, destroyed with the parser
+    std::vector<MadePlugin> plugins_;  // destroyed with the parser
 };
 
 // NvDsInferCreateModelParser's body: a RecipeModelParser, or nullptr (logged) when there is no

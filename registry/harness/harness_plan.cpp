@@ -81,6 +81,9 @@ bool parse_plan(const std::string& path, Plan* plan, std::string* error) {
             c.deserialize_file = r.text("deserialize");
             c.save_blob = r.text("save_blob");
             c.phase = r.text("phase");
+            if (!r.text("tactic").empty() && (!r.int32("tactic", &c.tactic) || c.tactic < 0)) {
+                return bad("tactic must be a TensorRT tactic id (0 or more)");
+            }
             if (!c.phase.empty() && c.phase != "build" && c.phase != "runtime") return bad("phase must be build or runtime");
             c.expect = r.text("expect");
             c.expect_message = r.text("expect_message");

@@ -40,6 +40,9 @@ struct CaseSpec {
     // an engine being deserialized would ("" or "build": the build phase).
     std::string phase;
     std::string save_blob;         // write the plugin's serialization here
+    // IPluginV3 only: the TensorRT tactic id the builder chooses (setTactic on its clone before
+    // serializing) and the runtime sets; -1: the default, 0.
+    int32_t tactic = -1;
     // "" (every step must pass), "lookup-fail", "create-fail", "deserialize-fail", "types-rejected".
     std::string expect;
     std::string expect_message;  // must appear in an error line the plugin logged

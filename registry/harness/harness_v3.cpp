@@ -7,6 +7,10 @@
 // Runtime phase (IRuntime / IExecutionContext): createPlugin(stored fields, kRUNTIME) ->
 // attachToContext -> setTactic -> onShapeChange -> enqueue (only with a GPU) -> compare -> delete.
 //
+// `tactic=ID` makes the builder choose that tactic (setTactic on its clone, as after timing) before
+// the fields are stored; the plugin restored from them must serialize to the same fields (the
+// tactic survives) before the runtime sets the tactic again and enqueues.
+//
 // A case's plan records are those of the V2 lifecycle (harness_plan.h); `deserialize=FILE` makes
 // the plugin in the runtime phase from one field holding FILE's bytes (what `save_blob` wrote),
 // and `phase=runtime` passes the plan's own fields to the runtime phase.
@@ -175,6 +179,7 @@ private:
     std::vector<nvinfer1::PluginTensorDesc> io_;
     FieldSet stored_;
     size_t workspace_bytes_ = 0;
+    int32_t tactic_ = 0;  // the TensorRT tactic id chosen in the build phase
 };
 
 void CaseRunV3::release() {
@@ -445,14 +450,37 @@ Outcome CaseRunV3::tactics(std::string* msg) {
         *msg = "getValidTactics failed";
         return Outcome::kFail;
     }
-    for (int32_t t : tactics) {
+    std::string offered;
+    for (size_t i = 0; i < tactics.size(); ++i) {
+        const int32_t t = tactics[i];
         if (t == 0) {
             *msg = "getValidTactics offered tactic 0, which TensorRT reserves for the default";
             return Outcome::kFail;
         }
+        for (size_t j = 0; j < i; ++j) {
+            if (tactics[j] == t) {
+                *msg = "getValidTactics offered tactic " + std::to_string(t) + " twice";
+                return Outcome::kFail;
+            }
+        }
+        offered += (i ? ", " : "") + std::to_string(t);
+    }
+    tactic_ = c_.tactic < 0 ? 0 : c_.tactic;
+    bool known = tactic_ == 0;
+    for (int32_t t : tactics) known = known || t == tactic_;
+    if (!known) {
+        *msg = "the plan chooses tactic " + std::to_string(tactic_) + ", which getValidTactics did not offer (" +
+               (offered.empty() ? std::string("none") : offered) + ")";
+        return Outcome::kFail;
+    }
+    // The builder times each tactic on its clone, then sets the fastest before storing the fields.
+    if (runtime_of(clone_)->setTactic(tactic_) != 0) {
+        *msg = "setTactic(" + std::to_string(tactic_) + ") failed on the builder's clone";
+        return Outcome::kFail;
     }
     const char* id = build->getTimingCacheID();
-    *msg = std::to_string(n) + " custom tactic(s); timing cache id " + (id ? id : "(none: not cached)");
+    *msg = std::to_string(n) + " custom tactic(s)" + (offered.empty() ? "" : " (" + offered + ")") + "; chose " +
+           std::to_string(tactic_) + "; timing cache id " + (id ? id : "(none: not cached)");
     return Outcome::kOk;
 }
 
@@ -461,12 +489,15 @@ Outcome CaseRunV3::serialize(std::string* msg) {
     size_t bytes = 0;
     for (const StoredField& f : stored_.fields()) bytes += f.data.size();
     if (!c_.save_blob.empty()) {
-        if (stored_.fields().size() != 1) {
-            *msg = "save_blob needs exactly one serialized field, got " + std::to_string(stored_.fields().size());
+        const StoredField* blob = nullptr;
+        for (const StoredField& f : stored_.fields()) blob = f.name == kSerializedField ? &f : blob;
+        if (blob == nullptr) {
+            *msg = std::string("save_blob needs the field '") + kSerializedField + "', which the plugin did not store";
             return Outcome::kFail;
         }
-        const std::vector<unsigned char>& data = stored_.fields()[0].data;
-        if (!write_file(resolve(ctx_.plan, c_.save_blob), data.data(), data.size(), msg)) return Outcome::kFail;
+        if (!write_file(resolve(ctx_.plan, c_.save_blob), blob->data.data(), blob->data.size(), msg)) {
+            return Outcome::kFail;
+        }
     }
     *msg = std::to_string(stored_.fields().size()) + " field(s), " + std::to_string(bytes) + " bytes";
     return Outcome::kOk;
@@ -480,6 +511,15 @@ Outcome CaseRunV3::deserialize(std::string* msg) {
     }
     if (!interface_is(core_of(restored_), "PLUGIN_V3ONE_CORE", msg) ||
         !interface_is(runtime_of(restored_), "PLUGIN_V3ONE_RUNTIME", msg)) {
+        return Outcome::kFail;
+    }
+    // Before the runtime sets anything: what the engine stored (the chosen tactic among it) must
+    // be what the restored plugin holds.
+    FieldSet again;
+    if (!store_fields(runtime_of(restored_)->getFieldsToSerialize(), &again, msg)) return Outcome::kFail;
+    if (!(again == stored_)) {
+        *msg = "the plugin restored from the stored fields serializes to different fields (tactic " +
+               std::to_string(tactic_) + " chosen)";
         return Outcome::kFail;
     }
     return Outcome::kOk;
@@ -502,8 +542,8 @@ Outcome CaseRunV3::attach(std::string* msg) {
 Outcome CaseRunV3::shape_change(std::string* msg) {
     nvinfer1::IPluginV3OneRuntime* rt = runtime_of(attached_);
     const int32_t n_in = static_cast<int32_t>(c_.inputs.size());
-    if (rt->setTactic(0) != 0) {
-        *msg = "setTactic(0) (the default tactic) failed";
+    if (rt->setTactic(tactic_) != 0) {
+        *msg = "setTactic(" + std::to_string(tactic_) + ") (the tactic the engine chose) failed";
         return Outcome::kFail;
     }
     const int32_t rc = rt->onShapeChange(io_.data(), n_in, io_.data() + n_in, static_cast<int32_t>(c_.outputs.size()));
@@ -531,7 +571,7 @@ Outcome CaseRunV3::enqueue(std::string* msg) {
         return Outcome::kFail;
     }
     if (!tensors.write_outputs(msg)) return Outcome::kFail;
-    *msg = "ran on " + ctx_.driver.describe();
+    *msg = "ran on " + ctx_.driver.describe() + (tactic_ ? " with tactic " + std::to_string(tactic_) : "");
     return Outcome::kOk;
 }
 

@@ -405,7 +405,7 @@ bool configure_for(const PluginDesc& desc, const AttrValues& values, nvinfer1::D
     }
 }
 
-bool enqueue_planned(const PluginDesc& desc, const AttrValues& values, LaunchCache& launches,
+bool enqueue_planned(const PluginDesc& desc, const AttrValues& values, int32_t tactic, LaunchCache& launches,
                      const Configuration& config, nvinfer1::PluginTensorDesc const* input_desc,
                      nvinfer1::PluginTensorDesc const* output_desc, void const* const* inputs, void* const* outputs,
                      void* workspace, cudaStream_t stream, std::string* error) noexcept {
@@ -427,7 +427,7 @@ bool enqueue_planned(const PluginDesc& desc, const AttrValues& values, LaunchCac
         TensorShapes out_shapes(output_desc, n_out);
         Error err;
         LaunchPlanRef plan;
-        if (launches.plan(desc, values, variant, in_shapes, &plan, &err) != Status::kOk) {
+        if (launches.plan(desc, values, variant, tactic, in_shapes, &plan, &err) != Status::kOk) {
             *error = err.message;
             return false;
         }

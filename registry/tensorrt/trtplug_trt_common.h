@@ -146,8 +146,9 @@ bool configure_for(const PluginDesc& desc, const AttrValues& values, nvinfer1::D
                    int32_t nb_inputs, nvinfer1::DynamicPluginTensorDesc const* out, int32_t nb_outputs,
                    Configuration* config, std::string* error) noexcept;
 
-// enqueue through a plugin instance's launch cache; false with *error (no prefix).
-bool enqueue_planned(const PluginDesc& desc, const AttrValues& values, LaunchCache& launches,
+// enqueue of tactic `tactic` (a core tactic index) through a plugin instance's launch cache; false
+// with *error (no prefix).
+bool enqueue_planned(const PluginDesc& desc, const AttrValues& values, int32_t tactic, LaunchCache& launches,
                      const Configuration& config, nvinfer1::PluginTensorDesc const* input_desc,
                      nvinfer1::PluginTensorDesc const* output_desc, void const* const* inputs, void* const* outputs,
                      void* workspace, cudaStream_t stream, std::string* error) noexcept;

@@ -173,9 +173,10 @@ int32_t PluginAdapter::enqueue(nvinfer1::PluginTensorDesc const* input_desc,
                                void* const* outputs, void* workspace, cudaStream_t stream) TRTPLUG_TRT_NOEXCEPT {
     // Without a configuration (TensorRT configures before every first enqueue), the workspace size
     // for the current shapes is all that is known.
+    // IPluginV2 has no tactics: the plugin's first (default) one runs.
     std::string error;
-    if (!enqueue_planned(*desc_, values_, launches_, config_, input_desc, output_desc, inputs, outputs, workspace,
-                         stream, &error)) {
+    if (!enqueue_planned(*desc_, values_, kDefaultTactic, launches_, config_, input_desc, output_desc, inputs, outputs,
+                         workspace, stream, &error)) {
         log(Severity::kError, "enqueue: ", error);
         return 1;
     }

@@ -28,14 +28,22 @@ bool CreatorV3::serialized_field(const nvinfer1::PluginFieldCollection* fields, 
                                  std::string* error) const {
     *found = nullptr;
     if (fields == nullptr || fields->nbFields <= 0 || fields->fields == nullptr) return true;
+    int32_t tactic_fields = 0;
     for (int32_t i = 0; i < fields->nbFields; ++i) {
         const nvinfer1::PluginField& f = fields->fields[i];
         if (f.name != nullptr && std::strcmp(f.name, kSerializedField) == 0) *found = &f;
+        if (f.name != nullptr && std::strcmp(f.name, kTacticField) == 0) ++tactic_fields;
     }
-    if (*found == nullptr) return true;
-    if (fields->nbFields != 1) {
+    if (*found == nullptr) {
+        if (tactic_fields > 0) {
+            *error = std::string("field '") + kTacticField + "' comes without field '" + kSerializedField + "'";
+            return false;
+        }
+        return true;
+    }
+    if (fields->nbFields != 1 + (tactic_fields == 1 ? 1 : 0)) {
         *error = std::string("field '") + kSerializedField + "' comes with " + std::to_string(fields->nbFields - 1) +
-                 " other field(s); a serialized plugin is that field alone";
+                 " other field(s); a serialized plugin is that field alone, or with one field '" + kTacticField + "'";
         return false;
     }
     if ((*found)->type != nvinfer1::PluginFieldType::kUNKNOWN) {
@@ -51,6 +59,34 @@ bool CreatorV3::serialized_field(const nvinfer1::PluginFieldCollection* fields, 
     return true;
 }
 
+bool CreatorV3::serialized_tactic(const nvinfer1::PluginFieldCollection* fields, int32_t* tactic_id,
+                                  std::string* error) const {
+    *tactic_id = 0;
+    const nvinfer1::PluginField* found = nullptr;
+    for (int32_t i = 0; fields != nullptr && fields->fields != nullptr && i < fields->nbFields; ++i) {
+        const nvinfer1::PluginField& f = fields->fields[i];
+        if (f.name != nullptr && std::strcmp(f.name, kTacticField) == 0) found = &f;
+    }
+    if (found == nullptr) return true;  // engines of plugins without tactics, and TensorRT's default
+    if (found->type != nvinfer1::PluginFieldType::kINT32 || found->length != 1 || found->data == nullptr) {
+        *error = std::string("field '") + kTacticField + "' has PluginFieldType " +
+                 field_type_name(static_cast<int32_t>(found->type)) + " and length " + std::to_string(found->length) +
+                 ", expected one kINT32";
+        return false;
+    }
+    int32_t id = 0;
+    std::memcpy(&id, found->data, sizeof id);
+    int32_t index = 0;
+    if (!tactic_of_id(*desc_, id, &index)) {
+        *error = std::string("field '") + kTacticField + "' holds tactic " + std::to_string(id) +
+                 ", which the plugin does not offer (it accepts " + accepted_tactic_ids(*desc_) +
+                 "); the engine was built with other tactic declarations: rebuild it with this library";
+        return false;
+    }
+    *tactic_id = id;
+    return true;
+}
+
 nvinfer1::IPluginV3* CreatorV3::createPlugin(nvinfer1::AsciiChar const* name,
                                              nvinfer1::PluginFieldCollection const* fields,
                                              nvinfer1::TensorRTPhase phase) noexcept {
@@ -61,6 +97,7 @@ nvinfer1::IPluginV3* CreatorV3::createPlugin(nvinfer1::AsciiChar const* name,
                                   (runtime ? "runtime" : "build") + " phase)";
         AttrValues values;
         std::string error;
+        int32_t tactic_id = 0;
         const nvinfer1::PluginField* blob = nullptr;
         if (!serialized_field(fields, &blob, &error)) {
             log_pluginf(Severity::kError, namespace_, *desc_, "%s: %s", where.c_str(), error.c_str());
@@ -71,6 +108,10 @@ nvinfer1::IPluginV3* CreatorV3::createPlugin(nvinfer1::AsciiChar const* name,
             if (deserialize(*desc_, blob->data, static_cast<size_t>(blob->length), &values, &err) != Status::kOk) {
                 log_pluginf(Severity::kError, namespace_, *desc_, "%s: field '%s': %s", where.c_str(),
                             kSerializedField, err.message.c_str());
+                return nullptr;
+            }
+            if (!serialized_tactic(fields, &tactic_id, &error)) {
+                log_pluginf(Severity::kError, namespace_, *desc_, "%s: %s", where.c_str(), error.c_str());
                 return nullptr;
             }
         } else if (runtime) {
@@ -84,7 +125,7 @@ nvinfer1::IPluginV3* CreatorV3::createPlugin(nvinfer1::AsciiChar const* name,
             log_pluginf(Severity::kError, namespace_, *desc_, "%s: %s", where.c_str(), error.c_str());
             return nullptr;
         }
-        return new PluginV3(*desc_, std::move(values), namespace_.c_str());
+        return new PluginV3(*desc_, std::move(values), namespace_.c_str(), tactic_id);
     } catch (...) {
         log_pluginf(Severity::kError, namespace_, *desc_, "createPlugin(layer '%s'): out of memory", layer);
         return nullptr;

@@ -36,9 +36,13 @@ public:
 
 private:
     // The serialized field among `fields`, or null when there is none; false (with *error) when
-    // it is there but not alone or not of type kUNKNOWN.
+    // it is there but not of type kUNKNOWN, or comes with a field other than the tactic.
     bool serialized_field(const nvinfer1::PluginFieldCollection* fields, const nvinfer1::PluginField** found,
                           std::string* error) const;
+    // The TensorRT tactic id the serialized fields hold (0 when they hold none); false (with
+    // *error) when the tactic field is malformed or names a tactic the plugin does not offer.
+    bool serialized_tactic(const nvinfer1::PluginFieldCollection* fields, int32_t* tactic_id,
+                           std::string* error) const;
 
     const PluginDesc* desc_;
     std::string namespace_;

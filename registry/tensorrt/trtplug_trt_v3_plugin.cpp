@@ -8,8 +8,24 @@
 namespace trtplug {
 namespace trt {
 
-PluginV3::PluginV3(const PluginDesc& desc, AttrValues values, const char* plugin_namespace)
-    : desc_(&desc), values_(std::move(values)), namespace_(plugin_namespace ? plugin_namespace : "") {}
+bool tactic_of_id(const PluginDesc& desc, int32_t id, int32_t* tactic) noexcept {
+    if (id < 0 || id > desc.n_tactics) return false;
+    *tactic = id == 0 ? 0 : id - 1;
+    return true;
+}
+
+std::string accepted_tactic_ids(const PluginDesc& desc) {
+    std::string text = "0 (default)";
+    for (int32_t t = 0; t < desc.n_tactics; ++t) {
+        text += ", " + std::to_string(t + 1) + " (" + tactic_name(desc, t) + ")";
+    }
+    return text;
+}
+
+PluginV3::PluginV3(const PluginDesc& desc, AttrValues values, const char* plugin_namespace, int32_t tactic_id)
+    : desc_(&desc), values_(std::move(values)), namespace_(plugin_namespace ? plugin_namespace : "") {
+    if (tactic_of_id(desc, tactic_id, &tactic_)) tactic_id_ = tactic_id;  // the creator checked it
+}
 
 PluginV3::PluginV3(const PluginV3& other)
     : nvinfer1::IPluginV3(other),
@@ -20,7 +36,9 @@ PluginV3::PluginV3(const PluginV3& other)
       values_(other.values_),
       namespace_(other.namespace_),
       config_(other.config_),
-      launches_(other.launches_) {}
+      launches_(other.launches_),
+      tactic_id_(other.tactic_id_),
+      tactic_(other.tactic_) {}
 
 void PluginV3::log(const char* method, const std::string& message) const noexcept {
     log_pluginf(Severity::kError, namespace_, *desc_, "%s: %s", method, message.c_str());
@@ -165,17 +183,17 @@ size_t PluginV3::getWorkspaceSize(nvinfer1::DynamicPluginTensorDesc const* input
     }
 }
 
-// One launch configuration per variant for now: TensorRT's default tactic (0) is the only one.
-int32_t PluginV3::getValidTactics(int32_t*, int32_t nb_tactics) noexcept {
-    if (nb_tactics != 0) {
-        log_pluginf(Severity::kError, namespace_, *desc_, "getValidTactics: asked for %d tactics, the plugin has none",
-                    nb_tactics);
+int32_t PluginV3::getValidTactics(int32_t* tactics, int32_t nb_tactics) noexcept {
+    if (nb_tactics != desc_->n_tactics || (nb_tactics > 0 && tactics == nullptr)) {
+        log_pluginf(Severity::kError, namespace_, *desc_, "getValidTactics: asked for %d tactics%s, the plugin has %d",
+                    nb_tactics, tactics ? "" : " into no buffer", desc_->n_tactics);
         return 1;
     }
+    for (int32_t t = 0; t < nb_tactics; ++t) tactics[t] = t + 1;  // 0 is TensorRT's default
     return 0;
 }
 
-int32_t PluginV3::getNbTactics() noexcept { return 0; }
+int32_t PluginV3::getNbTactics() noexcept { return desc_->n_tactics; }
 
 char const* PluginV3::getTimingCacheID() noexcept {
     // The attribute values decide what the plugin computes, so they are part of the ID (the shapes
@@ -187,6 +205,11 @@ char const* PluginV3::getTimingCacheID() noexcept {
         if (serialize(*desc_, values_, bytes.data(), size, &err) != Status::kOk) return nullptr;
         uint64_t h = 1469598103934665603ull;
         for (unsigned char b : bytes) h = (h ^ b) * 1099511628211ull;
+        // A timed tactic id is cached: other tactic declarations must not find it.
+        for (int32_t t = 0; t < desc_->n_tactics; ++t) {
+            for (const char* c = tactic_name(*desc_, t); *c; ++c) h = (h ^ static_cast<unsigned char>(*c)) * 1099511628211ull;
+            h = (h ^ 0xffu) * 1099511628211ull;
+        }
         char hex[17];
         std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
         timing_cache_id_ = std::string(desc_->name) + "/" + desc_->version + "/" + hex;
@@ -198,11 +221,18 @@ char const* PluginV3::getTimingCacheID() noexcept {
 
 // ------------------------------------------------------------------ IPluginV3OneRuntime
 int32_t PluginV3::setTactic(int32_t tactic) noexcept {
-    if (tactic != 0) {
-        log_pluginf(Severity::kError, namespace_, *desc_, "setTactic: tactic %d was never offered (the plugin has only "
-                    "the default tactic 0)", tactic);
+    int32_t index = 0;
+    if (!tactic_of_id(*desc_, tactic, &index)) {
+        try {
+            log("setTactic", "tactic " + std::to_string(tactic) + " was never offered; the plugin accepts " +
+                                 accepted_tactic_ids(*desc_));
+        } catch (...) {
+            log("setTactic", "tactic was never offered");
+        }
         return 1;
     }
+    tactic_id_ = tactic;
+    tactic_ = index;
     return 0;
 }
 
@@ -226,7 +256,7 @@ int32_t PluginV3::onShapeChange(nvinfer1::PluginTensorDesc const* in, int32_t nb
     TensorShapes shapes(in, nb_inputs);
     LaunchPlanRef plan;
     Error err;
-    if (launches_.plan(*desc_, values_, variant, shapes, &plan, &err) != Status::kOk) {
+    if (launches_.plan(*desc_, values_, variant, tactic_, shapes, &plan, &err) != Status::kOk) {
         log("onShapeChange", err.message);
         return 1;
     }
@@ -237,7 +267,7 @@ int32_t PluginV3::enqueue(nvinfer1::PluginTensorDesc const* input_desc, nvinfer1
                           void const* const* inputs, void* const* outputs, void* workspace,
                           cudaStream_t stream) noexcept {
     std::string error;
-    if (!enqueue_planned(*desc_, values_, launches_, config_, input_desc, output_desc, inputs, outputs, workspace,
+    if (!enqueue_planned(*desc_, values_, tactic_, launches_, config_, input_desc, output_desc, inputs, outputs, workspace,
                          stream, &error)) {
         log("enqueue", error);
         return 1;
@@ -265,10 +295,12 @@ nvinfer1::PluginFieldCollection const* PluginV3::getFieldsToSerialize() noexcept
             log("getFieldsToSerialize", err.message);
             return &serialized_fields_;
         }
-        serialized_field_ = nvinfer1::PluginField(kSerializedField, serialized_.data(),
-                                                  nvinfer1::PluginFieldType::kUNKNOWN, static_cast<int32_t>(size));
-        serialized_fields_.nbFields = 1;
-        serialized_fields_.fields = &serialized_field_;
+        serialized_fields_list_[0] = nvinfer1::PluginField(kSerializedField, serialized_.data(),
+                                                           nvinfer1::PluginFieldType::kUNKNOWN, static_cast<int32_t>(size));
+        // The tactic TensorRT chose; a plugin without tactics writes its one field as before.
+        serialized_fields_list_[1] = nvinfer1::PluginField(kTacticField, &tactic_id_, nvinfer1::PluginFieldType::kINT32, 1);
+        serialized_fields_.nbFields = desc_->n_tactics > 0 ? 2 : 1;
+        serialized_fields_.fields = serialized_fields_list_;
     } catch (...) {
         log("getFieldsToSerialize", "out of memory");
     }

@@ -8,7 +8,12 @@
 // Serialization: getFieldsToSerialize returns one PluginField, kSerializedField of type kUNKNOWN,
 // holding the core's serialized attributes (magic, format version, CRC-32, plugin name and
 // version, each attribute); the creator restores a plugin from it in TensorRT's runtime phase and
-// checks it exactly as deserializePlugin checks a V2 blob.
+// checks it exactly as deserializePlugin checks a V2 blob. A plugin that declares tactics adds a
+// second field, kTacticField (kINT32, one value): the TensorRT tactic id setTactic last received.
+//
+// Tactics: TensorRT ids are int32 and 0 is its default. getValidTactics offers id i + 1 for the
+// plugin's tactic i (1 .. n_tactics); id 0 runs tactic 0, the first declared (or the one implicit
+// tactic of a plugin that declares none, which offers no id).
 #pragma once
 
 #include <string>
@@ -25,13 +30,21 @@ namespace trt {
 
 // Name of the one field a serialized trtplug V3 plugin consists of.
 constexpr const char* kSerializedField = "trtplug_serialized";
+// Name of the field holding the chosen TensorRT tactic id (plugins that declare tactics only).
+constexpr const char* kTacticField = "trtplug_tactic";
+
+// The core tactic index TensorRT tactic id `id` runs; false when the plugin offers no such id.
+bool tactic_of_id(const PluginDesc& desc, int32_t id, int32_t* tactic) noexcept;
+// "0 (default), 1 (block256), 2 (block512)": the ids a plugin accepts, for messages. May throw std::bad_alloc.
+std::string accepted_tactic_ids(const PluginDesc& desc);
 
 class PluginV3 final : public nvinfer1::IPluginV3,
                        public nvinfer1::IPluginV3OneCore,
                        public nvinfer1::IPluginV3OneBuild,
                        public nvinfer1::IPluginV3OneRuntime {
 public:
-    PluginV3(const PluginDesc& desc, AttrValues values, const char* plugin_namespace);
+    // tactic_id: a TensorRT tactic id the plugin accepts (tactic_of_id), e.g. from kTacticField.
+    PluginV3(const PluginDesc& desc, AttrValues values, const char* plugin_namespace, int32_t tactic_id = 0);
     ~PluginV3() override = default;
     PluginV3& operator=(const PluginV3&) = delete;
 
@@ -85,9 +98,11 @@ private:
     std::string namespace_;
     Configuration config_;
     LaunchCache launches_;
+    int32_t tactic_id_ = 0;  // what setTactic received (TensorRT's id), serialized in kTacticField
+    int32_t tactic_ = 0;     // the core tactic index it runs
     // What getFieldsToSerialize and getTimingCacheID return: valid until the next call.
     std::vector<unsigned char> serialized_;
-    nvinfer1::PluginField serialized_field_{};
+    nvinfer1::PluginField serialized_fields_list_[2]{};
     nvinfer1::PluginFieldCollection serialized_fields_{};
     std::string timing_cache_id_;
 };

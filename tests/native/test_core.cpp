@@ -520,6 +520,72 @@ TEST_GROUP(variants) {
     CHECK(!variant_prefix_supported(kScale, f16, -1));
 }
 
+// kScale with two tactics: its own launches, then the same with 128 threads per block.
+struct TacticScale {
+    TacticScale() {
+        for (int32_t v = 0; v < 2; ++v) {
+            const VariantDesc& var = kScale.variants[v];
+            narrow[v].assign(var.launches, var.launches + var.n_launches);
+            for (LaunchDesc& l : narrow[v]) l.block[0] = Expr{k128, 2};
+            tactics[v][0] = {var.launches, var.n_launches};
+            tactics[v][1] = {narrow[v].data(), var.n_launches};
+            variants[v] = var;
+            variants[v].tactics = tactics[v];
+        }
+        desc = kScale;
+        desc.variants = variants;
+        desc.tactic_names = names;
+        desc.n_tactics = 2;
+    }
+    const int64_t k128[2] = {kOpConst, 128};
+    const char* const names[2] = {"block256", "block128"};
+    std::vector<LaunchDesc> narrow[2];
+    TacticLaunchesDesc tactics[2][2];
+    VariantDesc variants[2];
+    PluginDesc desc;
+};
+
+TEST_GROUP(tactics) {
+    Error err;
+    const LaunchDesc* launches = nullptr;
+    int32_t n = 0;
+    // Without declared tactics: one implicit tactic, the variant's launches.
+    CHECK_EQ(tactic_count(kScale), 1);
+    CHECK(std::string(tactic_name(kScale, 0)) == "default" && tactic_name(kScale, 1) == nullptr);
+    CHECK(tactic_launches(kScale, 1, 0, &launches, &n, &err) == Status::kOk && launches == kScale.variants[1].launches);
+    CHECK_FAILS(tactic_launches(kScale, 0, 1, &launches, &n, &err), err, Status::kBadArgument,
+                "tactic 1 out of range: plugin 'TestScale' has 1 tactic(s)");
+    CHECK_FAILS(tactic_launches(kScale, 2, 0, &launches, &n, &err), err, Status::kBadArgument, "variant 2 out of range");
+
+    const TacticScale t;
+    CHECK_EQ(tactic_count(t.desc), 2);
+    CHECK(std::string(tactic_name(t.desc, 1)) == "block128" && tactic_name(t.desc, -1) == nullptr);
+    CHECK(tactic_launches(t.desc, 0, 1, &launches, &n, &err) == Status::kOk && launches == t.narrow[0].data() && n == 2);
+    CHECK_FAILS(tactic_launches(t.desc, 0, 2, &launches, &n, &err), err, Status::kBadArgument, "has 2 tactic(s)");
+
+    // A plan is built from, and cached for, the chosen tactic's launches.
+    AttrValues attrs = defaults(kScale);
+    const Shape in[] = {shape({3, 5}), shape({4})};
+    detail::LaunchPlan wide, narrow;
+    CHECK(detail::build_plan(t.desc, attrs, 0, 0, in, &wide, &err) == Status::kOk);
+    CHECK(detail::build_plan(t.desc, attrs, 0, 1, in, &narrow, &err) == Status::kOk);
+    CHECK(wide.launches[0].dims.block[0] == 256 && narrow.launches[0].dims.block[0] == 128 && narrow.tactic == 1);
+    CHECK(narrow.launches[0].launch == &t.narrow[0][0]);
+    LaunchCache cache;
+    LaunchPlanRef a, b;
+    CHECK(cache.plan(t.desc, attrs, 0, 1, in, &a, &err) == Status::kOk && a && a->tactic == 1);
+    CHECK(cache.plan(t.desc, attrs, 0, 0, in, &b, &err) == Status::kOk && b && b->tactic == 0 && a != b);
+    CHECK(cache.find(t.desc, 0, 1, in, 2) == a && cache.find(t.desc, 0, in, 2) == b);
+    CHECK(cache.stats().misses == 2 && cache.stats().entries == 2);
+    CHECK_FAILS(cache.plan(t.desc, attrs, 0, 5, in, &a, &err), err, Status::kBadArgument, "tactic 5 out of range");
+
+    // Tables that declare tactics but give a variant none are refused, not read past.
+    TacticScale broken;
+    broken.variants[1].tactics = nullptr;
+    CHECK_FAILS(tactic_launches(broken.desc, 1, 1, &launches, &n, &err), err, Status::kInternal,
+                "declares 2 tactics, but variant 1 has no launches for them");
+}
+
 TEST_GROUP(shapes) {
     AttrValues v = defaults(kScale);
     Error err;
@@ -1241,7 +1307,7 @@ TEST_GROUP(launch_cache) {
         ScaleCall moved = call;  // the same shapes at other addresses: pointers are never cached
         for (ScaleCall* k : {&call, &moved}) {
             detail::LaunchPlan fresh;
-            CHECK(detail::build_plan(kScale, attrs, 0, k->in, &fresh, &err) == Status::kOk);
+            CHECK(detail::build_plan(kScale, attrs, 0, 0, k->in, &fresh, &err) == Status::kOk);
             const std::vector<recording::Launch> want = recording::run(fresh, k->tensors(), &s, &err);
             CHECK(s == Status::kOk && want.size() == 2);
             LaunchPlanRef plan;
@@ -1355,7 +1421,7 @@ TEST_GROUP(launch_cache) {
         for (int64_t rows = 1; rows <= 6; ++rows) {
             calls.emplace_back(rows, 3);
             reference.emplace_back();
-            CHECK(detail::build_plan(kScale, attrs, 0, calls.back().in, &reference.back(), &err) == Status::kOk);
+            CHECK(detail::build_plan(kScale, attrs, 0, 0, calls.back().in, &reference.back(), &err) == Status::kOk);
         }
         recording::g_keep = false;
         recording::g_count = 0;

@@ -57,16 +57,18 @@ STEP = 2 * GROUP  # elements per thread per step of the aligned path: two groups
 MAX_BLOCKS = 1 << 15  # grid cap: beyond 32768 * 256 * 16 elements the threads loop (grid-stride)
 
 
-def elementwise_grid(n):
-    """Blocks to launch for `n` output elements: `tp.min(tp.cdiv(n, THREADS * STEP), MAX_BLOCKS)`."""
+def elementwise_grid(n, threads=THREADS):
+    """Blocks to launch for `n` output elements: `tp.min(tp.cdiv(n, threads * STEP), MAX_BLOCKS)`."""
     import trtplug as tp
-    return tp.min(tp.cdiv(n, THREADS * STEP), MAX_BLOCKS)
+    return tp.min(tp.cdiv(n, threads * STEP), MAX_BLOCKS)
 
 
-def launch_elementwise(kernel, n):
-    """`tp.launch` of an `elementwise` kernel over `n` output elements; call the result with its arguments."""
+def launch_elementwise(kernel, n, threads=THREADS):
+    """`tp.launch` of an `elementwise` kernel over `n` output elements with `threads` threads per
+    block (a tactic parameter: any count up to 1024 computes the same); call the result with its
+    arguments."""
     import trtplug as tp
-    return tp.launch(kernel, grid=elementwise_grid(n), block=THREADS)
+    return tp.launch(kernel, grid=elementwise_grid(n, threads), block=threads)
 
 
 @cuda.jit(device=True)

@@ -95,11 +95,21 @@ class Workspace:
 
 
 @dataclass
+class LaunchSet:
+    """The launches of one tactic (the only set of a plugin without tactics)."""
+
+    symbol: str    # of the LaunchDesc array
+    launches: list[Launch]
+    comment: str   # "" for the one implicit tactic
+
+
+@dataclass
 class Variant:
     io_types: list[str]
-    launches: list[Launch]
+    launch_sets: list[LaunchSet]  # one per tactic; VariantDesc::launches is the first
     workspace: list[Workspace]
     comment: str
+    tactics_symbol: str = ""      # of the TacticLaunchesDesc array; "" without tactics
 
 
 @dataclass
@@ -153,6 +163,7 @@ class PluginView:
     n_inputs: int
     n_outputs: int
     constraints: list[ConstraintView] = field(default_factory=list)
+    tactic_names: list[str] = field(default_factory=list)  # empty: one implicit tactic
 
 
 @dataclass
@@ -195,25 +206,32 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
         module_index: dict[tuple, int] = {}
         variants = []
         for v_index, variant in enumerate(tp.variants):
-            launches = []
-            for l_index, launch in enumerate(variant.launches):
-                key = (id(launch.kernel), launch.signature)
-                compiled = kernels[key]
-                _check_params(spec.qualname, launch, compiled)
-                if key not in module_index:
-                    module_index[key] = len(modules)
-                    modules.append(_module(ident, len(modules), compiled))
-                args = [_arg_view(a, expr, shape) for a in launch.args]
-                launches.append(Launch(
-                    module=module_index[key], entry=compiled.entry,
-                    grid=[expr(e) for e in launch.grid], block=[expr(e) for e in launch.block],
-                    shared=expr(launch.shared_bytes), args_symbol=f"kV{v_index}L{l_index}Args", args=args,
-                    # a kernel that syncs its grid must be launched cooperatively, whatever enqueue said
-                    n_params=param_count(launch.signature), cooperative=launch.cooperative or compiled.cooperative,
-                    comment=f"{launch.kernel_name}{_sig_text(launch.signature)}"))
+            n_tactics = len(variant.tactic_launches) or 1
+            launch_sets = []
+            for t_index in range(n_tactics):
+                prefix = f"kV{v_index}T{t_index}" if spec.tactics else f"kV{v_index}"
+                launches = []
+                for l_index, launch in enumerate(variant.launches_of(t_index)):
+                    key = (id(launch.kernel), launch.signature)
+                    compiled = kernels[key]
+                    _check_params(spec.qualname, launch, compiled)
+                    if key not in module_index:
+                        module_index[key] = len(modules)
+                        modules.append(_module(ident, len(modules), compiled))
+                    args = [_arg_view(a, expr, shape) for a in launch.args]
+                    launches.append(Launch(
+                        module=module_index[key], entry=compiled.entry,
+                        grid=[expr(e) for e in launch.grid], block=[expr(e) for e in launch.block],
+                        shared=expr(launch.shared_bytes), args_symbol=f"{prefix}L{l_index}Args", args=args,
+                        # a kernel that syncs its grid must be launched cooperatively, whatever enqueue said
+                        n_params=param_count(launch.signature), cooperative=launch.cooperative or compiled.cooperative,
+                        comment=f"{launch.kernel_name}{_sig_text(launch.signature)}"))
+                comment = f"Tactic {t_index}: {spec.tactics[t_index]!r}" if spec.tactics else ""
+                launch_sets.append(LaunchSet(f"{prefix}Launches", launches, comment))
             workspace = [Workspace(DTYPE_ENUM[b.dtype], len(b.shape), shape(b.shape)) for _, b in variant.workspace]
-            variants.append(Variant([DTYPE_ENUM[t] for t in variant.io_types], launches, workspace,
-                                    spec.combination_label(variant.io_types)))
+            variants.append(Variant([DTYPE_ENUM[t] for t in variant.io_types], launch_sets, workspace,
+                                    spec.combination_label(variant.io_types),
+                                    f"kV{v_index}Tactics" if spec.tactics else ""))
         outputs = [OutputView(len(o.dims) if o.dims is not None else -1, shape(o.dims) if o.dims else "nullptr",
                               o.dims is None, o.like_input if o.like_input is not None else 0,
                               _or_none(o.size_output), _or_none(o.size_dim), out.size_tensor)
@@ -224,7 +242,8 @@ def build_view(traced: list[TracedPlugin], kernels: dict, *, library_name: str, 
             outputs=outputs, attrs=[_attr_view(a) for a in spec.attrs], variants=variants, modules=modules,
             n_inputs=spec.n_inputs, n_outputs=spec.n_outputs,
             constraints=[ConstraintView(expr(c.condition), c_string(c.message), str(c.condition))
-                         for c in tp.constraints]))
+                         for c in tp.constraints],
+            tactic_names=list(spec.tactic_names)))
 
     view = LibraryView(library_name, plugin_namespace, plugins, header=header)
     view.exprs = exprs.items()

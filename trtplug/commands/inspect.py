@@ -12,7 +12,7 @@ example:
   trtplug inspect build/libmish_plugins.so --json
 
 Prints what a built library holds: the TensorRT plugin interface (v2 or v3), plugins, versions, attributes (with their ranges and choices),
-dtype combinations, DeepStream parsers, GPU architectures and the toolchain that built it. Needs
+dtype combinations, tactics, DeepStream parsers, GPU architectures and the toolchain that built it. Needs
 neither Numba nor TensorRT.
 """
 
@@ -34,12 +34,14 @@ def run(args) -> int:
         print(json.dumps(dict(lib.info, **({"deepstream": deepstream} if deepstream else {})), indent=2,
                          sort_keys=True))
     else:
-        print("\n".join(describe(str(lib.path), lib.info, deepstream)))
+        tactics = {name: lib.tactics(name, version) for name, version in lib.plugins}
+        print("\n".join(describe(str(lib.path), lib.info, deepstream, tactics)))
     return 0
 
 
-def describe(path: str, info: dict, deepstream: dict | None = None) -> list[str]:
-    """The lines `trtplug inspect` prints for a library's info JSON."""
+def describe(path: str, info: dict, deepstream: dict | None = None, tactics: dict | None = None) -> list[str]:
+    """The lines `trtplug inspect` prints for a library's info JSON; `tactics` maps plugin names to
+    their tactic names (Library.tactics), shown where a plugin declares some."""
     lines = [f"{path}: trtplug library {info['library']!r} (trtplug {info['trtplug']})",
              f"  TensorRT headers: {info.get('tensorrt') or 'none (C API only)'}",
              f"  TensorRT plugin interface: {describe_interface(library_interface(info))}",
@@ -54,6 +56,10 @@ def describe(path: str, info: dict, deepstream: dict | None = None) -> list[str]
         lines.append("  toolchain: " + ", ".join(f"{k} {v}" for k, v in sorted(toolchain.items())))
     for plugin in info["plugins"]:
         lines += _plugin_lines(plugin)
+        names = (tactics or {}).get(plugin["name"], ["default"])
+        if names != ["default"]:
+            lines.append(f"    tactics {names[0]} (default; the one IPluginV2 runs), {', '.join(names[1:])}"
+                         if len(names) > 1 else f"    tactics {names[0]}")
     lines += _deepstream_lines(deepstream or info.get("deepstream"))
     return lines
 

@@ -13,8 +13,9 @@ example:
 
 Each plugin runs for every dtype combination, its test shapes and its test_cases (attribute values):
 creator lookup, createPlugin, clone, output dims, format combinations, configure, workspace, enqueue
-(when a GPU is present), serialize, deserializePlugin, compare, destroy. Without TensorRT headers the
-plugins run through the library's C API instead (kernels and references only).
+(when a GPU is present), serialize, deserializePlugin, compare, destroy; with --interface v3, once per
+tactic of a plugin that declares tactics (TensorRT's choice, stored with the engine). Without TensorRT
+headers the plugins run through the library's C API instead (kernels and references only).
 """
 
 

@@ -36,10 +36,12 @@ from ..dtypes import tensor_dtype
 from ..errors import DefinitionError
 from .spec import PluginSpec
 from .attrs import Attr
+from .tactics import checked_tactics
 from .tensors import Input, Output
 
 RESERVED = {"name", "version", "inputs", "outputs", "dtype_combinations", "enqueue", "output_shapes",
-            "workspace", "reference", "spec", "test_shapes", "tolerance", "test_cases", "constraints"}
+            "workspace", "reference", "spec", "test_shapes", "tolerance", "test_cases", "constraints",
+            "tactics", "tactic"}
 PLUGIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
 
@@ -55,6 +57,7 @@ class TrtPlugin:
     test_shapes: list | None = None   # input shapes `trtplug test` runs: [{"x": (2, 3)}, ...]
     tolerance: dict | None = None     # {"float16": (rtol, atol), ...} overrides for `trtplug test`
     test_cases: list | None = None    # more `trtplug test` cases: [{"attrs": {"alpha": 0.5}, "shapes": [...]}, ...]
+    tactics: list | None = None       # launch configurations TensorRT times: [tp.Tactic("block512", block=512), ...]
     __trtplug_spec__: PluginSpec | None = None
 
     def __init_subclass__(cls, abstract: bool = False, **kwargs):
@@ -87,6 +90,12 @@ class TrtPlugin:
             v = values[item]
             return list(v) if isinstance(v, tuple) else v
         return object.__getattribute__(self, item)
+
+    @property
+    def tactic(self):
+        raise DefinitionError(
+            f"{type(self).__name__}.tactic: the tactic is known only while enqueue is traced; reference, "
+            "output_shapes, workspace and constraints must give the same results for every tactic")
 
     @property
     def attribute_values(self) -> dict:
@@ -149,13 +158,14 @@ def build_spec(cls) -> PluginSpec:
     test_shapes = _test_shapes(cls, owner, inputs)
     tolerance = _tolerance(cls, owner)
     test_cases = _test_cases(cls, owner, inputs, attrs)
+    tactics = checked_tactics(cls.tactics, owner)
     return PluginSpec(
         name=name, version=version, qualname=f"{_module_label(cls)}.{owner}",
         source=_source_file(cls) or "<unknown>", doc=inspect.getdoc(cls) or "",
         inputs=inputs, outputs=outputs, attrs=attrs, combinations=combos,
         enqueue=enqueue, output_shapes=output_shapes, workspace=workspace, reference=reference,
         constraints=constraints,
-        test_shapes=test_shapes, tolerance=tolerance, test_cases=test_cases, plugin_class=cls)
+        test_shapes=test_shapes, tolerance=tolerance, test_cases=test_cases, tactics=tactics, plugin_class=cls)
 
 
 def _module_label(cls) -> str:

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from .attrs import Attr
+from .tactics import Tactic
 from .tensors import Input, Output
 
 
@@ -32,6 +33,8 @@ class PluginSpec:
     tolerance: dict = field(default_factory=dict, compare=False)
     # Extra `trtplug test` cases with attribute values: ({attribute: value}, shape sets or None for the defaults).
     test_cases: tuple = field(default=(), compare=False)
+    # Launch configurations TensorRT times (IPluginV3); () is one implicit tactic. The first is the default.
+    tactics: tuple[Tactic, ...] = ()
     plugin_class: type | None = field(compare=False, repr=False, default=None)
 
     @property
@@ -45,6 +48,10 @@ class PluginSpec:
     @property
     def n_outputs(self) -> int:
         return len(self.outputs)
+
+    @property
+    def tactic_names(self) -> tuple[str, ...]:
+        return tuple(t.name for t in self.tactics)
 
     def attr(self, name: str) -> Attr:
         for a in self.attrs:

@@ -21,8 +21,12 @@ class CaseResult:
     milliseconds: float
 
 
-def run_case(device: Device, library: Library, case: Case, stream: int, *, timing_runs: int = 0) -> CaseResult:
+def run_case(device: Device, library: Library, case: Case, stream: int, *, timing_runs: int = 0,
+             tactic: int = 0) -> CaseResult:
+    """Runs `case` with the plugin's tactic `tactic` (an index into Library.tactics; 0 the default)."""
     instance = library.instance(case.plugin, **case.attributes)
+    if tactic:
+        instance.set_tactic(tactic)
     variant = instance.variant(case.combo)
     if variant < 0:
         return CaseResult(case, False, float("inf"), f"library has no variant for {case.combo}", 0.0)

@@ -118,6 +118,8 @@ class PlanCase:
     counted_by: per output, None or (size tensor output index, dim) for a data-dependent output:
         `outputs` gives its upper bound (what the harness allocates), its reference holds the
         count the size tensor must report in that dim, and only that many are compared.
+    tactic: a TensorRT tactic id the IPluginV3 builder chooses (it must be 0 or one getValidTactics
+        offers) and the runtime sets; None runs the default (0). IPluginV2 libraries ignore it.
     """
 
     case_id: str
@@ -138,6 +140,7 @@ class PlanCase:
     label: str = ""
     phase: str | None = None
     counted_by: Sequence[tuple[int, int] | None] | None = None
+    tactic: int | None = None
 
 
 def _as_list(value, n: int) -> list[float]:
@@ -223,7 +226,7 @@ def _case_records(case: PlanCase, plan_dir: Path, seen: set) -> list[Record]:
     head = record("case", id=cid, library=case.library, plugin=case.plugin, version=case.version,
                   namespace=case.namespace, fields="null" if case.fields is None else None,
                   deserialize=None if case.deserialize_from is None else str(case.deserialize_from),
-                  save_blob=case.save_blob, phase=case.phase, expect=case.expect,
+                  save_blob=case.save_blob, phase=case.phase, tactic=case.tactic, expect=case.expect,
                   expect_message=case.expect_message if case.expect else None, label=label,
                   atol=_as_list(case.atol, n_out), rtol=_as_list(case.rtol, n_out))
     fields = [record("field", name=f.name, type=int(f.type), length=int(f.length), data=f.data)
@@ -269,7 +272,7 @@ def _plan_data(recs: list[Record]) -> dict:
                     "atol": r.floats("atol") if "atol" in r else [], "rtol": r.floats("rtol") if "rtol" in r else [],
                     "deserialize": r.fields.get("deserialize"), "save_blob": r.fields.get("save_blob"),
                     "expect": r.fields.get("expect"), "expect_message": r.text("expect_message", ""),
-                    "label": r.text("label", "")}
+                    "label": r.text("label", ""), "tactic": r.int("tactic") if "tactic" in r else None}
             plan["cases"].append(case)
         elif r.kind == "field" and case is not None and case["fields"] is not None:
             case["fields"].append({"name": r.text("name"), "type": r.int("type"), "length": r.int("length"),
@@ -310,14 +313,18 @@ def set_plan_libraries(plan_dir: str | Path, libraries: Mapping[str, str | Path]
     return write_records(path, [recs[0], *libs, *rest])
 
 
-def plan_cases(spec, cases, *, prefix: str | None = None) -> list[PlanCase]:
+def plan_cases(spec, cases, *, prefix: str | None = None, tactics: bool = False) -> list[PlanCase]:
     """PlanCases for a plugin's test cases (trtplug.testing.cases.Case: inputs, references, attributes,
     tolerance per output), with every attribute passed as the PluginField its kind calls for.
-    Data-dependent outputs are allocated at their upper bound and compared up to the count."""
+    Data-dependent outputs are allocated at their upper bound and compared up to the count.
+
+    tactics: one PlanCase per case and declared tactic (id `_t<name>`, tactic id = index + 1, the
+    IPluginV3 adapter's numbering); without it, or without tactics, each case runs the default."""
     from .cases import expected_output_shapes, output_shape_rule
 
     rule = None
     result = []
+    chosen = [(f"_t{t.name}", k + 1, f" tactic={t.name}") for k, t in enumerate(spec.tactics)] if tactics else []
     for i, case in enumerate(cases):
         fields = [PluginField.from_value(name, value, spec.attr(name).kind) for name, value in case.attributes.items()]
         outputs = None
@@ -326,10 +333,12 @@ def plan_cases(spec, cases, *, prefix: str | None = None) -> list[PlanCase]:
             uppers = expected_output_shapes(spec, rule, case.input_shapes, case.attributes)
             if uppers is not None:
                 outputs = [(np.asarray(r).dtype.name, upper) for r, upper in zip(case.references, uppers)]
-        result.append(PlanCase(f"{prefix or spec.name}_{i}", spec.name, spec.version, fields=fields,
-                               inputs=case.inputs, references=case.references, outputs=outputs,
-                               rtol=[t[0] for t in case.tolerance], atol=[t[1] for t in case.tolerance],
-                               label=case.label, counted_by=getattr(case, "counted_by", None) if outputs else None))
+        for suffix, tactic, label in chosen or [("", None, "")]:
+            result.append(PlanCase(f"{prefix or spec.name}_{i}{suffix}", spec.name, spec.version, fields=fields,
+                                   inputs=case.inputs, references=case.references, outputs=outputs,
+                                   rtol=[t[0] for t in case.tolerance], atol=[t[1] for t in case.tolerance],
+                                   label=case.label + label,
+                                   counted_by=getattr(case, "counted_by", None) if outputs else None, tactic=tactic))
     return result
 
 

@@ -26,16 +26,16 @@ def require_references(specs: Sequence[PluginSpec]) -> None:
 
 # ----------------------------------------------------------------------------------- suites
 def write_suite(suite_dir: Path, specs: Sequence[PluginSpec], library: Path, harness: Path, tensorrt: str, *,
-                cpu: bool = False, self_contained: bool = False) -> int:
+                cpu: bool = False, self_contained: bool = False, tactics: bool = False) -> int:
     """Writes the plan of every case of `specs` and suite.json into `suite_dir` (emptied first).
-    self_contained copies the library and the harness into the folder (to run elsewhere).
-    Returns the number of cases."""
+    self_contained copies the library and the harness into the folder (to run elsewhere); tactics
+    runs every case once per declared tactic (IPluginV3 libraries). Returns the number of cases."""
     from .plan import plan_cases, write_plan
 
     if suite_dir.exists():
         shutil.rmtree(suite_dir)
     suite_dir.mkdir(parents=True)
-    cases = [pc for spec in specs for pc in plan_cases(spec, all_cases(spec))]
+    cases = [pc for spec in specs for pc in plan_cases(spec, all_cases(spec), tactics=tactics)]
     if self_contained:
         library = Path(shutil.copy2(library, suite_dir / library.name))
         harness = Path(shutil.copy2(harness, suite_dir / "trtplug_harness"))

@@ -204,16 +204,45 @@ class IntListAttrRef:
         return (self[i] for i in range(len(self)))
 
 
-class SymbolicSelf:
-    """`self` inside traced methods: attributes become symbolic, other class members stay as they are."""
+class TracedTactic:
+    """`self.tactic` while enqueue is traced: the tactic's parameters, and errors that name the plugin."""
 
-    def __init__(self, spec, owner: str):
+    def __init__(self, tactic: Tactic, owner: str):
+        object.__setattr__(self, "_tactic", tactic)
+        object.__setattr__(self, "_owner", owner)
+
+    @property
+    def name(self) -> str:
+        return object.__getattribute__(self, "_tactic").name
+
+    def __getattr__(self, item):
+        tactic = object.__getattribute__(self, "_tactic")
+        if item in tactic.params:
+            return tactic.params[item]
+        raise TraceError(f"{object.__getattribute__(self, '_owner')}.enqueue: self.tactic.{item}: tactic "
+                         f"{tactic.name!r} has no parameter {item!r}; its parameters are {sorted(tactic.params)}")
+
+    def __setattr__(self, key, value):
+        raise TraceError(f"{object.__getattribute__(self, '_owner')}.enqueue: cannot set self.tactic.{key}")
+
+    def __repr__(self):
+        return f"<self.tactic: {object.__getattribute__(self, '_tactic')!r}>"
+
+
+class SymbolicSelf:
+    """`self` inside traced methods: attributes become symbolic, other class members stay as they are.
+    `tactic` (a tp.Tactic) is the tactic enqueue is traced for; None in the other methods."""
+
+    def __init__(self, spec, owner: str, tactic=None):
         object.__setattr__(self, "_spec", spec)
         object.__setattr__(self, "_owner", owner)
+        object.__setattr__(self, "_tactic", None if tactic is None else TracedTactic(tactic, owner))
 
     def __getattr__(self, item):
         spec = object.__getattribute__(self, "_spec")
         owner = object.__getattribute__(self, "_owner")
+        if item == "tactic":
+            return _tactic_of(spec, owner, object.__getattribute__(self, "_tactic"))
         for index, attr in enumerate(spec.attrs):
             if attr.name != item:
                 continue
@@ -234,6 +263,16 @@ class SymbolicSelf:
 
     def __setattr__(self, key, value):
         raise TraceError(f"{object.__getattribute__(self, '_owner')}: cannot set self.{key} while tracing")
+
+
+def _tactic_of(spec, owner: str, tactic):
+    if tactic is not None:
+        return tactic
+    if not spec.tactics:
+        raise TraceError(f"{owner}: self.tactic: the class declares no tactics. Hint: tactics = "
+                         "[tp.Tactic(\"block256\", block=256), tp.Tactic(\"block512\", block=512)]")
+    raise TraceError(f"{owner}: self.tactic is readable in enqueue only; output_shapes, workspace and constraints "
+                     "must not depend on the tactic")
 
 
 def make_input(spec, index: int, dtype: str, owner: str) -> SymTensor:

@@ -33,8 +33,16 @@ class OutputShape:
 @dataclass(frozen=True)
 class TracedVariant:
     io_types: tuple[str, ...]
+    # Every launch traced for these dtypes, of every tactic in order: what gets compiled.
     launches: tuple[TracedLaunch, ...]
     workspace: tuple[tuple[str, Buffer], ...]
+    # The launches of each declared tactic (spec.tactics order); () for a plugin without tactics,
+    # whose one implicit tactic is `launches`.
+    tactic_launches: tuple[tuple[TracedLaunch, ...], ...] = ()
+
+    def launches_of(self, tactic: int) -> tuple[TracedLaunch, ...]:
+        """The launches of tactic `tactic` (0 without tactics: `launches`)."""
+        return self.tactic_launches[tactic] if self.tactic_launches else self.launches
 
 
 @dataclass(frozen=True)
@@ -112,6 +120,23 @@ def _trace_combination(spec: PluginSpec, combo, owner):
 
     workspace = _workspace(spec, this, inputs, owner)
     buffers = [make_workspace(k, name, buf, owner) for k, (name, buf) in enumerate(workspace)]
+    if not spec.tactics:
+        launches = _trace_enqueue(spec, this, inputs, outputs, buffers, owner)
+        return tuple(outputs_shapes), TracedVariant(tuple(combo), launches, tuple(workspace))
+    per_tactic = []
+    for tactic in spec.tactics:
+        try:
+            per_tactic.append(_trace_enqueue(spec, SymbolicSelf(spec, owner, tactic), inputs, outputs, buffers, owner))
+        except TrtPlugError as exc:
+            raise type(exc)(f"{exc} (tactic {tactic.name!r})") from exc
+        except Exception as exc:  # user code failed in a way we did not anticipate
+            raise TraceError(f"{owner}.enqueue: tracing failed for tactic {tactic.name!r}: "
+                             f"{type(exc).__name__}: {exc}") from exc
+    every = tuple(launch for launches in per_tactic for launch in launches)
+    return tuple(outputs_shapes), TracedVariant(tuple(combo), every, tuple(workspace), tuple(per_tactic))
+
+
+def _trace_enqueue(spec: PluginSpec, this, inputs, outputs, buffers, owner) -> tuple[TracedLaunch, ...]:
     with recording(owner) as recorder:
         result = spec.enqueue(this, *inputs, *outputs, *buffers)
     if result is not None:
@@ -123,7 +148,7 @@ def _trace_combination(spec: PluginSpec, combo, owner):
         for arg in launch.args:
             if arg.kind == "workspace" and arg.index >= len(buffers):
                 raise TraceError(f"{owner}.enqueue: uses workspace buffer {arg.index} that workspace() did not declare")
-    return tuple(outputs_shapes), TracedVariant(tuple(combo), tuple(recorder.launches), tuple(workspace))
+    return tuple(recorder.launches)
 
 
 def _output_shapes(spec: PluginSpec, this, inputs, owner) -> list[OutputShape]:
