@@ -69,16 +69,50 @@ struct Context {
     std::map<std::string, LoadedLibrary> libraries;
 };
 
-// The steps of one case, recorded as the harness's result format says.
+// The case's tensors, inputs then outputs, in linear format with the case's shapes and types.
+std::vector<nvinfer1::PluginTensorDesc> linear_descs(const CaseSpec& c);
+// The same tensors as a build profile whose min, opt and max shapes are the case's shapes.
+std::vector<nvinfer1::DynamicPluginTensorDesc> profile_descs(const std::vector<nvinfer1::PluginTensorDesc>& io);
+
+// The steps of one case, recorded as the harness's result format says, and the checks both plugin
+// interfaces make alike (only the TensorRT calls differ: the drivers pass them in).
 class CaseSteps {
 protected:
     CaseSteps(Context& ctx, const CaseSpec& spec) : ctx_(ctx), c_(spec) {}
+    virtual ~CaseSteps() = default;
 
     // Runs one step: records its start, its outcome and the lines the plugin logged meanwhile.
     // A step fails when it says so or when the plugin logged an error it was not expected to.
     bool step(const char* name, const std::function<Outcome(std::string*)>& body, bool errors_expected = false);
     bool errors_logged(size_t mark, std::string* first) const;
     bool message_logged(size_t mark, const std::string& text) const;
+
+    // The build-phase steps each driver implements for its interface.
+    virtual Outcome clone(std::string* msg) = 0;
+    virtual Outcome output_dims(bool symbolic_batch, std::string* msg) = 0;
+    virtual Outcome output_types(std::string* msg) = 0;
+    virtual Outcome formats(std::string* msg) = 0;
+    virtual Outcome configure(std::string* msg) = 0;
+    // Runs clone, output-dims, output-dims-dynamic, output-types, formats and configure in this
+    // order until one fails or meets the failure the plan expects. A case that expects its types
+    // rejected skips output-types and expects configure to log an error.
+    bool build_steps();
+    // False, with a failing `expectation` step, when the plan expects a failure no step met.
+    bool expectation_met();
+
+    // lookup, once a creator is found: it reports the case's name, version and namespace.
+    bool creator_matches(const char* name, const char* version, const char* plugin_namespace, std::string* msg) const;
+    // lookup: getFieldNames() gave a valid list; the message is `lead` and the fields.
+    static bool fields_listed(const nvinfer1::PluginFieldCollection* fields, const char* lead, std::string* msg);
+
+    // Whether the plugin supports the tensors `io` at position `pos`: its supportsFormatCombination
+    // (an IPluginV3 one is given `io` as profile_descs).
+    using SupportsFormat = std::function<bool(int32_t pos, const std::vector<nvinfer1::PluginTensorDesc>& io)>;
+    // formats: the declared combination `io` is accepted at every position (or, when the plan
+    // expects its types rejected, refused at one), the non-linear kCHW32 is refused, and the
+    // message lists the types position 0 accepts, then `note()` when given.
+    Outcome check_formats(const std::vector<nvinfer1::PluginTensorDesc>& io, const SupportsFormat& supports,
+                          const std::function<std::string()>& note, std::string* msg) const;
 
     Context& ctx_;
     const CaseSpec& c_;

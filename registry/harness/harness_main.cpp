@@ -92,11 +92,6 @@ public:
 private:
     Outcome lookup(std::string* msg);
     Outcome create(std::string* msg);
-    Outcome clone(std::string* msg);
-    Outcome output_dims(bool symbolic_batch, std::string* msg);
-    Outcome output_types(std::string* msg);
-    Outcome formats(std::string* msg);
-    Outcome configure(std::string* msg);
     Outcome workspace(std::string* msg);
     Outcome enqueue(std::string* msg);
     Outcome bench(std::string* msg);
@@ -105,7 +100,13 @@ private:
     Outcome compare(std::string* msg);
     Outcome destroy(std::string* msg);
 
-    void tensor_descs();
+    // The build-phase steps (CaseSteps::build_steps).
+    Outcome clone(std::string* msg) override;
+    Outcome output_dims(bool symbolic_batch, std::string* msg) override;
+    Outcome output_types(std::string* msg) override;
+    Outcome formats(std::string* msg) override;
+    Outcome configure(std::string* msg) override;
+
     bool serialized(nvinfer1::IPluginV2* p, std::vector<unsigned char>* bytes, std::string* msg) const;
     bool static_dims(nvinfer1::IPluginV2DynamicExt* p, std::vector<nvinfer1::Dims>* out, std::string* msg) const;
 
@@ -117,21 +118,6 @@ private:
     std::vector<nvinfer1::PluginTensorDesc> io_;
     std::vector<unsigned char> blob_;
 };
-
-void CaseRun::tensor_descs() {
-    io_.clear();
-    for (const std::vector<TensorSpec>* list : {&c_.inputs, &c_.outputs}) {
-        for (const TensorSpec& t : *list) {
-            nvinfer1::PluginTensorDesc d{};
-            d.dims.nbDims = t.rank;
-            for (int32_t i = 0; i < t.rank; ++i) d.dims.d[i] = static_cast<trtplug::trt::DimValue>(t.dims[i]);
-            d.type = static_cast<nvinfer1::DataType>(t.dtype);
-            d.format = nvinfer1::TensorFormat::kLINEAR;
-            d.scale = 1.0f;
-            io_.push_back(d);
-        }
-    }
-}
 
 bool CaseRun::serialized(nvinfer1::IPluginV2* p, std::vector<unsigned char>* bytes, std::string* msg) const {
     const size_t size = p->getSerializationSize();
@@ -169,24 +155,10 @@ Outcome CaseRun::lookup(std::string* msg) {
         *msg = "found a creator for " + wanted + ", expected none";
         return Outcome::kFail;
     }
-    if (c_.plugin != creator_->getPluginName() || c_.version != creator_->getPluginVersion() ||
-        c_.plugin_namespace != creator_->getPluginNamespace()) {
-        *msg = std::string("the creator found reports '") + creator_->getPluginName() + "' version '" +
-               creator_->getPluginVersion() + "' namespace '" + creator_->getPluginNamespace() + "'";
-        return Outcome::kFail;
-    }
-    const nvinfer1::PluginFieldCollection* fields = creator_->getFieldNames();
-    if (fields == nullptr || fields->nbFields < 0 || (fields->nbFields > 0 && fields->fields == nullptr)) {
-        *msg = "getFieldNames() returned no valid field list";
-        return Outcome::kFail;
-    }
-    *msg = "fields:";
-    for (int32_t i = 0; i < fields->nbFields; ++i) {
-        const nvinfer1::PluginField& f = fields->fields[i];
-        *msg += std::string(" ") + (f.name ? f.name : "?") + "(" +
-                trtplug::trt::field_type_name(static_cast<int32_t>(f.type)) + " x" + std::to_string(f.length) + ")";
-    }
-    return Outcome::kOk;
+    const bool found = creator_matches(creator_->getPluginName(), creator_->getPluginVersion(),
+                                       creator_->getPluginNamespace(), msg) &&
+                       fields_listed(creator_->getFieldNames(), "fields:", msg);
+    return found ? Outcome::kOk : Outcome::kFail;
 }
 
 Outcome CaseRun::create(std::string* msg) {
@@ -369,57 +341,18 @@ Outcome CaseRun::output_types(std::string* msg) {
 }
 
 Outcome CaseRun::formats(std::string* msg) {
-    tensor_descs();
+    io_ = linear_descs(c_);
     const int32_t n_in = static_cast<int32_t>(c_.inputs.size());
     const int32_t n_out = static_cast<int32_t>(c_.outputs.size());
-    int32_t rejected_at = -1;
-    for (int32_t pos = 0; pos < n_in + n_out && rejected_at < 0; ++pos) {
-        if (!clone_->supportsFormatCombination(pos, io_.data(), n_in, n_out)) rejected_at = pos;
-    }
-    if (c_.expect == "types-rejected") {
-        if (rejected_at < 0) {
-            *msg = "supportsFormatCombination accepted a combination the plugin does not declare";
-            return Outcome::kFail;
-        }
-        *msg = "rejected at position " + std::to_string(rejected_at) + " as expected";
-        return Outcome::kOk;
-    }
-    if (rejected_at >= 0) {
-        *msg = "supportsFormatCombination rejects the declared combination at position " + std::to_string(rejected_at) +
-               " (" + dtype_label(static_cast<int32_t>(io_[static_cast<size_t>(rejected_at)].type)) + ", linear)";
-        return Outcome::kFail;
-    }
-    if (!io_.empty()) {
-        std::vector<nvinfer1::PluginTensorDesc> other = io_;
-        other[0].format = nvinfer1::TensorFormat::kCHW32;
-        if (clone_->supportsFormatCombination(0, other.data(), n_in, n_out)) {
-            *msg = "supportsFormatCombination accepts the non-linear format kCHW32";
-            return Outcome::kFail;
-        }
-        std::string accepted;
-        for (int32_t t = 0; t <= 11; ++t) {
-            other = io_;
-            other[0].type = static_cast<nvinfer1::DataType>(t);
-            if (clone_->supportsFormatCombination(0, other.data(), n_in, n_out)) {
-                accepted += (accepted.empty() ? "" : ", ") + std::string(dtype_label(t));
-            }
-        }
-        *msg = "position 0 accepts: " + (accepted.empty() ? std::string("nothing") : accepted);
-    }
-    return Outcome::kOk;
+    auto supports = [&](int32_t pos, const std::vector<nvinfer1::PluginTensorDesc>& io) {
+        return clone_->supportsFormatCombination(pos, io.data(), n_in, n_out);
+    };
+    return check_formats(io_, supports, nullptr, msg);
 }
 
 Outcome CaseRun::configure(std::string* msg) {
     const size_t mark = logger_finder().logger.mark();
-    std::vector<nvinfer1::DynamicPluginTensorDesc> descs(io_.size());
-    for (size_t i = 0; i < io_.size(); ++i) {
-        descs[i].desc = io_[i];
-        descs[i].min = io_[i].dims;
-        descs[i].max = io_[i].dims;
-#if NV_TENSORRT_MAJOR >= 10
-        descs[i].opt = io_[i].dims;
-#endif
-    }
+    std::vector<nvinfer1::DynamicPluginTensorDesc> descs = profile_descs(io_);
     const int32_t n_in = static_cast<int32_t>(c_.inputs.size());
     clone_->configurePlugin(descs.data(), n_in, descs.data() + n_in, static_cast<int32_t>(c_.outputs.size()));
     if (c_.expect == "types-rejected") {
@@ -680,29 +613,7 @@ bool CaseRun::run() {
     if (ok && !expected_failure_seen_) {
         ok = step("create", [&](std::string* m) { return create(m); }, expects_create_failure);
     }
-    if (ok && !expected_failure_seen_) {
-        using Body = std::function<Outcome(std::string*)>;
-        const bool types_rejected = c_.expect == "types-rejected";
-        const std::vector<std::pair<const char*, Body>> steps = {
-            {"clone", [&](std::string* m) { return clone(m); }},
-            {"output-dims", [&](std::string* m) { return output_dims(false, m); }},
-            {"output-dims-dynamic", [&](std::string* m) { return output_dims(true, m); }},
-            {"output-types", [&](std::string* m) { return output_types(m); }},
-            {"formats", [&](std::string* m) { return formats(m); }},
-            {"configure", [&](std::string* m) { return configure(m); }},
-        };
-        for (const auto& s : steps) {
-            const bool is_configure = std::strcmp(s.first, "configure") == 0;
-            if (!ok || expected_failure_seen_) break;
-            if (types_rejected && (std::strcmp(s.first, "output-types") == 0)) continue;
-            ok = step(s.first, s.second, types_rejected && is_configure);
-        }
-    }
-    if (ok && !expected_failure_seen_ && !c_.expect.empty()) {
-        ctx_.out.write(Record("step").add("case", c_.id).add("step", "expectation").add("status", "fail").add(
-            "message", "the plan expects '" + c_.expect + "', but every step succeeded"));
-        ok = false;
-    }
+    ok = ok && build_steps() && expectation_met();
     if (ok && !expected_failure_seen_ && ctx_.bench_iterations > 0) {
         ok = step("workspace", [&](std::string* m) { return workspace(m); }) &&
              step("bench", [&](std::string* m) { return bench(m); });

@@ -134,11 +134,13 @@ private:
     Outcome lookup(std::string* msg);
     Outcome create(std::string* msg);
     Outcome capabilities(std::string* msg);
-    Outcome clone(std::string* msg);
-    Outcome output_dims(bool symbolic_batch, std::string* msg);
-    Outcome output_types(std::string* msg);
-    Outcome formats(std::string* msg);
-    Outcome configure(std::string* msg);
+    // The build-phase steps (CaseSteps::build_steps).
+    Outcome clone(std::string* msg) override;
+    Outcome output_dims(bool symbolic_batch, std::string* msg) override;
+    Outcome output_types(std::string* msg) override;
+    Outcome formats(std::string* msg) override;
+    Outcome configure(std::string* msg) override;
+
     Outcome workspace(std::string* msg);
     Outcome tactics(std::string* msg);
     Outcome serialize(std::string* msg);
@@ -150,7 +152,6 @@ private:
     Outcome destroy(std::string* msg);
 
     void release();
-    void tensor_descs();
     std::vector<nvinfer1::DynamicPluginTensorDesc> dynamic_descs() const;
     bool shapes(nvinfer1::IPluginV3OneBuild* build, bool symbolic_batch, std::vector<nvinfer1::DimsExprs>* out,
                 ExprBuilder* builder, std::string* msg) const;
@@ -188,31 +189,7 @@ void CaseRunV3::release() {
     }
 }
 
-void CaseRunV3::tensor_descs() {
-    io_.clear();
-    for (const std::vector<TensorSpec>* list : {&c_.inputs, &c_.outputs}) {
-        for (const TensorSpec& t : *list) {
-            nvinfer1::PluginTensorDesc d{};
-            d.dims.nbDims = t.rank;
-            for (int32_t i = 0; i < t.rank; ++i) d.dims.d[i] = t.dims[i];
-            d.type = static_cast<nvinfer1::DataType>(t.dtype);
-            d.format = nvinfer1::TensorFormat::kLINEAR;
-            d.scale = 1.0f;
-            io_.push_back(d);
-        }
-    }
-}
-
-std::vector<nvinfer1::DynamicPluginTensorDesc> CaseRunV3::dynamic_descs() const {
-    std::vector<nvinfer1::DynamicPluginTensorDesc> descs(io_.size());
-    for (size_t i = 0; i < io_.size(); ++i) {
-        descs[i].desc = io_[i];
-        descs[i].min = io_[i].dims;
-        descs[i].opt = io_[i].dims;
-        descs[i].max = io_[i].dims;
-    }
-    return descs;
-}
+std::vector<nvinfer1::DynamicPluginTensorDesc> CaseRunV3::dynamic_descs() const { return profile_descs(io_); }
 
 Outcome CaseRunV3::lookup(std::string* msg) {
     creator_ = registry().find_v3(c_.plugin, c_.version, c_.plugin_namespace);
@@ -220,24 +197,10 @@ Outcome CaseRunV3::lookup(std::string* msg) {
         *msg = "no IPluginV3 creator for plugin '" + c_.plugin + "' version '" + c_.version + "'";
         return Outcome::kFail;
     }
-    if (c_.plugin != creator_->getPluginName() || c_.version != creator_->getPluginVersion() ||
-        c_.plugin_namespace != creator_->getPluginNamespace()) {
-        *msg = std::string("the creator found reports '") + creator_->getPluginName() + "' version '" +
-               creator_->getPluginVersion() + "' namespace '" + creator_->getPluginNamespace() + "'";
-        return Outcome::kFail;
-    }
-    const nvinfer1::PluginFieldCollection* fields = creator_->getFieldNames();
-    if (fields == nullptr || fields->nbFields < 0 || (fields->nbFields > 0 && fields->fields == nullptr)) {
-        *msg = "getFieldNames() returned no valid field list";
-        return Outcome::kFail;
-    }
-    *msg = "IPluginCreatorV3One; fields:";
-    for (int32_t i = 0; i < fields->nbFields; ++i) {
-        const nvinfer1::PluginField& f = fields->fields[i];
-        *msg += std::string(" ") + (f.name ? f.name : "?") + "(" +
-                trtplug::trt::field_type_name(static_cast<int32_t>(f.type)) + " x" + std::to_string(f.length) + ")";
-    }
-    return Outcome::kOk;
+    const bool found = creator_matches(creator_->getPluginName(), creator_->getPluginVersion(),
+                                       creator_->getPluginNamespace(), msg) &&
+                       fields_listed(creator_->getFieldNames(), "IPluginCreatorV3One; fields:", msg);
+    return found ? Outcome::kOk : Outcome::kFail;
 }
 
 Outcome CaseRunV3::make(const nvinfer1::PluginFieldCollection* fields, nvinfer1::TensorRTPhase phase,
@@ -432,47 +395,15 @@ Outcome CaseRunV3::output_types(std::string* msg) {
 }
 
 Outcome CaseRunV3::formats(std::string* msg) {
-    tensor_descs();
+    io_ = linear_descs(c_);
     nvinfer1::IPluginV3OneBuild* build = build_of(clone_);
-    std::vector<nvinfer1::DynamicPluginTensorDesc> descs = dynamic_descs();
     const int32_t n_in = static_cast<int32_t>(c_.inputs.size());
     const int32_t n_out = static_cast<int32_t>(c_.outputs.size());
-    int32_t rejected_at = -1;
-    for (int32_t pos = 0; pos < n_in + n_out && rejected_at < 0; ++pos) {
-        if (!build->supportsFormatCombination(pos, descs.data(), n_in, n_out)) rejected_at = pos;
-    }
-    if (c_.expect == "types-rejected") {
-        if (rejected_at < 0) {
-            *msg = "supportsFormatCombination accepted a combination the plugin does not declare";
-            return Outcome::kFail;
-        }
-        *msg = "rejected at position " + std::to_string(rejected_at) + " as expected";
-        return Outcome::kOk;
-    }
-    if (rejected_at >= 0) {
-        *msg = "supportsFormatCombination rejects the declared combination at position " + std::to_string(rejected_at) +
-               " (" + dtype_label(static_cast<int32_t>(io_[static_cast<size_t>(rejected_at)].type)) + ", linear)";
-        return Outcome::kFail;
-    }
-    if (!descs.empty()) {
-        std::vector<nvinfer1::DynamicPluginTensorDesc> other = descs;
-        other[0].desc.format = nvinfer1::TensorFormat::kCHW32;
-        if (build->supportsFormatCombination(0, other.data(), n_in, n_out)) {
-            *msg = "supportsFormatCombination accepts the non-linear format kCHW32";
-            return Outcome::kFail;
-        }
-        std::string accepted;
-        for (int32_t t = 0; t <= 11; ++t) {
-            other = descs;
-            other[0].desc.type = static_cast<nvinfer1::DataType>(t);
-            if (build->supportsFormatCombination(0, other.data(), n_in, n_out)) {
-                accepted += (accepted.empty() ? "" : ", ") + std::string(dtype_label(t));
-            }
-        }
-        *msg = "position 0 accepts: " + (accepted.empty() ? std::string("nothing") : accepted) +
-               "; combination limit " + std::to_string(build->getFormatCombinationLimit());
-    }
-    return Outcome::kOk;
+    auto supports = [&](int32_t pos, const std::vector<nvinfer1::PluginTensorDesc>& io) {
+        return build->supportsFormatCombination(pos, profile_descs(io).data(), n_in, n_out);
+    };
+    auto limit = [&]() { return "; combination limit " + std::to_string(build->getFormatCombinationLimit()); };
+    return check_formats(io_, supports, limit, msg);
 }
 
 Outcome CaseRunV3::configure(std::string* msg) {
@@ -667,30 +598,11 @@ Outcome CaseRunV3::destroy(std::string*) {
 bool CaseRunV3::run() {
     layer_ = "layer_" + c_.id;
     case_mark_ = logger_finder().logger.mark();
-    using Body = std::function<Outcome(std::string*)>;
     const bool expects_create_failure = c_.expect == "create-fail" || c_.expect == "deserialize-fail";
     bool ok = step("lookup", [&](std::string* m) { return lookup(m); }) &&
               step("create", [&](std::string* m) { return create(m); }, expects_create_failure);
-    const bool types_rejected = c_.expect == "types-rejected";
-    const std::vector<std::pair<const char*, Body>> build_steps = {
-        {"capabilities", [&](std::string* m) { return capabilities(m); }},
-        {"clone", [&](std::string* m) { return clone(m); }},
-        {"output-dims", [&](std::string* m) { return output_dims(false, m); }},
-        {"output-dims-dynamic", [&](std::string* m) { return output_dims(true, m); }},
-        {"output-types", [&](std::string* m) { return output_types(m); }},
-        {"formats", [&](std::string* m) { return formats(m); }},
-        {"configure", [&](std::string* m) { return configure(m); }},
-    };
-    for (const auto& s : build_steps) {
-        if (!ok || expected_failure_seen_) break;
-        if (types_rejected && std::strcmp(s.first, "output-types") == 0) continue;
-        ok = step(s.first, s.second, types_rejected && std::strcmp(s.first, "configure") == 0);
-    }
-    if (ok && !expected_failure_seen_ && !c_.expect.empty()) {
-        ctx_.out.write(Record("step").add("case", c_.id).add("step", "expectation").add("status", "fail").add(
-            "message", "the plan expects '" + c_.expect + "', but every step succeeded"));
-        ok = false;
-    }
+    if (ok && !expected_failure_seen_) ok = step("capabilities", [&](std::string* m) { return capabilities(m); });
+    ok = ok && build_steps() && expectation_met();
     if (ok && !expected_failure_seen_) {
         ok = step("workspace", [&](std::string* m) { return workspace(m); }) &&
              step("tactics", [&](std::string* m) { return tactics(m); }) &&
