@@ -18,15 +18,7 @@ from trtplug.testing.cases import make_cases
 from trtplug.testing.plan import plan_cases
 from trtplug.trace.tracer import trace
 
-
-class FakeKernel:
-    """Stands in for a @cuda.jit dispatcher (tracing only looks for py_func)."""
-
-    def __init__(self, name="fake_kernel"):
-        def fn(*args):
-            pass
-        fn.__qualname__ = name
-        self.py_func = fn
+from fake_kernel import FakeKernel
 
 
 K = FakeKernel()
