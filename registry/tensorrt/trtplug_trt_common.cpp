@@ -96,6 +96,12 @@ nvinfer1::DataType output_type_for(const PluginDesc& desc, int32_t index, const 
     return static_cast<nvinfer1::DataType>(static_cast<int32_t>(desc.variants[best].io_types[n_in + index]));
 }
 
+bool format_query_valid(const PluginDesc& desc, const void* in_out, int32_t pos, int32_t nb_inputs,
+                        int32_t nb_outputs) noexcept {
+    return in_out != nullptr && nb_inputs == desc.n_inputs && nb_outputs == desc.n_outputs && pos >= 0 &&
+           pos < nb_inputs + nb_outputs && pos < kMaxTensors;
+}
+
 bool format_supported(const PluginDesc& desc, int32_t pos, const nvinfer1::DataType* types,
                       nvinfer1::TensorFormat format) noexcept {
     if (format != nvinfer1::TensorFormat::kLINEAR || pos < 0 || pos >= kMaxTensors) return false;

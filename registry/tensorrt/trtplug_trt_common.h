@@ -50,6 +50,10 @@ int32_t variant_for_types(const PluginDesc& desc, const nvinfer1::PluginTensorDe
 // no variant declares is refused later, by supportsFormatCombination).
 nvinfer1::DataType output_type_for(const PluginDesc& desc, int32_t index, const nvinfer1::DataType* input_types,
                                    int32_t nb_inputs) noexcept;
+// Whether a supportsFormatCombination query describes the plugin's tensors and asks about one of them
+// (TensorRT asks many times while it explores formats: a rejection is normal and not logged).
+bool format_query_valid(const PluginDesc& desc, const void* in_out, int32_t pos, int32_t nb_inputs,
+                        int32_t nb_outputs) noexcept;
 // Whether some variant accepts types[0..pos] in linear format at pos (supportsFormatCombination).
 bool format_supported(const PluginDesc& desc, int32_t pos, const nvinfer1::DataType* types,
                       nvinfer1::TensorFormat format) noexcept;

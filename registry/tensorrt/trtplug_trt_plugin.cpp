@@ -117,11 +117,7 @@ nvinfer1::DimsExprs PluginAdapter::getOutputDimensions(int32_t output_index, nvi
 
 bool PluginAdapter::supportsFormatCombination(int32_t pos, nvinfer1::PluginTensorDesc const* in_out,
                                               int32_t nb_inputs, int32_t nb_outputs) TRTPLUG_TRT_NOEXCEPT {
-    // Called many times while TensorRT explores formats: rejections are normal and not logged.
-    if (in_out == nullptr || nb_inputs != desc_->n_inputs || nb_outputs != desc_->n_outputs || pos < 0 ||
-        pos >= nb_inputs + nb_outputs || pos >= kMaxTensors) {
-        return false;
-    }
+    if (!format_query_valid(*desc_, in_out, pos, nb_inputs, nb_outputs)) return false;
     nvinfer1::DataType types[kMaxTensors];
     for (int32_t i = 0; i <= pos; ++i) types[i] = in_out[i].type;
     return format_supported(*desc_, pos, types, in_out[pos].format);
