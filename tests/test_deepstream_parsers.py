@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import trtplug.deepstream as tds
+from trtplug.native.toolchain import choose_toolchain
 from trtplug.errors import BuildError, LoadError, NativeError
 from trtplug.deepstream.emulate import EmulationError
 
@@ -15,6 +16,11 @@ def yolo_name(layout, box, obj):
 
 
 YOLO_COMBOS = [(layout, box, obj) for layout in ("NxC", "CxN") for box in ("cxcywh", "xyxy") for obj in (True, False)]
+
+# Longer than a short string's 15 characters: the description nvinfer gets is grown on the heap.
+LONG_LABELS = ["a label longer than fifteen characters", "second", "and a third long label, to grow again"]
+
+TOOLCHAINS = ("system", "bundled")
 
 PARSERS = [
     *[tds.YoloDetector(yolo_name(l, b, o), layout=l, box=b, objectness=o, num_classes=3) for l, b, o in YOLO_COMBOS],
@@ -33,19 +39,42 @@ PARSERS = [
     tds.Classifier("ClsMulti", heads=[tds.ClassifierHead(activation="sigmoid", multi_label=True,
                                                           labels=["hat", "bag", "coat"])]),
     tds.Classifier("ClsNoLabels", heads=[tds.ClassifierHead()]),
+    tds.Classifier("ClsLongLabels", heads=[tds.ClassifierHead(activation="sigmoid", multi_label=True,
+                                                               labels=LONG_LABELS)]),
     tds.InstanceMask("Mrcnn", count="num", mask_activation="sigmoid"),
     tds.YoloSeg("YoloSeg", layer="output0", protos="proto", layout="CxN", num_classes=2),
 ]
 
 
-@pytest.fixture(scope="module")
-def lib():
-    return tds.build_parser_library(PARSERS, name="test_parsers")
+@pytest.fixture(scope="module", params=TOOLCHAINS)
+def lib(request):
+    """Every parser test runs on a library built with libstdc++ (as a user's own nvinfer code is) and one
+    built with the bundled libc++, which reaches nvinfer's vectors and string through layout views."""
+    return tds.build_parser_library(PARSERS, name=f"test_parsers_{request.param}",
+                                    toolchain=choose_toolchain(request.param))
 
 
 @pytest.fixture(scope="module")
 def asan_lib():
     return tds.build_parser_library(PARSERS, name="test_parsers_asan", sanitize=True)
+
+
+def test_bundled_library_fills_nvinfer_containers_with_nvinfers_allocator(asan_lib):
+    """The ASan emulator frees what a parser added with operator delete, as nvinfer does: memory from
+    any other allocator (libc++'s own, or malloc) would be reported as an alloc-dealloc mismatch."""
+    lib = tds.build_parser_library(PARSERS, name="test_parsers_bundled_asan", toolchain=choose_toolchain("bundled"))
+    logits = np.array([3.0, 2.0, 1.0], np.float32)
+    res = tds.emulate_parser(lib, "ClsLongLabels", "classifier", {"attrs": logits}, classifier_threshold=0.5,
+                             sanitize=True, calls=3)
+    assert res.ok, res.stderr
+    assert res.description == " ".join(LONG_LABELS)
+    assert [a["label"] for a in res.attributes] == LONG_LABELS
+    boxes = np.array([[10 + i, 10, 50 + i, 50] for i in range(40)], np.float32)  # grows the vector 7 times
+    scores = np.tile(np.array([[0.1, 0.9, 0.2, 0.1]], np.float32), (40, 1))
+    res = tds.emulate_parser(lib, "SsdMulti", "bbox", {"boxes": boxes, "scores": scores}, network=NET,
+                             num_classes=4, pre_cluster_thresholds=0.5, sanitize=True)
+    assert res.ok, res.stderr
+    assert len(res.objects) == 40 and {o["classId"] for o in res.objects} == {1}
 
 
 def yolo_rows(obj, box):

@@ -37,7 +37,7 @@ def test_wheel_ships_every_file_the_code_opens(tmp_path):
     (wheel,) = tmp_path.glob("trtplug-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     wanted = runtime_files()
-    assert "trtplug/registry/harness/harness_exports.list" in wanted  # the file a wheel once lacked
+    assert "trtplug/registry/harness/harness_exports.map" in wanted  # the file a wheel once lacked
     missing = sorted(wanted - names)
     assert not missing, f"the wheel lacks files the code opens at run time: {missing}"
     entry_points = [n for n in names if n.endswith("entry_points.txt")]
@@ -63,4 +63,4 @@ def test_suite_imports_the_installed_package():
         pytest.skip("$PYTHONPATH names the checkout: the suite runs from the source tree on purpose")
     assert not location.is_relative_to(ROOT / "trtplug") and "site-packages" in location.parts, (
         f"`import trtplug` resolved to {location}, not to the installed package")
-    assert (location.parent / "registry" / "harness" / "harness_exports.list").is_file()
+    assert (location.parent / "registry" / "harness" / "harness_exports.map").is_file()

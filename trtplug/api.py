@@ -31,17 +31,21 @@ def compile(targets: Any, output_dir: str | os.PathLike = "build", *, name: str 
             jobs: int | None = None, sources: Sequence[str | os.PathLike] = (),
             include_dirs: Sequence[str | os.PathLike] = (), deepstream: bool = False,
             deepstream_version: str | None = None, deepstream_include: str | os.PathLike | None = None,
-            progress: Progress | None = None, interface: str = "v2") -> CompileResult:
+            progress: Progress | None = None, interface: str = "v2", target: str | None = None,
+            toolchain: str | None = None) -> CompileResult:
     """Builds one shared library holding every plugin (and DeepStream parser) declared by `targets`.
 
     trtplug.compile(targets, output_dir="build", *, name=None, namespace="", archs=None,
                     tensorrt_include=None, tensorrt=True, emit_project=False, jobs=None, sources=(),
                     include_dirs=(), deepstream=False, deepstream_version=None,
-                    deepstream_include=None, progress=None, interface="v2") -> CompileResult
+                    deepstream_include=None, progress=None, interface="v2", target=None,
+                    toolchain=None) -> CompileResult
 
     The options are those of `trtplug compile` (name: lib<name>.so; archs: e.g. [80, 90];
     tensorrt=False: C API only; progress: called with each progress line, e.g. print;
-    interface: the TensorRT plugin interface, "v2" or "v3" for TensorRT >= 10).
+    interface: the TensorRT plugin interface, "v2" or "v3" for TensorRT >= 10; target: the machine and
+    glibc floor, e.g. "aarch64-linux-gnu" for Jetson, default this machine's with glibc 2.17; toolchain:
+    "bundled" (default) or "system", see docs/deploy.md).
     CompileResult.library is the built library (None when only a CMake project could be written),
     .tensorrt the TensorRT headers used (version, folder, where they were found), .info what
     `trtplug inspect` shows.
@@ -78,22 +82,25 @@ def compile(targets: Any, output_dir: str | os.PathLike = "build", *, name: str 
         tensorrt_include=tensorrt_include, tensorrt=tensorrt, emit_project=emit_project, jobs=jobs,
         extra_sources=[Path(p) for p in sources], extra_include_dirs=[Path(p) for p in include_dirs],
         deepstream=deepstream, deepstream_version=deepstream_version, deepstream_include=deepstream_include,
-        progress=progress, interface=interface)
+        progress=progress, interface=interface, target=target, toolchain=toolchain)
     return compile_library(target_list(targets), options)
 
 
 def test(targets: Any, output_dir: str | os.PathLike = "build/test", *,
          tensorrt_include: str | os.PathLike | None = None, archs: Sequence[int] | None = None, cpu: bool = False,
-         engine: bool = False, progress: Progress | None = None, interface: str = "v2") -> TestReport:
+         engine: bool = False, progress: Progress | None = None, interface: str = "v2", target: str | None = None,
+         toolchain: str | None = None) -> TestReport:
     """Builds the plugins of `targets` and runs each through TensorRT's plugin lifecycle (the harness)
     against its numpy `reference`, for every dtype combination, test shape and `test_cases` entry.
 
     trtplug.test(targets, output_dir="build/test", *, tensorrt_include=None, archs=None, cpu=False,
-                 engine=False, progress=None, interface="v2") -> TestReport
+                 engine=False, progress=None, interface="v2", target=None, toolchain=None) -> TestReport
 
     Without TensorRT headers the plugins run through the library's C API instead (report.runner
     says which). Outputs are compared on a GPU; without one every other step still runs.
     cpu=True never enqueues; engine=True also builds a one-layer TensorRT engine per plugin.
+    target/toolchain: as for compile; an aarch64 library and harness built here run under qemu-aarch64
+    (CPU steps only).
     Plugin failures are rows of the report (report.passed, report.rows, report.summary); mistakes
     in the declarations or the references raise TrtPlugError.
 
@@ -108,12 +115,17 @@ def test(targets: Any, output_dir: str | os.PathLike = "build/test", *,
 
     out = output_folder(output_dir)
     specs = _testable_specs(targets)
-    library, headers, note = _build_for_tests(targets, out, archs, tensorrt_include, interface=interface)
+    build = _build_for_tests(targets, out, archs, tensorrt_include, interface=interface, target=target,
+                             toolchain=toolchain)
+    library, headers, note = build.library, build.tensorrt, build.note
+    if headers is None and not build.toolchain.platform.is_host:
+        raise TrtPlugError(f"{note}\nA {build.toolchain.platform.arch} library without the TensorRT adapter cannot "
+                           "be tested on this machine: give TensorRT headers (its harness runs under qemu)")
     if headers is None:
         report = run_through_c_api(library, specs)
         report.notes.insert(0, note)
     else:
-        _write_suite(out / "plan", specs, library, headers, cpu=cpu, self_contained=False, interface=interface)
+        _write_suite(out / "plan", specs, build, cpu=cpu, self_contained=False, interface=interface)
         report = run_suite(out / "plan")
     if engine:
         rows, notes = engine_rows(library, specs)
@@ -130,10 +142,12 @@ test.__test__ = False  # `from trtplug import test` in a test module is not a py
 
 def prepare_test_suite(targets: Any, suite_dir: str | os.PathLike, *, output_dir: str | os.PathLike = "build/test",
                        tensorrt_include: str | os.PathLike | None = None, archs: Sequence[int] | None = None,
-                       cpu: bool = False, interface: str = "v2") -> tuple[Path, int]:
+                       cpu: bool = False, interface: str = "v2", target: str | None = None,
+                       toolchain: str | None = None) -> tuple[Path, int]:
     """Builds the plugins of `targets` and writes library, harness, inputs and references to
     `suite_dir` (a new or empty folder, or an earlier suite) to run elsewhere with run_test_suite.
-    Needs TensorRT headers. Returns (suite folder, number of cases).
+    Needs TensorRT headers. Returns (suite folder, number of cases). With target (e.g.
+    "aarch64-linux-gnu") the library and the harness are built for that machine.
 
     Example::
 
@@ -148,9 +162,9 @@ def prepare_test_suite(targets: Any, suite_dir: str | os.PathLike, *, output_dir
         raise TrtPlugError(f"--prepare {suite}: the folder exists and is not a trtplug test suite; "
                            "give a new or empty folder")
     specs = _testable_specs(targets)
-    library, headers, _ = _build_for_tests(targets, output_folder(output_dir), archs, tensorrt_include,
-                                           require_headers=True, interface=interface)
-    return suite, _write_suite(suite, specs, library, headers, cpu=cpu, self_contained=True, interface=interface)
+    build = _build_for_tests(targets, output_folder(output_dir), archs, tensorrt_include, require_headers=True,
+                             interface=interface, target=target, toolchain=toolchain)
+    return suite, _write_suite(suite, specs, build, cpu=cpu, self_contained=True, interface=interface)
 
 
 def run_test_suite(suite_dir: str | os.PathLike) -> TestReport:
@@ -217,30 +231,32 @@ def _parser_name(declaration) -> str:
 
 
 def _build_for_tests(targets, out: Path, archs, tensorrt_include, *, require_headers: bool = False,
-                     interface: str = "v2"):
-    """(library, TensorRTHeaders or None, note): with the TensorRT adapter when headers are found,
-    else (unless require_headers) C API only."""
+                     interface: str = "v2", target: str | None = None, toolchain: str | None = None):
+    """The CompileResult of the library to test, with `note` set: with the TensorRT adapter when
+    headers are found, else (unless require_headers) C API only."""
     from .pipeline import CompileOptions, compile_library
 
     options = CompileOptions(output_dir=out / "lib", archs=archs, progress=None, tensorrt_include=tensorrt_include,
-                             interface=interface)
+                             interface=interface, target=target, toolchain=toolchain)
     try:
-        result = compile_library(target_list(targets), options)
-        return result.library, result.tensorrt, ""
+        return compile_library(target_list(targets), options)
     except HeadersNotFoundError as exc:
         if require_headers or tensorrt_include is not None or interface != "v2":  # a choice that needs headers
             raise
         note = (f"note: {exc}\nno TensorRT headers: running through the library's C API instead of the TensorRT "
                 "lifecycle harness")
     options.tensorrt = False
-    return compile_library(target_list(targets), options).library, None, note
+    result = compile_library(target_list(targets), options)
+    result.note = note
+    return result
 
 
-def _write_suite(suite: Path, specs, library: Path, headers, *, cpu: bool, self_contained: bool,
-                 interface: str = "v2") -> int:
+def _write_suite(suite: Path, specs, build, *, cpu: bool, self_contained: bool, interface: str = "v2") -> int:
+    """build: the CompileResult of the library; the harness is built with the same toolchain, for the same machine."""
     from .testing.harness import build_harness
     from .testing.runner import write_suite
 
+    harness = build_harness(build.tensorrt, toolchain=build.toolchain)
     # Only IPluginV3 has tactics: a V2 library runs each plugin's first (default) tactic.
-    return write_suite(suite, specs, library, build_harness(headers), headers.version, cpu=cpu,
+    return write_suite(suite, specs, build.library, harness, build.tensorrt.version, cpu=cpu,
                        self_contained=self_contained, tactics=interface == "v3")

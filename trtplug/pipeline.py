@@ -19,6 +19,7 @@ from .native.assets import CORE_DIR, TENSORRT_DIR, TRTPLUG_VERSION, trt7_adapter
 from .native.library import build_library
 from .native.sources import SourceSet
 from .native.tensorrt_headers import TensorRTHeaders
+from .native.toolchain import Toolchain
 from .declare.spec import PluginSpec
 from .target import BuildTarget
 from .tensorrt_interface import interface_sources
@@ -30,7 +31,9 @@ class CompileOptions:
     output_dir: Path | str = "build"
     library_name: str | None = None          # default: <first file stem>_plugins
     plugin_namespace: str = ""
-    archs: Sequence[int] | None = None        # default: every arch the toolchain supports (sm_75+)
+    archs: Sequence[int] | None = None        # default: the target's GPUs (Jetson: sm_72, sm_87), else sm_75+
+    target: str | None = None                 # machine + glibc floor, e.g. "aarch64-linux-gnu" (default: this machine's, glibc 2.17)
+    toolchain: str | None = None              # "bundled" (default: ziglang's clang/libc++) or "system" ($CXX/g++)
     tensorrt_include: Path | str | None = None
     tensorrt: bool = True                     # False: core-only library (C API, no TensorRT adapter)
     interface: str = "v2"                     # TensorRT plugin interface: "v2" or "v3" (tensorrt_interface.py)
@@ -52,6 +55,8 @@ class CompileResult:
     project_dir: Path | None = None
     traced: list[TracedPlugin] = field(default_factory=list)
     tensorrt: TensorRTHeaders | None = None   # the headers the TensorRT adapter was built against
+    toolchain: Toolchain | None = None        # what built it, for which machine and glibc
+    note: str = ""                            # what a caller should tell the user about this build
 
 
 def compile_library(targets: Sequence[str], options: CompileOptions | None = None) -> CompileResult:
@@ -62,12 +67,13 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
     src_dir.mkdir(parents=True, exist_ok=True)
 
     specs, declarations = declare(targets, say)
-    target = BuildTarget.from_options(options)  # before the slow stages: a wrong option fails at once
+    target = BuildTarget.from_options(options, hand_written_nvinfer_code=has_custom_parser_source(declarations))
+    # (made before the slow stages: a wrong option fails at once)
     traced = [trace(s) for s in specs]
     target.check_plugins(traced)
     say(f"[2/5] trace    {sum(len(t.variants) for t in traced)} dtype combination(s), "
         f"{sum(len(v.launches) for t in traced for v in t.variants)} launch(es)")
-    kernels = compile_kernels(traced, options.archs, say)
+    kernels = compile_kernels(traced, target.cuda_archs(options.archs), say)
 
     library_name = options.library_name or default_library_name(targets[0])
     check_names(library_name, options.plugin_namespace)
@@ -75,6 +81,7 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
         say(f"       headers  {target.headers.describe()}")
     info = library_info(traced, kernels, library_name, options.plugin_namespace, target.headers)
     info["tensorrt_interface"] = target.interface
+    info["native_toolchain"] = target.toolchain.describe()
 
     native = plugin_table_sources(traced, kernels, info, targets, src_dir)
     native.add(adapter_sources(target))
@@ -95,17 +102,17 @@ def compile_library(targets: Sequence[str], options: CompileOptions | None = Non
         if project_dir is not None:
             say(f"note: {target.missing_headers}\nThe CMake project in {project_dir} builds the library where TensorRT "
                 "is installed; `--tensorrt-include DIR` builds it here.")
-            return CompileResult(None, native.sources, info, project_dir, traced, None)
+            return CompileResult(None, native.sources, info, project_dir, traced, None, target.toolchain)
         raise HeadersNotFoundError(
             f"{target.missing_headers}\nKernels were compiled and the sources written to {src_dir}. To finish where "
             "TensorRT is installed: pass --tensorrt-include DIR (or set TENSORRT_ROOT), or add --emit-project and "
             "build that CMake project there; --no-tensorrt builds a library with only the C API.")
 
     native.system_include_dirs += target.system_include_dirs()
-    library = build_library(out / f"lib{library_name}.so", native, jobs=options.jobs,
+    library = build_library(out / f"lib{library_name}.so", native, target.toolchain, jobs=options.jobs,
                             allow_undefined=target.headers is not None)
-    say(f"[5/5] build    {library}")
-    return CompileResult(library, native.sources, info, project_dir, traced, target.headers)
+    say(f"[5/5] build    {library} ({target.toolchain.describe()})")
+    return CompileResult(library, native.sources, info, project_dir, traced, target.headers, target.toolchain)
 
 
 def declare(targets: Sequence[str], say) -> tuple[list[PluginSpec], list]:
@@ -114,6 +121,12 @@ def declare(targets: Sequence[str], say) -> tuple[list[PluginSpec], list]:
         + (": " + ", ".join(f"{s.name} v{s.version}" for s in specs) if specs else "")
         + (f"; {len(declarations)} DeepStream declaration(s)" if declarations else ""))
     return specs, declarations
+
+
+def has_custom_parser_source(declarations) -> bool:
+    from .deepstream.parsers import CustomSource
+
+    return any(isinstance(d, CustomSource) for d in declarations)
 
 
 def plugin_table_sources(traced, kernels, info: dict, targets, src_dir: Path) -> SourceSet:

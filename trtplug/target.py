@@ -4,6 +4,7 @@
     target.adapter          # "v2": IPluginV2DynamicExt + IPluginCreator, registered at dlopen
     target.tensorrt_major   # 10
     target.deepstream       # DsVersion(9, 1): the nvinfer struct layouts its parsers use
+    target.toolchain        # the compiler and the machine + glibc floor (native/toolchain.py)
 
 Every later decision reads the target, never the options: which adapter's sources are built, which
 headers and defines they need, which DeepStream layouts and TensorRT major the nvinfer entry points
@@ -21,6 +22,7 @@ from .deepstream.versions import DsVersion, parse_version
 from .errors import BuildError, HeadersNotFoundError
 from .tensorrt_interface import check_interface
 from .native.tensorrt_headers import TensorRTHeaders, find_cuda_include, find_tensorrt_include, read_tensorrt_version
+from .native.toolchain import Toolchain, choose_toolchain
 
 # The TensorRT major each DeepStream major ships with, for builds without TensorRT headers.
 DEEPSTREAM_TENSORRT_MAJOR = {5: 7, 6: 8, 7: 10, 8: 10, 9: 10}
@@ -32,9 +34,13 @@ class BuildTarget:
     headers: TensorRTHeaders | None   # the TensorRT headers the library is compiled against
     missing_headers: HeadersNotFoundError | None  # why there are none although the adapter needs them
     deepstream: DsVersion             # the DeepStream version nvinfer's structs are laid out for
+    toolchain: Toolchain              # what compiles the library, for which machine and glibc
 
     @classmethod
-    def from_options(cls, options) -> BuildTarget:
+    def from_options(cls, options, *, hand_written_nvinfer_code: bool = False) -> BuildTarget:
+        """hand_written_nvinfer_code: the library holds a user's own nvinfer parser C++, which fills
+        nvinfer's std::vector/std::string itself and so needs libstdc++: the system toolchain, unless
+        the options chose one."""
         headers, missing = None, None
         if options.tensorrt:
             try:
@@ -44,7 +50,22 @@ class BuildTarget:
         trt7 = headers is not None and headers.major == 7
         adapter = "none" if not options.tensorrt else "trt7" if trt7 else check_interface(options.interface, headers)
         deepstream = parse_version(options.deepstream_version or ("5.1" if trt7 else None))
-        return cls(adapter, headers, missing, deepstream)
+        toolchain = choose_toolchain(options.toolchain, options.target)
+        if hand_written_nvinfer_code and options.toolchain is None:
+            if not toolchain.platform.is_host:
+                raise BuildError(
+                    f"a CustomSource parser (your own nvinfer C++) must be built with libstdc++, as nvinfer is, which "
+                    f"the bundled toolchain cannot do for {toolchain.platform.arch}: build on that machine with "
+                    "--toolchain system, or add --emit-project and build the CMake project there")
+            toolchain = choose_toolchain("system", options.target)
+        return cls(adapter, headers, missing, deepstream, toolchain)
+
+    def cuda_archs(self, asked) -> list[int] | None:
+        """The cubin architectures: those asked for, else the machine's GPUs (Jetson), else every one."""
+        if asked:
+            return list(asked)
+        default = self.toolchain.platform.machine.default_cuda_archs
+        return list(default) if default else None
 
     @property
     def tensorrt_major(self) -> int:

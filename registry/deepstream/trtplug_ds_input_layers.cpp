@@ -129,14 +129,14 @@ unsigned long long element_count(const NvDsInferLayerInfo& info) {
     return n;
 }
 
-const NvDsInferLayerInfo* find_layer(std::vector<NvDsInferLayerInfo> const& infos, const char* name) {
+const NvDsInferLayerInfo* find_layer(ds::Vector<NvDsInferLayerInfo> const& infos, const char* name) {
     for (const NvDsInferLayerInfo& l : infos) {
         if (l.layerName && std::strcmp(l.layerName, name) == 0) return &l;
     }
     return nullptr;
 }
 
-bool check(const InputLayerDesc* layers, int n_layers, std::vector<NvDsInferLayerInfo> const& infos,
+bool check(const InputLayerDesc* layers, int n_layers, ds::Vector<NvDsInferLayerInfo> const& infos,
            NvDsInferNetworkInfo const& net, unsigned max_batch) {
     if (max_batch == 0) return report("maxBatchSize is 0");
     std::string engine_inputs;
@@ -194,7 +194,7 @@ bool check(const InputLayerDesc* layers, int n_layers, std::vector<NvDsInferLaye
 }  // namespace
 
 bool initialize_input_layers(const InputLayerDesc* layers, int n_layers,
-                             std::vector<NvDsInferLayerInfo> const& inputLayersInfo,
+                             ds::Vector<NvDsInferLayerInfo> const& inputLayersInfo,
                              NvDsInferNetworkInfo const& networkInfo, unsigned int maxBatchSize) noexcept {
     try {
         if (!check(layers, n_layers, inputLayersInfo, networkInfo, maxBatchSize)) return false;

@@ -42,7 +42,7 @@ struct InputLayerDesc {
 };
 
 bool initialize_input_layers(const InputLayerDesc* layers, int n_layers,
-                             std::vector<NvDsInferLayerInfo> const& inputLayersInfo,
+                             ds::Vector<NvDsInferLayerInfo> const& inputLayersInfo,
                              NvDsInferNetworkInfo const& networkInfo, unsigned int maxBatchSize) noexcept;
 
 }  // namespace ds

@@ -201,7 +201,7 @@ std::string dims_text(const NvDsInferDims& d) {
 // Finds a layer by name (or, with name null, the output layer at `index`) and checks it:
 // rank in [min_rank, max_rank] after dropping leading 1s, consistent element count, a buffer
 // and a supported data type.
-bool get_layer(const char* func, const std::vector<NvDsInferLayerInfo>& layers, const char* name, size_t index,
+bool get_layer(const char* func, const ds::Vector<NvDsInferLayerInfo>& layers, const char* name, size_t index,
                int min_rank, int max_rank, View& v) {
     const NvDsInferLayerInfo* found = nullptr;
     if (name) {
@@ -265,7 +265,7 @@ bool get_layer(const char* func, const std::vector<NvDsInferLayerInfo>& layers, 
 // A classifier head's layer: one score per class, as [C], [C,1,1], [1,C], [1,1,C], ... (exactly
 // one extent other than 1, or all 1s for a single class). NVIDIA's sample classifier models give
 // [C,1,1]; genuinely 2-D data is refused.
-bool get_score_vector(const char* func, const std::vector<NvDsInferLayerInfo>& layers, const char* name, int head,
+bool get_score_vector(const char* func, const ds::Vector<NvDsInferLayerInfo>& layers, const char* name, int head,
                       View& v) {
     if (!get_layer(func, layers, name, static_cast<size_t>(head), 1, static_cast<int>(kNvDsInferMaxDims), v))
         return false;
@@ -410,7 +410,7 @@ void fill_box(const Candidate& c, Obj& o) {
 }
 
 bool emit_detections(const char* func, const std::vector<Candidate>& cands,
-                     std::vector<NvDsInferObjectDetectionInfo>& out) {
+                     ds::Vector<NvDsInferObjectDetectionInfo>& out) {
     const size_t before = out.size();
     try {
         out.reserve(before + cands.size());
@@ -446,7 +446,7 @@ struct DenseLayout {
     }
 };
 
-bool dense_layout(const DenseParams& p, const std::vector<NvDsInferLayerInfo>& layers, int mask_coeffs,
+bool dense_layout(const DenseParams& p, const ds::Vector<NvDsInferLayerInfo>& layers, int mask_coeffs,
                   DenseLayout& L) {
     if (!get_layer(p.func_name, layers, p.layer, 0, 2, 2, L.v)) return false;
     L.n = p.transposed ? L.v.dims[1] : L.v.dims[0];
@@ -526,7 +526,7 @@ bool check_box_layers(const char* func, const View& boxes, const View& other, co
 }
 
 // Reads the optional count layer of an NMS-style output; K is the number of rows.
-bool read_count(const char* func, const std::vector<NvDsInferLayerInfo>& layers, const char* count_layer, size_t k,
+bool read_count(const char* func, const ds::Vector<NvDsInferLayerInfo>& layers, const char* count_layer, size_t k,
                 size_t& count) {
     count = k;
     if (!count_layer) return true;
@@ -595,7 +595,7 @@ bool decode_row_box(const View& boxes, size_t i, BoxFormat f, int normalized, co
 }
 
 #if TRTPLUG_DS_HAS_INSTANCE_MASK
-void release_masks(std::vector<NvDsInferInstanceMaskInfo>& out, size_t from) {
+void release_masks(ds::Vector<NvDsInferInstanceMaskInfo>& out, size_t from) {
     for (size_t i = from; i < out.size(); ++i) delete[] out[i].mask;
     out.resize(from);
 }
@@ -606,9 +606,9 @@ void release_masks(std::vector<NvDsInferInstanceMaskInfo>& out, size_t from) {
 // ------------------------------------------------------------------------------------------
 // Entry points
 
-bool parse_dense(const DenseParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+bool parse_dense(const DenseParams& p, const ds::Vector<NvDsInferLayerInfo>& layers,
                  const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
-                 std::vector<NvDsInferObjectDetectionInfo>& out) noexcept {
+                 ds::Vector<NvDsInferObjectDetectionInfo>& out) noexcept {
     try {
         DenseLayout L;
         if (!dense_layout(p, layers, 0, L)) return false;
@@ -620,8 +620,8 @@ bool parse_dense(const DenseParams& p, const std::vector<NvDsInferLayerInfo>& la
     }
 }
 
-bool parse_nms(const NmsParams& p, const std::vector<NvDsInferLayerInfo>& layers, const NvDsInferNetworkInfo& net,
-               const NvDsInferParseDetectionParams& dp, std::vector<NvDsInferObjectDetectionInfo>& out) noexcept {
+bool parse_nms(const NmsParams& p, const ds::Vector<NvDsInferLayerInfo>& layers, const NvDsInferNetworkInfo& net,
+               const NvDsInferParseDetectionParams& dp, ds::Vector<NvDsInferObjectDetectionInfo>& out) noexcept {
     try {
         View boxes, scores, classes;
         if (!get_layer(p.func_name, layers, p.boxes_layer, 0, 2, 2, boxes)) return false;
@@ -653,9 +653,9 @@ bool parse_nms(const NmsParams& p, const std::vector<NvDsInferLayerInfo>& layers
     }
 }
 
-bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+bool parse_boxes_scores(const BoxesScoresParams& p, const ds::Vector<NvDsInferLayerInfo>& layers,
                         const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
-                        std::vector<NvDsInferObjectDetectionInfo>& out) noexcept {
+                        ds::Vector<NvDsInferObjectDetectionInfo>& out) noexcept {
     try {
         View boxes, scores;
         if (!get_layer(p.func_name, layers, p.boxes_layer, 0, 2, 2, boxes)) return false;
@@ -723,9 +723,9 @@ bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferL
 }
 
 #if TRTPLUG_DS_HAS_INSTANCE_MASK
-bool parse_instance_mask(const InstanceMaskParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+bool parse_instance_mask(const InstanceMaskParams& p, const ds::Vector<NvDsInferLayerInfo>& layers,
                          const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
-                         std::vector<NvDsInferInstanceMaskInfo>& out) noexcept {
+                         ds::Vector<NvDsInferInstanceMaskInfo>& out) noexcept {
     const size_t before = out.size();
     try {
         View boxes, scores, classes, masks;
@@ -797,9 +797,9 @@ bool parse_instance_mask(const InstanceMaskParams& p, const std::vector<NvDsInfe
     }
 }
 
-bool parse_yolo_seg(const YoloSegParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+bool parse_yolo_seg(const YoloSegParams& p, const ds::Vector<NvDsInferLayerInfo>& layers,
                     const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
-                    std::vector<NvDsInferInstanceMaskInfo>& out) noexcept {
+                    ds::Vector<NvDsInferInstanceMaskInfo>& out) noexcept {
     const char* func = p.det.func_name;
     const size_t before = out.size();
     try {
@@ -867,9 +867,9 @@ bool parse_yolo_seg(const YoloSegParams& p, const std::vector<NvDsInferLayerInfo
 }
 #endif
 
-bool parse_classifier(const ClassifierParams& p, const std::vector<NvDsInferLayerInfo>& layers,
-                      const NvDsInferNetworkInfo&, float classifier_threshold, std::vector<NvDsInferAttribute>& out,
-                      std::string& description) noexcept {
+bool parse_classifier(const ClassifierParams& p, const ds::Vector<NvDsInferLayerInfo>& layers,
+                      const NvDsInferNetworkInfo&, float classifier_threshold, ds::Vector<NvDsInferAttribute>& out,
+                      ds::String& description) noexcept {
     const size_t before = out.size();
     const size_t desc_before = description.size();
     auto rollback = [&]() {

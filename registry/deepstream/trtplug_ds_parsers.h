@@ -121,30 +121,30 @@ struct ClassifierParams {
     int num_heads;
 };
 
-bool parse_dense(const DenseParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+bool parse_dense(const DenseParams& p, const ds::Vector<NvDsInferLayerInfo>& layers,
                  const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
-                 std::vector<NvDsInferObjectDetectionInfo>& out) noexcept;
+                 ds::Vector<NvDsInferObjectDetectionInfo>& out) noexcept;
 
-bool parse_nms(const NmsParams& p, const std::vector<NvDsInferLayerInfo>& layers, const NvDsInferNetworkInfo& net,
-               const NvDsInferParseDetectionParams& dp, std::vector<NvDsInferObjectDetectionInfo>& out) noexcept;
+bool parse_nms(const NmsParams& p, const ds::Vector<NvDsInferLayerInfo>& layers, const NvDsInferNetworkInfo& net,
+               const NvDsInferParseDetectionParams& dp, ds::Vector<NvDsInferObjectDetectionInfo>& out) noexcept;
 
-bool parse_boxes_scores(const BoxesScoresParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+bool parse_boxes_scores(const BoxesScoresParams& p, const ds::Vector<NvDsInferLayerInfo>& layers,
                         const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
-                        std::vector<NvDsInferObjectDetectionInfo>& out) noexcept;
+                        ds::Vector<NvDsInferObjectDetectionInfo>& out) noexcept;
 
 #if TRTPLUG_DS_HAS_INSTANCE_MASK
-bool parse_instance_mask(const InstanceMaskParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+bool parse_instance_mask(const InstanceMaskParams& p, const ds::Vector<NvDsInferLayerInfo>& layers,
                          const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
-                         std::vector<NvDsInferInstanceMaskInfo>& out) noexcept;
+                         ds::Vector<NvDsInferInstanceMaskInfo>& out) noexcept;
 
-bool parse_yolo_seg(const YoloSegParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+bool parse_yolo_seg(const YoloSegParams& p, const ds::Vector<NvDsInferLayerInfo>& layers,
                     const NvDsInferNetworkInfo& net, const NvDsInferParseDetectionParams& dp,
-                    std::vector<NvDsInferInstanceMaskInfo>& out) noexcept;
+                    ds::Vector<NvDsInferInstanceMaskInfo>& out) noexcept;
 #endif
 
-bool parse_classifier(const ClassifierParams& p, const std::vector<NvDsInferLayerInfo>& layers,
+bool parse_classifier(const ClassifierParams& p, const ds::Vector<NvDsInferLayerInfo>& layers,
                       const NvDsInferNetworkInfo& net, float classifier_threshold,
-                      std::vector<NvDsInferAttribute>& out, std::string& description) noexcept;
+                      ds::Vector<NvDsInferAttribute>& out, ds::String& description) noexcept;
 
 }  // namespace ds
 }  // namespace trtplug

@@ -22,8 +22,7 @@
 #pragma once
 
 #include <cstdint>
-#include <string>
-#include <vector>
+#include "trtplug_libstdcxx.h"
 
 #ifndef TRTPLUG_DS_VERSION
 #error "TRTPLUG_DS_VERSION is not defined: set it to the DeepStream version as major*100+minor*10 (e.g. 910 for 9.1)"
@@ -165,36 +164,36 @@ typedef enum {
 // alias, a reference member bound to perClassPreclusterThreshold.
 struct NvDsInferParseDetectionParams {
     unsigned int numClassesConfigured;
-    std::vector<float> perClassPreclusterThreshold;
-    std::vector<float> perClassPostclusterThreshold;
-    std::vector<float>& perClassThreshold = perClassPreclusterThreshold;
+    Vector<float> perClassPreclusterThreshold;
+    Vector<float> perClassPostclusterThreshold;
+    Vector<float>& perClassThreshold = perClassPreclusterThreshold;
 };
 
 typedef struct _NvDsInferContextInitParams NvDsInferContextInitParams;
 
 extern "C" {
 
-typedef bool (*NvDsInferParseCustomFunc)(std::vector<NvDsInferLayerInfo> const& outputLayersInfo,
+typedef bool (*NvDsInferParseCustomFunc)(ds::Vector<NvDsInferLayerInfo> const& outputLayersInfo,
                                          NvDsInferNetworkInfo const& networkInfo,
                                          NvDsInferParseDetectionParams const& detectionParams,
-                                         std::vector<NvDsInferObjectDetectionInfo>& objectList);
+                                         ds::Vector<NvDsInferObjectDetectionInfo>& objectList);
 
 #if TRTPLUG_DS_HAS_INSTANCE_MASK
-typedef bool (*NvDsInferInstanceMaskParseCustomFunc)(std::vector<NvDsInferLayerInfo> const& outputLayersInfo,
+typedef bool (*NvDsInferInstanceMaskParseCustomFunc)(ds::Vector<NvDsInferLayerInfo> const& outputLayersInfo,
                                                      NvDsInferNetworkInfo const& networkInfo,
                                                      NvDsInferParseDetectionParams const& detectionParams,
-                                                     std::vector<NvDsInferInstanceMaskInfo>& objectList);
+                                                     ds::Vector<NvDsInferInstanceMaskInfo>& objectList);
 #endif
 
 // "Classifer" is DeepStream's spelling.
-typedef bool (*NvDsInferClassiferParseCustomFunc)(std::vector<NvDsInferLayerInfo> const& outputLayersInfo,
+typedef bool (*NvDsInferClassiferParseCustomFunc)(ds::Vector<NvDsInferLayerInfo> const& outputLayersInfo,
                                                   NvDsInferNetworkInfo const& networkInfo,
                                                   float classifierThreshold,
-                                                  std::vector<NvDsInferAttribute>& attrList,
-                                                  std::string& descString);
+                                                  ds::Vector<NvDsInferAttribute>& attrList,
+                                                  ds::String& descString);
 
 #if TRTPLUG_DS_HAS_SEMSEG_PARSER
-typedef bool (*NvDsInferSemSegmentationParseCustomFunc)(std::vector<NvDsInferLayerInfo> const& outputLayersInfo,
+typedef bool (*NvDsInferSemSegmentationParseCustomFunc)(ds::Vector<NvDsInferLayerInfo> const& outputLayersInfo,
                                                         NvDsInferNetworkInfo const& networkInfo,
                                                         float segmentationThreshold, unsigned int numClasses,
                                                         int* classificationMap, float*& classProbabilityMap);
@@ -211,7 +210,7 @@ typedef bool (*NvDsInferEngineCreateCustomFunc)(nvinfer1::IBuilder* const builde
                                                 nvinfer1::DataType dataType, nvinfer1::ICudaEngine*& cudaEngine);
 #endif
 
-typedef bool (*NvDsInferInitializeInputLayersFunc)(std::vector<NvDsInferLayerInfo> const& inputLayersInfo,
+typedef bool (*NvDsInferInitializeInputLayersFunc)(ds::Vector<NvDsInferLayerInfo> const& inputLayersInfo,
                                                    NvDsInferNetworkInfo const& networkInfo, unsigned int maxBatchSize);
 
 }  // extern "C"
@@ -227,21 +226,21 @@ typedef bool (*NvDsInferInitializeInputLayersFunc)(std::vector<NvDsInferLayerInf
         (void)check_fn;                                                                            \
     }
 
-#define TRTPLUG_DS_LAYERS_ std::vector<::trtplug::ds::NvDsInferLayerInfo> const&
+#define TRTPLUG_DS_LAYERS_ ::trtplug::ds::Vector<::trtplug::ds::NvDsInferLayerInfo> const&
 #define TRTPLUG_DS_NET_ ::trtplug::ds::NvDsInferNetworkInfo const&
 
 #define TRTPLUG_DS_CHECK_BBOX_PARSER(f)                                                              \
     TRTPLUG_DS_CHECK_PROTOTYPE_(NvDsInferParseCustomFunc, f)                                         \
     extern "C" bool f(TRTPLUG_DS_LAYERS_, TRTPLUG_DS_NET_, ::trtplug::ds::NvDsInferParseDetectionParams const&, \
-                      std::vector<::trtplug::ds::NvDsInferObjectDetectionInfo>&);
+                      ::trtplug::ds::Vector<::trtplug::ds::NvDsInferObjectDetectionInfo>&);
 #define TRTPLUG_DS_CHECK_INSTANCE_MASK_PARSER(f)                                                     \
     TRTPLUG_DS_CHECK_PROTOTYPE_(NvDsInferInstanceMaskParseCustomFunc, f)                             \
     extern "C" bool f(TRTPLUG_DS_LAYERS_, TRTPLUG_DS_NET_, ::trtplug::ds::NvDsInferParseDetectionParams const&, \
-                      std::vector<::trtplug::ds::NvDsInferInstanceMaskInfo>&);
+                      ::trtplug::ds::Vector<::trtplug::ds::NvDsInferInstanceMaskInfo>&);
 #define TRTPLUG_DS_CHECK_CLASSIFIER_PARSER(f)                                                        \
     TRTPLUG_DS_CHECK_PROTOTYPE_(NvDsInferClassiferParseCustomFunc, f)                                \
-    extern "C" bool f(TRTPLUG_DS_LAYERS_, TRTPLUG_DS_NET_, float, std::vector<::trtplug::ds::NvDsInferAttribute>&, \
-                      std::string&);
+    extern "C" bool f(TRTPLUG_DS_LAYERS_, TRTPLUG_DS_NET_, float, ::trtplug::ds::Vector<::trtplug::ds::NvDsInferAttribute>&, \
+                      ::trtplug::ds::String&);
 #define TRTPLUG_DS_CHECK_SEMSEG_PARSER(f)                                                            \
     TRTPLUG_DS_CHECK_PROTOTYPE_(NvDsInferSemSegmentationParseCustomFunc, f)                          \
     extern "C" bool f(TRTPLUG_DS_LAYERS_, TRTPLUG_DS_NET_, float, unsigned int, int*, float*&);

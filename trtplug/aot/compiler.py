@@ -126,10 +126,10 @@ def _check_archs(name: str, archs: Sequence[int] | None) -> tuple[int, ...]:
         return tuple(link.default_archs())
     out = []
     for sm in archs:
-        if not isinstance(sm, int) or isinstance(sm, bool) or sm < PTX_TARGET:
+        if not isinstance(sm, int) or isinstance(sm, bool) or sm < link.OLDEST_ARCH:
             raise KernelCompileError(
                 f"kernel {name}: arch {sm!r} is not supported; archs are SM numbers "
-                f">= {PTX_TARGET} such as 80 or 90 (the PTX targets sm_{PTX_TARGET})")
+                f">= {link.OLDEST_ARCH} such as 72, 87 or 90")
         out.append(sm)
     return tuple(sorted(set(out)))
 
@@ -152,7 +152,7 @@ def cache_key(func: Any, args: Sequence[KernelArg], archs: Sequence[int], option
         "fingerprint": kernel_fingerprint(func),
         "args": [repr(a) for a in args],
         "archs": list(archs),
-        "ptx_target": PTX_TARGET,
+        "ptx_target": link.ptx_target_for(archs),
         "options": options,
         "toolchain": toolchain.versions(),
         "numba_config": toolchain.numba_config(),
@@ -186,7 +186,7 @@ def _hint(message: str) -> str:
     return ""
 
 
-def _compile_ptx(name: str, func: Any, args: Sequence[KernelArg], options: dict) -> list[bytes]:
+def _compile_ptx(name: str, func: Any, args: Sequence[KernelArg], target: int, options: dict) -> list[bytes]:
     """Runs numba: the kernel's PTX first, then any support code (NUL-terminated bytes each)."""
     from numba.core.errors import NumbaError
     from numba.cuda import compiler as nb_compiler
@@ -194,7 +194,7 @@ def _compile_ptx(name: str, func: Any, args: Sequence[KernelArg], options: dict)
     from .numba_patches import driverless
 
     sig = _numba_types(args)
-    cc = (PTX_TARGET // 10, PTX_TARGET % 10)
+    cc = (target // 10, target % 10)
     try:
         with driverless(cc, name):
             codes, _ = nb_compiler.compile_all(
@@ -227,7 +227,7 @@ def _compile_ptx(name: str, func: Any, args: Sequence[KernelArg], options: dict)
 def _build(name: str, func: Any, args: tuple[KernelArg, ...], archs: tuple[int, ...],
            options: dict) -> CompiledKernel:
     checks.reject_raise(name, func)
-    parts = _compile_ptx(name, func, args, options)
+    parts = _compile_ptx(name, func, args, link.ptx_target_for(archs), options)
     texts = [ptxmod.text(p) for p in parts]
     cooperative = checks.classify_externs(name, texts)
     entry = checks.check_entry(name, texts[0], args)
@@ -251,7 +251,8 @@ def _build(name: str, func: Any, args: tuple[KernelArg, ...], archs: tuple[int, 
 
 def compile_kernel(kernel: Any, args: tuple[KernelArg, ...], archs: Sequence[int] | None = None,
                    *, cache_dir: Path | None = None) -> CompiledKernel:
-    """Compiles `kernel` for `args`: PTX for sm_75 plus one linked cubin per arch in `archs`.
+    """Compiles `kernel` for `args`: PTX for sm_75 (or the oldest of `archs`, if older) plus one
+    linked cubin per arch in `archs`.
 
     `kernel` is a ``@cuda.jit`` kernel or a plain Python function. `archs` defaults to
     ``link.default_archs()``. Results are cached under `cache_dir` (default

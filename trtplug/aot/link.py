@@ -8,7 +8,15 @@ from typing import Sequence
 from ..errors import KernelCompileError
 
 PTX_TARGET = 75
-"""The PTX fallback is compiled once for sm_75 (the oldest architecture CUDA 13 still supports)."""
+"""The PTX fallback is compiled once for sm_75 (the oldest architecture CUDA 13 still supports), or for
+the oldest architecture asked for when that is older (Jetson Xavier, sm_72)."""
+
+OLDEST_ARCH = 70
+"""The oldest architecture cubins and PTX are built for (Volta; Xavier is sm_72)."""
+
+
+def ptx_target_for(archs) -> int:
+    return min([PTX_TARGET, *archs])
 
 ARCH_SINCE = {
     75: (12, 0), 80: (12, 0), 86: (12, 0), 87: (12, 0), 89: (12, 0), 90: (12, 0),

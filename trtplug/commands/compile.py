@@ -26,6 +26,7 @@ def register(sub) -> None:
     p.add_argument("--namespace", default="", help="TensorRT plugin namespace (default: none)")
     p.add_argument("--no-tensorrt", action="store_true", help="build only the C API (no TensorRT adapter)")
     options.add_interface(p)
+    options.add_platform(p)
     p.add_argument("--emit-project", action="store_true", help="also write a CMake project to build on a target")
     p.add_argument("--source", action="append", help="add a C++ source of your own to the library")
     p.add_argument("--include", action="append", help="include directory for --source files")
@@ -46,7 +47,8 @@ def run(args) -> int:
         tensorrt_include=args.tensorrt_include, tensorrt=not args.no_tensorrt, emit_project=args.emit_project,
         jobs=args.jobs, sources=args.source or (), include_dirs=args.include or (), deepstream=args.deepstream,
         deepstream_version=args.deepstream_version, deepstream_include=args.deepstream_include,
-        progress=None if args.quiet else print, interface=args.interface)
+        progress=None if args.quiet else print, interface=args.interface, target=args.target,
+        toolchain=args.toolchain)
     if result.library and not args.quiet:
         print(f"built {result.library}")
     return 0

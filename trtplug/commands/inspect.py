@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from ..tensorrt_interface import describe_interface, library_interface
 
@@ -26,17 +27,49 @@ def register(sub) -> None:
 
 
 def run(args) -> int:
+    from ..native.elf_facts import read_elf_facts
+    from ..native.toolchain import host_arch
     from ..runtime import Library
 
+    facts = read_elf_facts(args.library)
+    if facts.machine != host_arch():
+        return _run_foreign(args, facts)
     lib = Library(args.library)
     deepstream = lib.deepstream_info
     if args.json:
-        print(json.dumps(dict(lib.info, **({"deepstream": deepstream} if deepstream else {})), indent=2,
-                         sort_keys=True))
+        print(json.dumps(dict(lib.info, **({"deepstream": deepstream} if deepstream else {}),
+                              loads_on=_loads_on(facts)), indent=2, sort_keys=True))
     else:
         tactics = {name: lib.tactics(name, version) for name, version in lib.plugins}
-        print("\n".join(describe(str(lib.path), lib.info, deepstream, tactics)))
+        lines = describe(str(lib.path), lib.info, deepstream, tactics)
+        lines.insert(1, f"  loads on: {facts.describe()}")
+        print("\n".join(lines))
     return 0
+
+
+def _run_foreign(args, facts) -> int:
+    """A library for another machine (an aarch64 build on a workstation) cannot be loaded here: what its
+    ELF file says, and the description `trtplug compile` wrote next to it (lib<name>.so -> <name>.json)."""
+    from ..errors import LoadError
+
+    path = Path(args.library)
+    sidecar = path.with_name(path.name.removeprefix("lib").removesuffix(".so") + ".json")
+    if not sidecar.is_file():
+        raise LoadError(f"{path}: a library for {facts.machine} ({facts.describe()}); this machine cannot load it and "
+                        f"there is no {sidecar.name} beside it: run trtplug inspect on a {facts.machine} machine")
+    info = json.loads(sidecar.read_text(encoding="utf-8"))
+    if args.json:
+        print(json.dumps(dict(info, loads_on=_loads_on(facts)), indent=2, sort_keys=True))
+        return 0
+    lines = describe(str(path), info)
+    lines.insert(1, f"  loads on: {facts.describe()} (not loadable here: read from {sidecar.name})")
+    print("\n".join(lines))
+    return 0
+
+
+def _loads_on(facts) -> dict:
+    return {"machine": facts.machine, "glibc": ".".join(map(str, facts.glibc)) if facts.glibc else None,
+            "glibcxx": ".".join(map(str, facts.glibcxx)) if facts.glibcxx else None, "needed": list(facts.needed)}
 
 
 def describe(path: str, info: dict, deepstream: dict | None = None, tactics: dict | None = None) -> list[str]:
@@ -53,7 +86,9 @@ def describe(path: str, info: dict, deepstream: dict | None = None, tactics: dic
         lines.append("  GPU code: none (no plugins)")
     toolchain = info.get("toolchain") or {}
     if toolchain:
-        lines.append("  toolchain: " + ", ".join(f"{k} {v}" for k, v in sorted(toolchain.items())))
+        lines.append("  kernel toolchain: " + ", ".join(f"{k} {v}" for k, v in sorted(toolchain.items())))
+    if info.get("native_toolchain"):
+        lines.append(f"  C++ toolchain: {info['native_toolchain']}")
     for plugin in info["plugins"]:
         lines += _plugin_lines(plugin)
         names = (tactics or {}).get(plugin["name"], ["default"])

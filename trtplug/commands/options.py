@@ -61,7 +61,21 @@ def add_build_inputs(parser, *, output: str, output_help: str) -> None:
     parser.add_argument("-o", "--output", default=output, help=f"{output_help} (default: {output})")
     parser.add_argument("--tensorrt-include", help="TensorRT include dir (default: see the search order below)")
     parser.add_argument("--arch", type=archs,
-                        help="GPU architectures for cubins, e.g. 80,86,90 (default: sm_75 and newer)")
+                        help="GPU architectures for cubins, e.g. 80,86,90 (default: sm_75 and newer; for "
+                             "aarch64: 72,87, Jetson Xavier and Orin)")
+
+
+def add_platform(parser) -> None:
+    """--target and --toolchain, for commands whose library may be copied to another machine."""
+    from ..native.toolchain import TOOLCHAINS
+
+    parser.add_argument("--target", metavar="TRIPLE",
+                        help="machine and glibc floor to build for: x86_64-linux-gnu, aarch64-linux-gnu (Jetson), "
+                             "optionally with .GLIBC such as aarch64-linux-gnu.2.31 (default: this machine, glibc "
+                             "2.17; see docs/deploy.md)")
+    parser.add_argument("--toolchain", choices=TOOLCHAINS, default=None,
+                        help="bundled: clang/libc++ installed with trtplug, cross-builds with a glibc floor "
+                             "(default); system: $CXX or g++, this machine and its glibc only")
 
 
 def add_suite_modes(parser, *, prepare: str, run: str) -> None:

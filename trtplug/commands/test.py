@@ -28,6 +28,7 @@ def register(sub) -> None:
                             run="run a suite written by --prepare (needs no Numba)")
     p.add_argument("--cpu", action="store_true", help="never enqueue, even when a GPU is present")
     options.add_interface(p)
+    options.add_platform(p)
     p.add_argument("--engine", action="store_true",
                    help="also build a one-layer TensorRT engine per plugin (needs the tensorrt Python package)")
     p.set_defaults(func=run)
@@ -46,12 +47,13 @@ def run(args) -> int:
     if args.prepare:
         suite, count = api.prepare_test_suite(args.targets, args.prepare, output_dir=args.output,
                                               tensorrt_include=args.tensorrt_include, archs=args.arch, cpu=args.cpu,
-                                              interface=args.interface)
+                                              interface=args.interface, target=args.target, toolchain=args.toolchain)
         print(f"wrote {count} case(s), the library and the harness to {suite}; run them with: "
               f"trtplug test --run {suite}")
         return 0
     return _print(api.test(args.targets, args.output, tensorrt_include=args.tensorrt_include, archs=args.arch,
-                           cpu=args.cpu, engine=args.engine, interface=args.interface))
+                           cpu=args.cpu, engine=args.engine, interface=args.interface, target=args.target,
+                           toolchain=args.toolchain))
 
 
 def _print(report) -> int:

@@ -73,7 +73,8 @@ def build_emulator(deepstream_version=None, *, sanitize: bool = False) -> Path:
     """Builds (or finds in the cache) the emulator for this DeepStream layout."""
     version = parse_version(deepstream_version)
     h = hashlib.sha256()
-    for f in (EMULATOR_CPP, DEEPSTREAM_DIR / "trtplug_nvdsinfer.h", TESTING_DIR / "records.h"):
+    for f in (EMULATOR_CPP, DEEPSTREAM_DIR / "trtplug_nvdsinfer.h", DEEPSTREAM_DIR / "trtplug_libstdcxx.h",
+              TESTING_DIR / "records.h"):
         h.update(f.read_bytes())
     h.update(f"{version.code}:{sanitize}".encode())
     out_dir = cache_dir() / "deepstream-emu" / h.hexdigest()[:16]

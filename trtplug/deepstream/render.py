@@ -28,6 +28,7 @@ from .versions import DsVersion, parse_version
 
 SHIM_DIR = DEEPSTREAM_DIR / "shim"
 PARSERS_CPP = DEEPSTREAM_DIR / "trtplug_ds_parsers.cpp"
+LIBSTDCXX_CPP = DEEPSTREAM_DIR / "trtplug_libstdcxx.cpp"  # nvinfer's allocator, for the parsers' vectors
 LAYOUT_CHECK_CPP = DEEPSTREAM_DIR / "trtplug_ds_layout_check.cpp"
 FACTORY_CPP = DEEPSTREAM_DIR / "trtplug_ds_factory.cpp"
 INPUT_LAYERS_CPP = DEEPSTREAM_DIR / "trtplug_ds_input_layers.cpp"
@@ -107,7 +108,7 @@ def render_deepstream_sources(parsers: Iterable, *, deepstream_version=None, out
     text = render_template("parsers.cpp.j2",
         origin=origin, ds_version=str(version), parsers=views,
         info_json=c_string(json.dumps(info, sort_keys=True)))
-    sources = [_write_if_changed(out_dir / GENERATED_NAME, text), PARSERS_CPP] + [c.path for c in custom]
+    sources = [_write_if_changed(out_dir / GENERATED_NAME, text), PARSERS_CPP, LIBSTDCXX_CPP] + [c.path for c in custom]
     include_dirs = [DEEPSTREAM_DIR]
     defines = {"TRTPLUG_DS_VERSION": str(version.code), "_GLIBCXX_USE_CXX11_ABI": "1"}
     if deepstream_include is not None:

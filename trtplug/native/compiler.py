@@ -1,14 +1,14 @@
-"""Runs the host C++ compiler. Every failure is a BuildError carrying the command and output tail."""
+"""Runs a C++ compiler (toolchain.py chooses which). Every failure is a BuildError carrying the command
+and output tail."""
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
 from ..errors import BuildError
+from .toolchain import Toolchain, find_system_cxx
 
 
 WARNING_FLAGS = ("-Wall", "-Wextra")
@@ -16,11 +16,8 @@ BASE_FLAGS = ("-std=c++17", "-fPIC", "-fvisibility=hidden", "-fvisibility-inline
 
 
 def find_cxx() -> str:
-    """The C++ compiler: $CXX, else g++, else clang++."""
-    for candidate in (os.environ.get("CXX"), "g++", "c++", "clang++"):
-        if candidate and shutil.which(candidate):
-            return candidate
-    raise BuildError("no C++ compiler found: set CXX or install g++")
+    """This machine's C++ compiler, for the programs that stand in for TensorRT and DeepStream in tests."""
+    return find_system_cxx()
 
 
 @dataclass
@@ -39,9 +36,13 @@ class CompileJob:
     # A TensorRT plugin library resolves getPluginRegistry from libnvinfer, already loaded in the
     # process that dlopens it, so it links with undefined symbols allowed.
     allow_undefined: bool = False
+    toolchain: Toolchain | None = None  # None: this machine's compiler
 
-    def command(self, cxx: str | None = None) -> list[str]:
-        cmd = [cxx or find_cxx(), *BASE_FLAGS, self.optimize, *WARNING_FLAGS]
+    def compiler(self) -> list[str]:
+        return self.toolchain.compiler() if self.toolchain else [find_cxx()]
+
+    def command(self) -> list[str]:
+        cmd = [*self.compiler(), *BASE_FLAGS, self.optimize, *WARNING_FLAGS]
         if self.shared:
             cmd += ["-shared"] if self.allow_undefined else ["-shared", "-Wl,--no-undefined"]
         cmd += [f"-I{d}" for d in self.include_dirs]

@@ -1,6 +1,6 @@
 """A cache of compiled objects, so that building an unchanged library again only links.
 
-An object is reused when the compiler, its command line (with the output path left out) and every
+An object is reused when the compiler (and the machine it builds for), its command line (with the output path left out) and every
 file the compilation read are byte for byte what they were: the source and each header the
 compiler's own dependency list (-MD) names, system headers included. Layout:
 ``<cache_dir>/<key[:2]>/<key>.o`` and ``<key>.deps.json`` (each header's path and content hash),
@@ -19,7 +19,7 @@ import threading
 from functools import lru_cache
 from pathlib import Path
 
-from .compiler import CompileJob, find_cxx, run_compile
+from .compiler import CompileJob, run_compile
 
 FORMAT = 1
 
@@ -31,10 +31,11 @@ def default_cache_dir() -> Path:
 
 
 @lru_cache(maxsize=None)
-def _compiler_identity(cxx: str) -> str:
-    path = shutil.which(cxx) or cxx
+def _compiler_identity(compiler: tuple[str, ...]) -> str:
+    path = shutil.which(compiler[0]) or compiler[0]
     try:
-        version = subprocess.run([path, "--version"], capture_output=True, text=True, check=False).stdout
+        version = subprocess.run([path, *compiler[1:], "--version"], capture_output=True, text=True,
+                                 check=False).stdout
     except OSError:
         version = ""
     return f"{path}\n{version}"
@@ -47,10 +48,10 @@ def _file_hash(path: Path) -> str | None:
         return None
 
 
-def _key(job: CompileJob, cxx: str) -> str:
+def _key(job: CompileJob) -> str:
     [source] = job.sources
-    command = [part for part in job.command(cxx) if part != str(job.output)]
-    digest = hashlib.sha256(f"trtplug-object {FORMAT}\n{_compiler_identity(cxx)}\n".encode())
+    command = [part for part in job.command() if part != str(job.output)]
+    digest = hashlib.sha256(f"trtplug-object {FORMAT}\n{_compiler_identity(tuple(job.compiler()))}\n".encode())
     digest.update("\0".join(command).encode())
     digest.update(b"\0" + Path(source).read_bytes())
     return digest.hexdigest()
@@ -65,10 +66,9 @@ def _read_depfile(path: Path) -> list[Path]:
 
 def compile_object(job: CompileJob, cache_dir: Path | None = None) -> Path:
     """Compiles `job` (one source to one object, `-c` among its flags) or reuses the cached object."""
-    cxx = find_cxx()
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
     try:
-        key = _key(job, cxx)
+        key = _key(job)
     except OSError:
         return run_compile(job)
     entry = cache_dir / key[:2] / key

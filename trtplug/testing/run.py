@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Mapping
@@ -38,41 +39,63 @@ def harness_sources() -> list[Path]:
     return sorted(HARNESS_DIR.glob("*.cpp"))
 
 
-def build_harness(tensorrt_headers, *, cuda_include: Path | None = None, cache_dir: Path | None = None) -> Path:
-    """Compiles the harness against `tensorrt_headers` (a TensorRTHeaders); cached by content.
+def build_harness(tensorrt_headers, *, toolchain=None, cuda_include: Path | None = None,
+                  cache_dir: Path | None = None) -> Path:
+    """Compiles the harness against `tensorrt_headers` (a TensorRTHeaders) with `toolchain` (default:
+    the bundled one, for this machine); cached by content.
 
-    The binary links libstdc++ statically and reaches the GPU through libcuda.so.1 at run time, so
-    it can be copied to a GPU machine that has neither a compiler nor a CUDA toolkit.
+    The binary carries its C++ library and reaches the GPU through libcuda.so.1 at run time, so it can
+    be copied to a GPU machine that has neither a compiler nor a CUDA toolkit; built by the bundled
+    toolchain it needs only glibc 2.17.
     """
-    from ..native.compiler import CompileJob, find_cxx, run_compile
+    from ..native.compiler import CompileJob, run_compile
     from ..native.tensorrt_headers import find_cuda_include
+    from ..native.toolchain import choose_toolchain
 
+    toolchain = toolchain or choose_toolchain()
     cuda = Path(cuda_include) if cuda_include else find_cuda_include()
     headers_dir = Path(tensorrt_headers.include_dir)
-    cxx = find_cxx()
     digest = hashlib.sha256()
     for path in sorted(HARNESS_DIR.iterdir()) + sorted(TENSORRT_DIR.glob("*.h")) + [TESTING_DIR / "records.h"]:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes())
     for path in sorted(headers_dir.glob("NvInfer*.h")):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    digest.update(f"{cxx}|{cuda}|{PLAN_FORMAT}".encode())
-    try:
-        digest.update(subprocess.run([cxx, "--version"], capture_output=True, text=True, encoding="utf-8", errors="replace").stdout.encode())
-    except OSError:
-        pass
+    digest.update(f"{toolchain.identity()}|{cuda}|{PLAN_FORMAT}".encode())
     out_dir = Path(cache_dir) if cache_dir else _cache_root() / "harness"
-    binary = out_dir / f"trtplug_harness-trt{tensorrt_headers.major}-{digest.hexdigest()[:16]}"
+    binary = out_dir / f"trtplug_harness-{toolchain.platform.arch}-trt{tensorrt_headers.major}-{digest.hexdigest()[:16]}"
     if binary.is_file():
         return binary
-    dynamic_list = HARNESS_DIR / "harness_exports.list"
+    exports = HARNESS_DIR / "harness_exports.map"
     tmp = binary.with_name(binary.name + f".tmp{os.getpid()}")
+    static_runtime = ["-static-libstdc++", "-static-libgcc"] if toolchain.name == "system" else []
     job = CompileJob(harness_sources(), tmp, shared=False, include_dirs=[TENSORRT_DIR, HARNESS_DIR],
-                     system_include_dirs=[headers_dir, cuda], optimize="-O1",
-                     extra_flags=[f"-Wl,--dynamic-list={dynamic_list}", "-static-libstdc++", "-static-libgcc"])
+                     system_include_dirs=[headers_dir, cuda], optimize="-O1", toolchain=toolchain,
+                     extra_flags=["-rdynamic", f"-Wl,--version-script={exports}", "-Wl,--strip-debug",
+                                  *static_runtime])
     run_compile(job)
     os.replace(tmp, binary)
     return binary
+
+
+def program_runner(program: str | Path) -> list[str]:
+    """What runs `program` here: nothing for one of this machine, qemu's user-mode emulator for another
+    (an aarch64 harness on an x86_64 machine runs the CPU steps; the GPU steps need a Jetson)."""
+    from ..native.elf_facts import read_elf_facts
+    from ..native.toolchain import MACHINES, host_arch
+
+    machine = read_elf_facts(program).machine
+    if machine == host_arch():
+        return []
+    known = MACHINES.get(machine)
+    if known is None or not shutil.which(known.qemu):
+        raise TrtPlugError(f"{program} is a program for {machine} machines and this one is {host_arch()}: run it on "
+                           f"{machine}" + (f", or install qemu-user ({known.qemu})" if known else ""))
+    sysroot = known.qemu_sysroot
+    if sysroot and not Path(sysroot, "lib").is_dir():
+        raise TrtPlugError(f"{program} is a program for {machine} machines: {known.qemu} needs that machine's C library "
+                           f"in {sysroot} (Debian/Ubuntu: apt-get install libc6-{'arm64' if machine == 'aarch64' else machine}-cross)")
+    return [shutil.which(known.qemu), "-L", sysroot] if sysroot else [shutil.which(known.qemu)]
 
 
 def library_tensorrt_version(library: str | Path) -> tuple[int, int, int] | None:
@@ -136,9 +159,10 @@ def run_plan(library: str | Path | Mapping[str, str | Path] | None, plan_dir: st
     plan_file = set_plan_libraries(plan_dir, {k: p.resolve() for k, p in libraries.items()}, mode=mode, load=load)
     result_file = plan_dir / RESULT_FILE
     result_file.unlink(missing_ok=True)
+    runner = program_runner(harness)
     try:
-        proc = subprocess.run([str(harness), str(plan_file), str(result_file)], capture_output=True, text=True, encoding="utf-8", errors="replace",
-                              timeout=timeout)
+        proc = subprocess.run([*runner, str(harness), str(plan_file), str(result_file)],
+                              capture_output=True, text=True, encoding="utf-8", errors="replace", timeout=timeout)
         returncode, stderr = proc.returncode, proc.stderr
     except subprocess.TimeoutExpired as exc:
         returncode = None
@@ -147,6 +171,8 @@ def run_plan(library: str | Path | Mapping[str, str | Path] | None, plan_dir: st
         raise TrtPlugError(f"cannot run the harness {harness}: {exc}") from exc
     text = result_file.read_text(encoding="utf-8", errors="replace") if result_file.is_file() else ""
     report = parse_results(text, plan, returncode, stderr, timeout)
+    if runner:
+        report.device += f" [emulated: {Path(runner[0]).name}]"
     compare_outputs(report, plan, plan_dir)
     return report
 
