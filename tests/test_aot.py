@@ -217,8 +217,15 @@ def test_not_a_kernel_rejected(cache_dir):
 
 
 def test_bad_arch_rejected(cache_dir):
-    with pytest.raises(KernelCompileError, match=r"kernel axpb: arch 70 is not supported"):
-        compile_kernel(K.axpb, AXPB_ARGS, [70], cache_dir=cache_dir)
+    with pytest.raises(KernelCompileError, match=r"kernel axpb: arch 61 is not supported; .* >= 70"):
+        compile_kernel(K.axpb, AXPB_ARGS, [61], cache_dir=cache_dir)
+
+
+def test_ptx_targets_the_oldest_arch_asked_for(cache_dir):
+    """Jetson Xavier (sm_72) has no sm_75 PTX to JIT: the PTX follows the oldest cubin arch below 75."""
+    ck = compile_kernel(K.axpb, AXPB_ARGS, [72, 87], cache_dir=cache_dir)
+    text = b"".join(ck.ptx_parts).decode()
+    assert ck.ptx_target == 72 and ".target sm_72" in text and sorted(ck.cubins) == [72, 87]
 
 
 # --- architectures ---------------------------------------------------------------------------

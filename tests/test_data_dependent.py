@@ -16,6 +16,7 @@ import trtplug as tp
 from trtplug.deepstream.versions import parse_version
 from trtplug.native.tensorrt_headers import TensorRTHeaders
 from trtplug.target import BuildTarget
+from trtplug.native.toolchain import choose_toolchain
 from trtplug.errors import BuildError, DefinitionError, TraceError
 from trtplug.testing.cases import make_cases
 from trtplug.testing.plan import PlanCase, read_plan, write_plan
@@ -103,7 +104,7 @@ TRT7 = TensorRTHeaders(Path("/trt7/include"), 7, 2, 3)
 ])
 def test_only_ipluginv3_and_the_c_api_take_data_dependent_outputs(adapter, headers, refused):
     traced = [trace(plugin(PICKED, lambda x: [(tp.data_dependent("n", upper=x.shape[0]),), ()]).spec())]
-    target = BuildTarget(adapter, headers, None, parse_version(None))
+    target = BuildTarget(adapter, headers, None, parse_version(None), choose_toolchain())
     if refused is None:
         target.check_plugins(traced)
         return
