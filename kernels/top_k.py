@@ -46,7 +46,8 @@ def row_next(x, start, cols, sign, last_value, last_index, values, indices):
     best_value, best_index = float32(-math.inf), int32(NONE)
     for c in range(tid, cols, cuda.blockDim.x):
         v = sign * float32(x[start + c])
-        if comes_first(last_value, last_index, v, c) and comes_first(v, c, best_value, best_index):
+        after_last = last_index == NONE or comes_first(last_value, last_index, v, c)
+        if after_last and comes_first(v, c, best_value, best_index):
             best_value, best_index = v, int32(c)
     values[tid] = best_value
     indices[tid] = best_index
