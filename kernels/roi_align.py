@@ -9,7 +9,8 @@ map (1 / the feature stride) and, with `aligned` (ONNX's "half_pixel", the defau
 torchvision's roi_align(aligned=True)), shifted by half a pixel. Its box is split into
 output_height x output_width bins; each bin averages `sampling_ratio` x `sampling_ratio` bilinear
 samples spread evenly over it (`sampling_ratio` 0: ceil(bin size) samples per axis, per region).
-Without `aligned`, regions are at least one pixel wide and high. A sample more than one pixel
+Without `aligned`, regions are at least one pixel wide and high. An inverted region (x2 < x1 with
+`aligned`) takes at least one sample per bin where torchvision's adaptive count would take none. A sample more than one pixel
 outside the map counts as 0; one just outside reads the border. A batch index outside [0, N)
 gives the region zeros instead of reading another image's memory.
 

@@ -14,7 +14,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from trtplug.cli import main as cli_main
 from trtplug.errors import DefinitionError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -73,6 +72,25 @@ def test_references_load_without_numba():
     assert proc.returncode == 0, proc.stdout + proc.stderr
     names, count = proc.stdout.strip().rsplit(" ", 1)
     assert names == repr(PLUGINS) and int(count) > 100
+
+
+def test_the_gpu_run_builds_and_checks_every_plugin():
+    """tests/gpu_artifacts.py builds a library per file and tests/test_gpu_kernels.py finds each plugin
+    in it; the large shapes it adds fit the plugins' inputs and shape rules."""
+    import importlib.util
+    from trtplug.testing.cases import expected_output_shapes, output_shape_rule
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    spec_of = importlib.util.spec_from_file_location("gpu_kernels_module", ROOT / "tests" / "test_gpu_kernels.py")
+    module = importlib.util.module_from_spec(spec_of)
+    spec_of.loader.exec_module(module)
+    assert set(FILES) <= {str(p) for p in module.PLUGIN_FILES}
+    specs = _specs()
+    assert set(specs) <= set(module.SPECS)
+    for name, shape_sets in module.LARGE_SHAPES.items():
+        if name in specs:
+            for shapes in shape_sets:
+                assert expected_output_shapes(specs[name], output_shape_rule(specs[name]), shapes, {}), (name, shapes)
 
 
 def _specs():
@@ -211,3 +229,23 @@ def test_attributes_shape_outputs_and_bad_shapes_are_refused_by_name(v2_library)
     for name, attributes, shapes, message in refused:
         with pytest.raises(NativeError, match="constraint failed: " + message):
             library.instance(name, **attributes).output_shapes(shapes)
+
+
+@pytest.mark.trt_headers
+def test_the_gpu_runs_large_shapes_pass_the_plugins_rules(v2_library):
+    """tests/test_gpu_kernels.py's LARGE_SHAPES for these plugins, through the library's native shape
+    rules: a shape a rule refuses would fail on the GPU before any kernel ran."""
+    import importlib.util
+    from trtplug.runtime import Library
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    spec_of = importlib.util.spec_from_file_location("gpu_kernels_module", ROOT / "tests" / "test_gpu_kernels.py")
+    module = importlib.util.module_from_spec(spec_of)
+    spec_of.loader.exec_module(module)
+    library = Library(v2_library[1])
+    checked = 0
+    for name in PLUGINS:
+        for shapes in module.LARGE_SHAPES.get(name, []):
+            assert library.instance(name).output_shapes([tuple(s) for s in shapes]), (name, shapes)
+            checked += 1
+    assert checked >= 15
