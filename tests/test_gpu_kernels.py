@@ -30,6 +30,16 @@ LARGE_SHAPES = {
     "LayerNorm": [((4096, 768), (768,), (768,)), ((1024, 4096), (4096,), (4096,)),
                   ((256, 16384), (16384,), (16384,)), ((777, 1000), (1000,), (1000,))],
     "Softmax": [((4096, 768),), ((1024, 4096),), ((256, 16384),), ((5000, 7),), ((3, 100_003),)],
+    "Gelu": [((20_000_003,),), ((4, 1234, 4321),)],
+    "LeakyRelu": [((20_000_003,),), ((134_217_731,),)],
+    # Planes that fit in L2 and planes that do not (the second launch reads x again).
+    "InstanceNorm": [((8, 64, 160, 160), (64,), (64,)), ((4, 3, 300, 301), (3,), (3,))],
+    "ResizeBilinear": [((4, 32, 128, 127),), ((1, 3, 540, 960),)],
+    "YoloDecode": [((16, 25200, 85),)],
+    "GatherElements": [((8, 1000, 64, 16), (8, 300, 64, 16))],
+    "ScatterElements": [((4, 1000, 32, 8), (4, 50, 32, 8), (4, 50, 32, 8))],
+    "TopK": [((1000, 4096),), ((3, 100_003),)],
+    "ArgMax": [((4096, 4099),), ((3, 100_003),), ((100_000, 7),)],
 }
 
 
@@ -60,6 +70,21 @@ def test_plugin_matches_reference_on_gpu(name, gpu_device, gpu_artifacts, stream
         print(f"{case.label}: {result.message} (max err {result.max_error:.3g})")
         if not result.ok:
             failures.append(f"{case.label}: {result.message}")
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("name", sorted(name for name, (_, spec) in SPECS.items() if spec.test_cases))
+def test_attribute_cases_match_reference_on_gpu(name, gpu_device, gpu_artifacts, stream):
+    """Each plugin's test_cases (attribute values beside the defaults, e.g. align_corners, add, largest)."""
+    path, spec = SPECS[name]
+    library = Library(library_path(gpu_artifacts, path))
+    failures = []
+    for group, (attributes, shape_sets) in enumerate(spec.test_cases, 1):
+        for case in make_cases(spec, seed=group, attributes=attributes, shape_sets=shape_sets):
+            result = run_case(gpu_device, library, case, stream)
+            print(f"{case.label}: {result.message} (max err {result.max_error:.3g})")
+            if not result.ok:
+                failures.append(f"{case.label}: {result.message}")
     assert not failures, "\n".join(failures)
 
 

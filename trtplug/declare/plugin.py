@@ -40,7 +40,7 @@ from .tactics import checked_tactics
 from .tensors import Input, Output
 
 RESERVED = {"name", "version", "inputs", "outputs", "dtype_combinations", "enqueue", "output_shapes",
-            "workspace", "reference", "spec", "test_shapes", "tolerance", "test_cases", "constraints",
+            "workspace", "reference", "spec", "test_shapes", "tolerance", "test_cases", "test_ranges", "constraints",
             "tactics", "tactic"}
 PLUGIN_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 VERSION = re.compile(r"^[A-Za-z0-9_.\-]{1,32}$")
@@ -57,6 +57,7 @@ class TrtPlugin:
     test_shapes: list | None = None   # input shapes `trtplug test` runs: [{"x": (2, 3)}, ...]
     tolerance: dict | None = None     # {"float16": (rtol, atol), ...} overrides for `trtplug test`
     test_cases: list | None = None    # more `trtplug test` cases: [{"attrs": {"alpha": 0.5}, "shapes": [...]}, ...]
+    test_ranges: dict | None = None   # value ranges of random test inputs: {"batch_index": (0, 2)}, high excluded
     tactics: list | None = None       # launch configurations TensorRT times: [tp.Tactic("block512", block=512), ...]
     __trtplug_spec__: PluginSpec | None = None
 
@@ -158,6 +159,7 @@ def build_spec(cls) -> PluginSpec:
     test_shapes = _test_shapes(cls, owner, inputs)
     tolerance = _tolerance(cls, owner)
     test_cases = _test_cases(cls, owner, inputs, attrs)
+    test_ranges = _test_ranges(cls, owner, inputs)
     tactics = checked_tactics(cls.tactics, owner)
     return PluginSpec(
         name=name, version=version, qualname=f"{_module_label(cls)}.{owner}",
@@ -165,7 +167,7 @@ def build_spec(cls) -> PluginSpec:
         inputs=inputs, outputs=outputs, attrs=attrs, combinations=combos,
         enqueue=enqueue, output_shapes=output_shapes, workspace=workspace, reference=reference,
         constraints=constraints,
-        test_shapes=test_shapes, tolerance=tolerance, test_cases=test_cases, tactics=tactics, plugin_class=cls)
+        test_shapes=test_shapes, tolerance=tolerance, test_cases=test_cases, test_ranges=test_ranges, tactics=tactics, plugin_class=cls)
 
 
 def _module_label(cls) -> str:
@@ -347,6 +349,28 @@ def _tolerance(cls, owner) -> dict:
                 or not all(isinstance(v, (int, float)) and v >= 0 for v in value)):
             raise DefinitionError(f"{owner}.tolerance[{key!r}]: expected (rtol, atol) non-negative numbers, got {value!r}")
         result[dtype] = (float(value[0]), float(value[1]))
+    return result
+
+
+def _test_ranges(cls, owner, inputs) -> dict:
+    """test_ranges: {input name: (low, high)}: `trtplug test` draws that input's values from [low, high)
+    (an index input, say, whose values must address another input)."""
+    declared = cls.test_ranges
+    if declared is None:
+        return {}
+    where = f"{owner}.test_ranges"
+    if not isinstance(declared, dict):
+        raise DefinitionError(f"{where}: expected a dict {{input name: (low, high)}}, got {declared!r}")
+    names = [t.name for t in inputs]
+    result = {}
+    for name, bounds in declared.items():
+        if name not in names:
+            raise DefinitionError(f"{where}: no input named {name!r}. Hint: inputs are {names}")
+        if (not isinstance(bounds, (tuple, list)) or len(bounds) != 2
+                or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in bounds)
+                or not bounds[0] < bounds[1]):
+            raise DefinitionError(f"{where}[{name!r}]: expected (low, high) numbers with low < high, got {bounds!r}")
+        result[name] = (bounds[0], bounds[1])
     return result
 
 

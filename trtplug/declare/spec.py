@@ -33,6 +33,8 @@ class PluginSpec:
     tolerance: dict = field(default_factory=dict, compare=False)
     # Extra `trtplug test` cases with attribute values: ({attribute: value}, shape sets or None for the defaults).
     test_cases: tuple = field(default=(), compare=False)
+    # Value ranges of `trtplug test`'s random inputs, by input name: {name: (low, high)}, high excluded.
+    test_ranges: dict = field(default_factory=dict, compare=False)
     # Launch configurations TensorRT times (IPluginV3); () is one implicit tactic. The first is the default.
     tactics: tuple[Tactic, ...] = ()
     plugin_class: type | None = field(compare=False, repr=False, default=None)

@@ -52,7 +52,14 @@ def input_shape_sets(spec: PluginSpec, extra: list[tuple] | None = None) -> list
     return sets + list(extra or [])
 
 
-def random_input(rng: np.random.Generator, dtype: str, shape) -> np.ndarray:
+def random_input(rng: np.random.Generator, dtype: str, shape, value_range=None) -> np.ndarray:
+    """Random values of `dtype`: from [low, high) when `value_range` is given (a plugin's test_ranges),
+    else normal with a spread of 3 (floats) or over most of the type's range (integers)."""
+    if value_range is not None:
+        low, high = value_range
+        if dtype in ("float32", "float16"):
+            return rng.uniform(low, high, size=shape).astype(NUMPY_DTYPES[dtype])
+        return rng.integers(int(np.ceil(low)), int(np.ceil(high)), size=shape).astype(NUMPY_DTYPES[dtype])
     if dtype in ("float32", "float16"):
         return (rng.standard_normal(shape, dtype=np.float32) * 3).astype(NUMPY_DTYPES[dtype])
     if dtype == "int32":
@@ -87,7 +94,8 @@ def make_cases(spec: PluginSpec, *, seed: int = 0, attributes: dict | None = Non
     for combo_index, combo in enumerate(spec.combinations):
         for shape_index, shapes in enumerate(shape_sets or input_shape_sets(spec)):
             rng = np.random.default_rng([seed, combo_index, shape_index])
-            inputs = [random_input(rng, combo[i], shapes[i]) for i in range(spec.n_inputs)]
+            inputs = [random_input(rng, combo[i], shapes[i], spec.test_ranges.get(spec.inputs[i].name))
+                      for i in range(spec.n_inputs)]
             refs = None
             if with_references and spec.reference is not None:
                 refs = reference_outputs(spec, instance, inputs, combo)
