@@ -204,6 +204,8 @@ def library_info(traced, kernels, library_name, plugin_namespace, headers) -> di
                             "min_length": a.min_length, "max_length": a.max_length}
                            for a in spec.attrs],
             "dtype_combinations": [list(c) for c in spec.combinations],
+            # Example input shapes (one list per case), e.g. for the test models of `trtplug onnx LIB`.
+            "test_shapes": [[list(s) for s in case] for case in spec.test_shapes or ()],
             "kernels": sorted({launch.kernel_name for v in tp.variants for launch in v.launches}),
         })
     return {
