@@ -197,7 +197,7 @@ def library_info(traced, kernels, library_name, plugin_namespace, headers) -> di
             "version": spec.version,
             "class": spec.qualname,
             "inputs": [{"name": t.name, "dtypes": list(t.dtypes), "rank": t.rank} for t in spec.inputs],
-            "outputs": [{"name": o.name, "like": o.like, "dtype": o.dtype, "dtype_like": o.dtype_like}
+            "outputs": [{"name": o.name, "like": o.like, "dtype": o.dtype, "dtype_like": o.dtype_like, "rank": o.rank}
                         for o in spec.outputs],
             "attributes": [{"name": a.name, "kind": a.kind, "default": a.default, "min": a.min, "max": a.max,
                             "choices": list(a.choices) if a.choices is not None else None,

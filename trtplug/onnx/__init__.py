@@ -3,7 +3,7 @@ models, and the trtexec/polygraphy commands that build engines from them. Needs 
 (`pip install "trtplug[onnx]"`); `trtplug.onnx.torch_export` adds PyTorch export (needs torch).
 
     from trtplug.onnx import plugin_node, signatures_from, test_model
-    mish, = signatures_from(["build/libmish_plugins.so"])     # or ["kernels/mish.py"] or lib<name>.json
+    mish, = signatures_from(["build/libmish_plugins.so"])     # or ["kernels/mish.py"] or <name>.json
     node = plugin_node(mish, ["features"], ["activated"])    # op type "Mish", every field an attribute
     model = test_model(mish)                                 # the node alone, with example input shapes
 """

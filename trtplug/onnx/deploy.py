@@ -14,7 +14,7 @@ def trtexec_command(model: Path | str, library: Path | str, combination: Sequenc
 
 def trtexec_86_command(model: Path | str, library: Path | str, combination: Sequence[str] = ()) -> str:
     fp16 = " --fp16" if "float16" in combination else ""
-    return f"trtexec --onnx={model} --plugins={library}{fp16}"
+    return f"trtexec --onnx={model} --plugins={library}{fp16}   # TensorRT 8.6"
 
 
 def polygraphy_command(model: Path | str, library: Path | str, combination: Sequence[str] = ()) -> str:

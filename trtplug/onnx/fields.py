@@ -57,7 +57,7 @@ def field_attributes(signature, values: dict | None = None, where: str | None = 
     """Every field of the plugin as an ONNX attribute: `values` where given, the declared default
     otherwise (the node states every field, so the engine does not depend on the creator's defaults
     being the ones the model was exported with)."""
-    where = where or signature.label
+    where = where or signature.name
     values = dict(values or {})
     unknown = sorted(set(values) - {a.name for a in signature.attributes})
     if unknown:

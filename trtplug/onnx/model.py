@@ -39,7 +39,7 @@ def test_model(signature, shapes: Sequence[Sequence[int]] | None = None, combina
     out_shapes = _output_shapes(signature, shapes, attributes or {})
     inputs = [helper.make_tensor_value_info(t.name, ONNX_DTYPES[d], list(s))
               for t, d, s in zip(signature.inputs, combination, shapes)]
-    outputs = [helper.make_tensor_value_info(o.name, ONNX_DTYPES[d], None if out is None else list(out))
+    outputs = [helper.make_tensor_value_info(o.name, ONNX_DTYPES[d], out)
                for o, d, out in zip(signature.outputs, combination[n_in:], out_shapes)]
     node = plugin_node(signature, [t.name for t in signature.inputs], [o.name for o in signature.outputs],
                        attributes, domain=domain)
@@ -68,11 +68,26 @@ def write_test_model(signature, directory: Path, combination: Sequence[str] | No
 
 
 def _output_shapes(signature, shapes, attributes) -> list:
-    unknown = [None] * len(signature.outputs)
-    if signature.output_shapes is None:
-        return unknown
-    try:
-        result = signature.output_shapes(shapes, attributes)
-    except Exception as exc:  # a shape that breaks a plugin rule: say so rather than write a model TensorRT rejects
-        raise DefinitionError(f"{signature.label}: input shapes {[list(s) for s in shapes]}: {exc}") from exc
-    return list(result) if result is not None else unknown
+    """Concrete output shapes where the signature computes them; otherwise the shape of the input an
+    output is `like`, or one named (symbolic) dim per axis of a declared rank. TensorRT infers the
+    shapes itself: these only describe the graph."""
+    result = None
+    if signature.output_shapes is not None:
+        try:
+            result = signature.output_shapes(shapes, attributes)
+        except Exception as exc:  # a shape that breaks a plugin rule: say so rather than write a model TensorRT rejects
+            raise DefinitionError(f"{signature.label}: input shapes {[list(s) for s in shapes]}: {exc}") from exc
+    if result is not None:
+        return [list(s) for s in result]
+    by_name = {t.name: s for t, s in zip(signature.inputs, shapes)}
+    out = []
+    for o in signature.outputs:
+        if o.like is not None:
+            out.append(list(by_name[o.like]))
+        elif o.rank is not None:
+            out.append([f"{o.name}_{axis}" for axis in range(o.rank)])
+        else:
+            raise DefinitionError(f"{signature.label}: output {o.name!r} has no declared rank and its shape cannot be "
+                                  f"computed from {signature.origin or 'this description'}; write the model from the "
+                                  "built library (.so) or the plugin class")
+    return out

@@ -1,7 +1,7 @@
 """The ONNX node TensorRT's parser turns into a trtplug plugin.
 
     from trtplug.onnx import plugin_node, signatures_from
-    mish, = signatures_from(["build/libmish_plugins.so"])      # or ["kernels/mish.py"], or lib<name>.json
+    mish, = signatures_from(["build/libmish_plugins.so"])      # or ["kernels/mish.py"], or <name>.json
     node = plugin_node(mish, ["x"], ["y"])                     # op type "Mish", every field as an attribute
 """
 from __future__ import annotations
@@ -32,7 +32,7 @@ def plugin_node(signature, inputs: Sequence[str], outputs: Sequence[str], attrib
     node = helper.make_node(signature.name, list(inputs), list(outputs), name=name or signature.name, domain=domain)
     node.attribute.extend([helper.make_attribute(VERSION_ATTRIBUTE, signature.version),
                            helper.make_attribute(NAMESPACE_ATTRIBUTE, signature.namespace)])
-    node.attribute.extend(field_attributes(signature, attributes, where))
+    node.attribute.extend(field_attributes(signature, attributes, signature.name))
     return node
 
 

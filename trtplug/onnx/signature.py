@@ -3,7 +3,7 @@
 A `PluginSignature` holds the plugin's TensorRT name, version and namespace, its inputs and outputs
 with their dtypes, its attributes (as `tp.Attr` declarations, to check values) and, where known,
 example input shapes and a way to compute output shapes. It is built either from a `PluginSpec`
-(a TrtPlugin class, needs Numba to import the class) or from a library's info JSON (`lib<name>.json`
+(a TrtPlugin class, needs Numba to import the class) or from a library's info JSON (`<name>.json`
 written by `trtplug compile`, the `trtplug inspect --json` output, or the built `.so` itself), which
 needs neither Numba nor a GPU: the machine that exports a PyTorch model can use either.
 """
@@ -26,6 +26,7 @@ class TensorSignature:
     name: str
     dtypes: tuple[str, ...]       # the dtypes it takes (inputs) or can have (outputs), over all combinations
     rank: int | None = None
+    like: str | None = None       # outputs: the input whose shape and dtype it has
 
 
 @dataclass(frozen=True)
@@ -62,29 +63,56 @@ class PluginSignature:
 
 def from_spec(spec, namespace: str = "") -> PluginSignature:
     """The signature of a declared plugin (`PluginSpec`, e.g. `Mish.spec()`)."""
-    from ..testing.cases import expected_output_shapes, output_shape_rule
-
     combos = tuple(tuple(c) for c in spec.combinations)
     n_in = spec.n_inputs
-    rule_cache: list = []
-
-    def output_shapes(input_shapes, attributes: dict):
-        if not rule_cache:
-            rule_cache.append(output_shape_rule(spec))
-        return expected_output_shapes(spec, rule_cache[0], input_shapes, attributes)
-
     return PluginSignature(
         name=spec.name, version=spec.version, namespace=namespace,
         inputs=tuple(TensorSignature(t.name, _used(combos, i), t.rank) for i, t in enumerate(spec.inputs)),
-        outputs=tuple(TensorSignature(o.name, _used(combos, n_in + i), getattr(o, "rank", None))
+        outputs=tuple(TensorSignature(o.name, _used(combos, n_in + i), o.rank, o.like)
                       for i, o in enumerate(spec.outputs)),
         attributes=tuple(spec.attrs), combinations=combos,
-        shape_sets=tuple(spec.test_shapes or ()), origin=spec.source or spec.qualname, output_shapes=output_shapes)
+        shape_sets=tuple(spec.test_shapes or ()), origin=spec.source or spec.qualname,
+        output_shapes=_traced_output_shapes(spec))
+
+
+def _traced_output_shapes(spec) -> Callable:
+    """(input shapes, attribute values) -> output shapes by the plugin's traced rules, after checking
+    its constraints (a shape they refuse raises DefinitionError with the plugin's message)."""
+    from ..errors import TrtPlugError
+    from ..testing.cases import expected_output_shapes
+    from ..trace.tracer import trace
+
+    traced: list = []
+
+    def output_shapes(input_shapes, attributes: dict):
+        if not traced:
+            try:
+                traced.append(trace(spec))
+            except TrtPlugError:
+                traced.append(None)   # `trtplug compile` reports why; the model states no output shapes
+        if traced[0] is None:
+            return None
+        values = {a.name: a.default for a in spec.attrs}
+        values.update(attributes)
+        by_index = {spec.attr_index(k): v for k, v in values.items()}
+        dims = [tuple(s) for s in input_shapes]
+        for constraint in traced[0].constraints:
+            if not constraint.condition.evaluate(dims, by_index):
+                raise DefinitionError(f"{spec.name}: input shapes {[list(s) for s in dims]}: {constraint.message}")
+        rule = traced[0].outputs
+        shapes = expected_output_shapes(spec, rule, input_shapes, attributes)
+        if shapes is None:
+            return None
+        # A data-dependent extent is known only when the engine runs: a named dim, not its upper bound.
+        return [tuple(f"{o.name}_{axis}" if r.data_dependent and axis == r.size_dim else d for axis, d in enumerate(s))
+                for o, r, s in zip(spec.outputs, rule, shapes)]
+
+    return output_shapes
 
 
 def from_info(plugin: dict, namespace: str = "", origin: str = "", output_shapes: Callable | None = None
               ) -> PluginSignature:
-    """The signature of one entry of a library's info JSON ("plugins" of lib<name>.json)."""
+    """The signature of one entry of a library's info JSON ("plugins" of <name>.json)."""
     where = f"{origin or 'library info'}: plugin {plugin.get('name', '?')!r}"
     try:
         combos = tuple(tuple(c) for c in plugin["dtype_combinations"])
@@ -93,7 +121,8 @@ def from_info(plugin: dict, namespace: str = "", origin: str = "", output_shapes
         return PluginSignature(
             name=plugin["name"], version=plugin["version"], namespace=namespace,
             inputs=tuple(TensorSignature(t["name"], tuple(t["dtypes"]), t.get("rank")) for t in plugin["inputs"]),
-            outputs=tuple(TensorSignature(o["name"], _used(combos, n_in + i)) for i, o in enumerate(plugin["outputs"])),
+            outputs=tuple(TensorSignature(o["name"], _used(combos, n_in + i), o.get("rank"), o.get("like"))
+                          for i, o in enumerate(plugin["outputs"])),
             attributes=attributes, combinations=combos,
             shape_sets=tuple(tuple(tuple(s) for s in case) for case in plugin.get("test_shapes") or ()),
             origin=origin, output_shapes=output_shapes)
@@ -107,7 +136,7 @@ def from_library_info(info: dict, origin: str = "", output_shapes_for: Callable 
     output-shape function (a loaded library can compute them)."""
     if not isinstance(info, dict) or not isinstance(info.get("plugins"), list):
         raise DefinitionError(f"{origin or 'library info'}: not a trtplug library description (no \"plugins\" list); "
-                              "expected lib<name>.json from `trtplug compile` or `trtplug inspect --json` output")
+                              "expected <name>.json from `trtplug compile` or `trtplug inspect --json` output")
     namespace = info.get("plugin_namespace") or ""
     return [from_info(p, namespace, origin, output_shapes_for(p["name"], p["version"]) if output_shapes_for else None)
             for p in info["plugins"]]

@@ -1,7 +1,7 @@
 """PyTorch ops for trtplug plugins, exported to ONNX as the plugin's node.
 
     import trtplug.onnx.torch_export as tpt
-    mish = tpt.plugin_op("build/libmish_plugins.so", "Mish")   # or a TrtPlugin class, or lib<name>.json
+    mish = tpt.plugin_op("build/libmish_plugins.so", "Mish")   # or a TrtPlugin class, or <name>.json
     class Net(torch.nn.Module):
         def forward(self, x):
             return mish(self.conv(x))                       # or torch.ops.trtplug.Mish(x)
@@ -50,7 +50,7 @@ class PluginOp:
         values = {}
         for attr in sig.attributes:
             value = given.pop(attr.name, attr.default)
-            attr.check_value(value, f"{sig.label}.{attr.name}")
+            attr.check_value(value, f"{sig.name}.{attr.name}")
             values[attr.name] = list(value) if attr.is_list else value
         if given:
             raise DefinitionError(f"{sig.label}: no attribute {', '.join(map(repr, sorted(given)))} "
@@ -111,7 +111,7 @@ class PluginOp:
         out_shapes = sig.output_shapes(shapes, values) if sig.output_shapes else None
         if out_shapes is None:
             raise DefinitionError(f"{sig.label}: its output shapes cannot be computed here; build the op from the "
-                                  "plugin class or the built .so (lib<name>.json holds no shape rule)")
+                                  "plugin class or the built .so (<name>.json holds no shape rule)")
         return [ONNX_DTYPES[d] for d in combo[len(sig.inputs):]], [list(s) for s in out_shapes]
 
     def _run_reference(self, tensors, values):
@@ -131,7 +131,7 @@ class PluginOp:
 
 def plugin_op(source, name: str | None = None, *, namespace: str = "") -> PluginOp:
     """`torch.ops.trtplug.<Name>` for a plugin of `source`: a TrtPlugin class, a plugin file or module,
-    a built library (.so) or its info (lib<name>.json). `name` picks one plugin where the source
+    a built library (.so) or its info (<name>.json). `name` picks one plugin where the source
     holds several. Defining the same plugin twice returns the first op."""
     signature, reference = _find(source, name, namespace)
     key = _op_name(signature)
