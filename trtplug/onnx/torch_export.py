@@ -109,9 +109,16 @@ class PluginOp:
                                   f"supports ({[list(c[:len(sig.inputs)]) for c in sig.combinations]})")
         shapes = [tuple(int(d) for d in t.shape) for t in tensors]
         out_shapes = sig.output_shapes(shapes, values) if sig.output_shapes else None
-        if out_shapes is None:
-            raise DefinitionError(f"{sig.label}: its output shapes cannot be computed here; build the op from the "
-                                  "plugin class or the built .so (<name>.json holds no shape rule)")
+        if out_shapes is None:  # from <name>.json: no shape rule, but an output `like` an input has its shape
+            by_name = {t.name: s for t, s in zip(sig.inputs, shapes)}
+            if any(o.like is None for o in sig.outputs):
+                raise DefinitionError(f"{sig.label}: its output shapes cannot be computed here; build the op from "
+                                      "the plugin class or the built .so (<name>.json holds no shape rule)")
+            out_shapes = [by_name[o.like] for o in sig.outputs]
+        for o, s in zip(sig.outputs, out_shapes):
+            if any(isinstance(d, str) for d in s):
+                raise DefinitionError(f"{sig.label}: output {o.name!r} has a data-dependent shape, which "
+                                      "torch.onnx.ops cannot state; write the node with trtplug.onnx.plugin_node")
         return [ONNX_DTYPES[d] for d in combo[len(sig.inputs):]], [list(s) for s in out_shapes]
 
     def _run_reference(self, tensors, values):
