@@ -161,6 +161,17 @@ def test_plugin_node_checks_values_names_and_tensor_counts():
         plugin_node(sig, ["a", "b"], ["c"])
 
 
+def test_a_plugin_class_object_gives_the_same_node_as_its_file():
+    from trtplug.loader import load_targets
+    from trtplug.onnx import plugin_node, signatures_from
+
+    path = str(ROOT / "tests" / "plugins" / "every_field_kind.py")
+    (spec,), _ = load_targets([path])
+    (from_class,) = signatures_from([spec.plugin_class], "acme")
+    (from_file,) = signatures_from([path], "acme")
+    assert plugin_node(from_class, ["x"], ["y"]).SerializeToString() == plugin_node(from_file, ["x"], ["y"]).SerializeToString()
+
+
 def test_a_plugin_node_inside_a_larger_graph_passes_the_checker():
     from trtplug.onnx import opset_imports, plugin_node, signatures_from
 

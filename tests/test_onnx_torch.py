@@ -84,6 +84,22 @@ def test_every_field_kind_exports_with_the_type_the_parser_expects(tmp_path):
         "empty": (AttributeProto.INTS, [7])}
 
 
+def test_an_op_from_a_plugin_class_object(tmp_path):
+    from trtplug.loader import load_targets
+    from trtplug.onnx.torch_export import plugin_op
+
+    (spec,), _ = load_targets([str(ROOT / "examples" / "yolo_deepstream" / "yolo_deepstream.py")])
+    decode = plugin_op(spec.plugin_class)
+
+    class Net(torch.nn.Module):
+        def forward(self, raw):
+            return decode(raw, stride=16.0)
+
+    model = export(Net(), (torch.randn(1, 7, 64),), tmp_path / "decode.onnx")
+    (node,) = plugin_nodes(model, "SigmoidDecode")
+    assert {a.name: helper.get_attribute_value(a) for a in node.attribute}["stride"] == 16.0
+
+
 def test_an_op_from_library_info_exports_without_the_plugin_class(tmp_path):
     """<name>.json is all the exporting machine needs (no Numba): made here the way `trtplug
     compile` makes it, without building."""
@@ -123,3 +139,50 @@ def test_bad_attributes_and_dtypes_are_reported():
         op(torch.zeros(2, 2), colour=1)
     x = torch.zeros(2, 2)
     assert np.allclose(op(x + 1).numpy(), 0.1)
+
+
+def test_a_plugin_with_two_outputs_exports_one_node_with_both(tmp_path):
+    import trtplug as tp
+    from fake_kernel import FakeKernel
+    from trtplug.onnx.torch_export import plugin_op
+
+    class MinMaxPool(tp.TrtPlugin):
+        """Per row: the minimum and the maximum (int32 rows stay int32)."""
+        inputs = [tp.Input("x", dtypes=("float32", "int32"), rank=2)]
+        outputs = [tp.Output("low", dtype_like="x", rank=1), tp.Output("high", dtype_like="x", rank=1)]
+        scale = tp.Attr.int(1, min=1)
+
+        def output_shapes(self, x):
+            return [(x.shape[0],), (x.shape[0],)]
+
+        def enqueue(self, x, low, high):
+            tp.launch(FakeKernel(), grid=1, block=1)(x, low, high)
+
+        def reference(self, x):
+            return x.min(axis=1) * self.scale, x.max(axis=1) * self.scale
+
+    op = plugin_op(MinMaxPool)
+
+    class Net(torch.nn.Module):
+        def forward(self, x):
+            low, high = op(x.to(torch.int32), scale=3)
+            return high - low
+
+    x = torch.tensor([[1.0, 5.0, 2.0], [-4.0, 0.0, 4.0]])
+    assert Net()(x).tolist() == [12, 24]           # eager: the class's numpy reference
+    model = export(Net(), (x,), tmp_path / "minmax.onnx")
+    (node,) = plugin_nodes(model, "MinMaxPool")
+    assert len(node.output) == 2 and node.input[0] != "x"
+    assert {a.name: helper.get_attribute_value(a) for a in node.attribute}["scale"] == 3
+    class Half(torch.nn.Module):
+        def forward(self, x):
+            return op(x.half())[0]
+
+    with pytest.raises(Exception) as failed:   # the exporter wraps the plugin's error in its own
+        torch.onnx.export(Half().eval(), (x,), str(tmp_path / "half.onnx"))
+    chain, error = [], failed.value
+    while error is not None:
+        chain.append(str(error))
+        error = error.__cause__ or error.__context__
+    assert any("MinMaxPool (version 1): inputs of dtypes ['float16'] are not a combination it supports" in text
+               for text in chain), chain

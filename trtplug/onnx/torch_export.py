@@ -132,7 +132,8 @@ class PluginOp:
         arrays = [t.detach().cpu().numpy() for t in tensors]
         outputs = self.reference(values, arrays)
         outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
-        results = [torch.from_numpy(np.ascontiguousarray(o)).to(t.device) for o, t in zip(outputs, tensors * len(outputs))]
+        device = tensors[0].device if tensors else "cpu"
+        results = [torch.from_numpy(np.ascontiguousarray(o)).to(device) for o in outputs]
         return results[0] if len(results) == 1 else tuple(results)
 
 
