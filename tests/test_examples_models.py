@@ -1,4 +1,4 @@
-"""The model examples: a custom activation inside an ONNX network (examples/onnx_activation), the
+"""The model examples: a custom activation inside an ONNX network (examples/squareplus), the
 classifier and instance-segmentation parsers (examples/classifier_parser, instance_segmentation)
 and the Triton repository (examples/triton). Every step that runs without a GPU runs here: the
 models are written, checked and run on the CPU with ONNX's reference evaluator; the libraries are
@@ -45,7 +45,7 @@ def rng_image(shape):
 def squareplus_op():
     from trtplug.loader import load_targets
 
-    (spec,), _ = load_targets([str(EXAMPLES / "onnx_activation" / "squareplus.py")])
+    (spec,), _ = load_targets([str(EXAMPLES / "squareplus" / "squareplus.py")])
 
     class Squareplus(OpRun):
         op_domain = "trtplug"
@@ -77,7 +77,7 @@ def with_standard_ops(model):
 
 
 def test_activation_network_runs_with_the_plugin_nodes_as_the_plugin_computes_them(tmp_path):
-    run_script(EXAMPLES / "onnx_activation" / "make_model.py", tmp_path / "net.onnx")
+    run_script(EXAMPLES / "squareplus" / "make_model.py", tmp_path / "net.onnx")
     model = onnx.load(str(tmp_path / "net.onnx"))
     onnx.checker.check_model(model, full_check=True)
     plugin_nodes = [n for n in model.graph.node if n.op_type == "Squareplus"]
@@ -96,8 +96,8 @@ def squareplus_build(tmp_path_factory):
     if 10 not in HEADERS:
         pytest.skip("no TensorRT 10 headers (see docs/tensorrt.md)")
     out = tmp_path_factory.mktemp("squareplus")
-    library = compile_example(EXAMPLES / "onnx_activation" / "squareplus.py", out / "build")
-    run_script(EXAMPLES / "onnx_activation" / "make_model.py", out / "squareplus_net.onnx", "--plugin",
+    library = compile_example(EXAMPLES / "squareplus" / "squareplus.py", out / "build")
+    run_script(EXAMPLES / "squareplus" / "make_model.py", out / "squareplus_net.onnx", "--plugin",
                out / "build" / "squareplus_plugins.json")
     return out, library
 
@@ -106,7 +106,7 @@ def squareplus_build(tmp_path_factory):
 def test_activation_example_library_test_model_commands_and_nvinfer_config(squareplus_build, tmp_path, capsys):
     out, library = squareplus_build
     from_json = onnx.load(str(out / "squareplus_net.onnx"))
-    run_script(EXAMPLES / "onnx_activation" / "make_model.py", tmp_path / "from_class.onnx")
+    run_script(EXAMPLES / "squareplus" / "make_model.py", tmp_path / "from_class.onnx")
     assert onnx.load(str(tmp_path / "from_class.onnx")).SerializeToString() == from_json.SerializeToString()
 
     assert cli_main(["onnx", str(library), "-o", str(tmp_path / "models")]) == 0

@@ -18,7 +18,7 @@ from trtplug.native.tensorrt_headers import find_all_tensorrt_includes  # noqa: 
 ROOT = Path(__file__).resolve().parents[1]
 V2_FILES = sorted(str(p) for p in (ROOT / "kernels").glob("*.py")) + [
     str(ROOT / "examples" / "l2norm" / "l2norm.py"), str(ROOT / "examples" / "yolo_deepstream" / "yolo_deepstream.py"),
-    str(ROOT / "tests" / "plugins" / "every_field_kind.py")]
+    str(ROOT / "examples" / "squareplus" / "squareplus.py"), str(ROOT / "tests" / "plugins" / "every_field_kind.py")]
 V3_FILES = V2_FILES + sorted(str(p) for p in (ROOT / "kernels" / "v3").glob("*.py"))
 HEADERS = {h.major: h for h in find_all_tensorrt_includes()}
 

@@ -43,8 +43,18 @@ def register(sub) -> None:
     check.set_defaults(func=run_check)
 
 
+def _triton():
+    from ..errors import DefinitionError
+
+    try:
+        from .. import triton
+    except ImportError as exc:   # protobuf and onnx come with the onnx extra
+        raise DefinitionError(f"`trtplug triton` needs the onnx package: pip install \"trtplug[onnx]\" ({exc})") from None
+    return triton
+
+
 def run_repo(args) -> int:
-    from ..triton import write_repository
+    write_repository = _triton().write_repository
 
     written = write_repository(args.output, args.name, args.onnx, args.lib, version=args.version,
                                max_batch_size=args.max_batch_size)
@@ -58,7 +68,8 @@ def run_repo(args) -> int:
 
 
 def run_check(args) -> int:
-    from ..triton import check_repository, split_plugins
+    triton = _triton()
+    check_repository, split_plugins = triton.check_repository, triton.split_plugins
 
     libraries = split_plugins(args.plugins) if args.plugins is not None else None
     report = check_repository(args.repository, libraries, before_build=args.before_build)
