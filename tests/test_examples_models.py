@@ -162,6 +162,13 @@ def test_triton_repository_for_the_activation_network(squareplus_build, tmp_path
     assert "config.pbtxt: error: 2:17 : 'max_batch_size: \"x\"': Couldn't parse integer" in capsys.readouterr().out
     (model / "config.pbtxt").write_text(config)
     source = onnx.load(str(model / "1" / "model.onnx"))
+    original = source.SerializeToString()
+    source.graph.node.insert(1, helper.make_node("Cast", ["conv1"], ["conv1_int"], to=onnx.TensorProto.INT32))
+    source.graph.node[2].input[0] = "conv1_int"        # the plugin takes float32 or float16 only
+    onnx.save(source, str(model / "1" / "model.onnx"))
+    assert cli_main(["triton", "check", str(repo), "-q"]) == 1
+    assert "tensor dtypes (x: int32) are no dtype combination of Squareplus (version 1)" in capsys.readouterr().out
+    source = onnx.ModelProto.FromString(original)
     next(a for a in source.graph.node[1].attribute if a.name == "b").f = -1.0
     onnx.save(source, str(model / "1" / "model.onnx"))
     assert cli_main(["triton", "check", str(repo), "-q"]) == 1

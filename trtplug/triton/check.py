@@ -206,6 +206,7 @@ def _check_plugin_nodes(model, source: Path, provided: dict, report) -> None:
     from ..errors import DefinitionError
     from ..onnx.fields import FIELD_TYPES, NAMESPACE_ATTRIBUTE, VERSION_ATTRIBUTE
 
+    tensor_types = _tensor_types(model)
     for node in model.graph.node:
         if defs.has(node.op_type):
             continue   # the parser's own importer takes it
@@ -220,6 +221,7 @@ def _check_plugin_nodes(model, source: Path, provided: dict, report) -> None:
             report.add("error", where, f"plugin {node.op_type} (version {version}, namespace {namespace!r}) is in no "
                                        f"library the server loads (they provide: {', '.join(offered) or 'nothing'})")
             continue
+        _check_node_tensors(node, signature, tensor_types, where, report)
         fields = {a.name: a for a in signature.attributes}
         for name, attribute in attrs.items():
             if name in (VERSION_ATTRIBUTE, NAMESPACE_ATTRIBUTE):
@@ -243,3 +245,35 @@ def _check_plugin_nodes(model, source: Path, provided: dict, report) -> None:
                 report.add("error", where, str(exc))
         for missing in sorted(set(fields) - set(attrs)):
             report.add("note", where, f"no attribute {missing!r}: the plugin's default applies")
+
+
+def _tensor_types(model) -> dict[str, str]:
+    """trtplug dtype of every tensor whose ONNX type is known (graph inputs and outputs, and what
+    ONNX's shape inference finds for the standard nodes)."""
+    from onnx import shape_inference
+
+    from ..onnx.model import ONNX_DTYPES
+
+    by_code = {code: name for name, code in ONNX_DTYPES.items()}
+    try:
+        model = shape_inference.infer_shapes(model)
+    except Exception:  # a graph inference cannot follow: the declared graph inputs and outputs still count
+        pass
+    graph = model.graph
+    return {v.name: by_code.get(v.type.tensor_type.elem_type, f"ONNX type {v.type.tensor_type.elem_type}")
+            for v in (*graph.input, *graph.value_info, *graph.output) if v.type.tensor_type.elem_type}
+
+
+def _check_node_tensors(node, signature, tensor_types: dict, where: str, report) -> None:
+    """The node's tensors against the plugin's declaration: counts, and the dtypes ONNX knows."""
+    for kind, names, declared in (("inputs", node.input, signature.inputs), ("outputs", node.output, signature.outputs)):
+        if len(names) != len(declared):
+            report.add("error", where, f"{len(names)} {kind}, but {signature.label} has {len(declared)} "
+                                       f"({', '.join(t.name for t in declared)})")
+            return
+    known = [tensor_types.get(n) for n in (*node.input, *node.output)]
+    if any(known) and not any(all(k is None or k == d for k, d in zip(known, combo)) for combo in signature.combinations):
+        io = [t.name for t in (*signature.inputs, *signature.outputs)]
+        got = ", ".join(f"{n}: {k}" for n, k in zip(io, known) if k)
+        report.add("error", where, f"tensor dtypes ({got}) are no dtype combination of {signature.label} "
+                                   f"(it supports {', '.join('(' + ', '.join(c) + ')' for c in signature.combinations)})")
