@@ -75,6 +75,8 @@ def _output_shapes(signature, shapes, attributes) -> list:
     if signature.output_shapes is not None:
         try:
             result = signature.output_shapes(shapes, attributes)
+        except DefinitionError:
+            raise
         except Exception as exc:  # a shape that breaks a plugin rule: say so rather than write a model TensorRT rejects
             raise DefinitionError(f"{signature.label}: input shapes {[list(s) for s in shapes]}: {exc}") from exc
     if result is not None:

@@ -47,13 +47,6 @@ class PluginSignature:
     def label(self) -> str:
         return f"{self.name} (version {self.version}{', namespace ' + self.namespace if self.namespace else ''})"
 
-    def attribute(self, name: str) -> Attr:
-        for a in self.attributes:
-            if a.name == name:
-                return a
-        known = ", ".join(a.name for a in self.attributes) or "none"
-        raise DefinitionError(f"{self.label}: no attribute {name!r} (its attributes: {known})")
-
     def example_shapes(self) -> tuple[tuple[int, ...], ...]:
         """The first declared test shapes, else one shape per input from its rank."""
         if self.shape_sets:
