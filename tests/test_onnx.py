@@ -218,7 +218,7 @@ def libraries(tmp_path_factory):
 
 @pytest.mark.trt_headers
 @pytest.mark.parametrize("interface", ["v2", "v3"])
-@pytest.mark.parametrize("source", ["so", "json"])
+@pytest.mark.parametrize("source", ["so", "json", "inspect"])
 def test_models_from_a_built_library_carry_its_fields(libraries, interface, source, tmp_path, capsys):
     from trtplug.runtime import Library
 
@@ -226,7 +226,13 @@ def test_models_from_a_built_library_carry_its_fields(libraries, interface, sour
     info = Library(library).info                       # what the .so itself reports through its C API
     assert info["tensorrt_interface"] == interface
     target = library if source == "so" else library.parent / f"every_{interface}.json"
-    assert cli_main(["onnx", str(target), "-o", str(tmp_path), "--all-dtypes", "--json"]) == 0
+    lib_option = []
+    if source == "inspect":   # `trtplug inspect --json` output saved to a file
+        assert cli_main(["inspect", "--json", str(library)]) == 0
+        target = tmp_path / "inspected.json"
+        target.write_text(capsys.readouterr().out)
+        lib_option = ["--lib", str(library)]
+    assert cli_main(["onnx", str(target), "-o", str(tmp_path), "--all-dtypes", "--json", *lib_option]) == 0
     written = json.loads(capsys.readouterr().out)
     assert sorted((w["plugin"], tuple(w["dtypes"])) for w in written) == sorted(
         (p["name"], tuple(c)) for p in info["plugins"] for c in p["dtype_combinations"])
