@@ -210,13 +210,15 @@ def library_info(traced, kernels, library_name, plugin_namespace, headers) -> di
             "version": spec.version,
             "class": spec.qualname,
             "inputs": [{"name": t.name, "dtypes": list(t.dtypes), "rank": t.rank} for t in spec.inputs],
-            "outputs": [{"name": o.name, "like": o.like, "dtype": o.dtype, "dtype_like": o.dtype_like}
+            "outputs": [{"name": o.name, "like": o.like, "dtype": o.dtype, "dtype_like": o.dtype_like, "rank": o.rank}
                         for o in spec.outputs],
             "attributes": [{"name": a.name, "kind": a.kind, "default": a.default, "min": a.min, "max": a.max,
                             "choices": list(a.choices) if a.choices is not None else None,
                             "min_length": a.min_length, "max_length": a.max_length}
                            for a in spec.attrs],
             "dtype_combinations": [list(c) for c in spec.combinations],
+            # Example input shapes (one list per case), e.g. for the test models of `trtplug onnx LIB`.
+            "test_shapes": [[list(s) for s in case] for case in spec.test_shapes or ()],
             "kernels": sorted({launch.kernel_name for v in tp.variants for launch in v.launches}),
         })
     return {

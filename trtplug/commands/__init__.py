@@ -3,6 +3,6 @@ its parser and sets `run` (args -> exit status) as the parser's `func` default; 
 parses, calls trtplug's Python API (trtplug.api, trtplug.runtime) and prints."""
 from __future__ import annotations
 
-from . import bench, compile, deepstream, inspect, test
+from . import bench, compile, deepstream, inspect, onnx, test, triton
 
-COMMANDS = (compile, inspect, test, bench, deepstream)
+COMMANDS = (compile, inspect, test, bench, deepstream, onnx, triton)
