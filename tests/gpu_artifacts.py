@@ -1,6 +1,6 @@
 """Builds what the GPU tests need ahead of time, on a machine with Numba, for a GPU machine without it.
 
-    python tests/gpu_artifacts.py OUT_DIR      # then on the GPU machine:
+    python tests/gpu_artifacts.py OUT_DIR [--arch 90]   # then on the GPU machine:
     TRTPLUG_GPU_ARTIFACTS=OUT_DIR TRTPLUG_TRT7_ARTIFACTS=OUT_DIR/trt7 pytest -m gpu
 
 OUT_DIR/<plugin>/ holds the C-API library of each plugin file (kernels/ and examples/), read through
@@ -33,13 +33,15 @@ def library_path(artifacts: Path, plugin_file: Path) -> Path:
     return Path(artifacts) / plugin_file.stem / f"lib{plugin_file.stem}_plugins.so"
 
 
-def build_artifacts(out: Path, files=None) -> list[Path]:
+def build_artifacts(out: Path, files=None, archs=None) -> list[Path]:
+    """archs: the cubins to build (default: every architecture, as `trtplug compile` does); one GPU's
+    architecture keeps the copy to the GPU machine small."""
     from trtplug.pipeline import CompileOptions, compile_library
 
     built = []
     for path in files or PLUGIN_FILES:
         result = compile_library([str(path)], CompileOptions(output_dir=Path(out) / path.stem, tensorrt=False,
-                                                             progress=None))
+                                                             archs=archs, progress=None))
         built.append(result.library)
     return built
 
@@ -67,10 +69,14 @@ def build_trt7_artifacts(out: Path) -> dict[str, Path]:
 if __name__ == "__main__":
     from trtplug.errors import HeadersNotFoundError
 
-    if len(sys.argv) != 2:
-        sys.exit(f"usage: python {sys.argv[0]} OUT_DIR   (see the docstring for the environment variables)")
-    out_dir = Path(sys.argv[1])
-    for lib in build_artifacts(out_dir):
+    import argparse
+
+    parser = argparse.ArgumentParser(description="build the GPU tests' libraries (see the module docstring)")
+    parser.add_argument("out_dir", type=Path)
+    parser.add_argument("--arch", type=int, action="append", help="cubin architecture (repeatable; default: all)")
+    args = parser.parse_args()
+    out_dir = args.out_dir
+    for lib in build_artifacts(out_dir, archs=args.arch):
         print(lib)
     try:
         trt7 = build_trt7_artifacts(out_dir / TRT7_SUBDIR)
