@@ -8,9 +8,13 @@ that stands between the core and a real driver.
 """
 from __future__ import annotations
 
+import hashlib
+import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from native_build import TESTS_DIR, build, core_sources, fixture_sources
+from native_build import STRICT, TESTS_DIR, _key, build, build_dir, core_sources, fixture_sources
+from trtplug.native.compiler import CompileJob, find_cxx, run_compile
 
 # g++ marks the static locals of libstdc++'s inline templates (std::to_string's digit table, the tag
 # of std::make_shared) STB_GNU_UNIQUE, and glibc never unloads a library that defines one: dlclose
@@ -34,7 +38,9 @@ def _suffix(sanitizers: tuple | None, unloadable: bool = False) -> str:
 
 
 def build_stress_program(sanitizers: tuple | None = None) -> Path:
-    return _build("trtplug_stress" + _suffix(sanitizers), [TESTS_DIR / "stress_main.cpp"], sanitizers, shared=False)
+    """The stress program without a plugin registry (no TensorRT headers needed)."""
+    return _build("trtplug_stress" + _suffix(sanitizers),
+                  [TESTS_DIR / "stress_main.cpp", TESTS_DIR / "stress_registry_absent.cpp"], sanitizers, shared=False)
 
 
 def build_fixture_library(sanitizers: tuple | None = None, unloadable: bool = False) -> Path:
@@ -62,3 +68,63 @@ def build_fake_driver() -> Path:
 def build_counting_driver() -> Path:
     """The shim that forwards to the real driver and counts modules (counting_libcuda.cpp)."""
     return _build("libcuda_counting", [TESTS_DIR / "counting_libcuda.cpp"], None, shared=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# With TensorRT headers: libraries with the IPluginV2 adapter, and the stress program with the
+# lifecycle harness's plugin registry (a stand-in for libnvinfer's), so that registrations are seen.
+
+def _trt_object(source: Path, include_dirs: list[Path], system_dirs: list[Path], flags: tuple) -> Path:
+    headers = hashlib.sha256()
+    for d in include_dirs:
+        for header in sorted(Path(d).glob("*.h")):
+            headers.update(header.name.encode() + header.read_bytes())
+    out = build_dir() / f"{source.stem}-trt-{_key(source.read_bytes(), headers.hexdigest(), system_dirs, flags, find_cxx())}.o"
+    if not out.exists():
+        tmp = out.with_suffix(f".{os.getpid()}.tmp.o")
+        run_compile(CompileJob(sources=[source], output=tmp, shared=False, include_dirs=include_dirs,
+                               system_include_dirs=system_dirs, extra_flags=("-c", *flags), libs=(), optimize="-O1"))
+        tmp.replace(out)
+    return out
+
+
+def _trt_link(name: str, sources: list[Path], headers, sanitizers: tuple | None, *, shared: bool, unloadable: bool,
+              link_flags: tuple = ()) -> Path:
+    from trtplug.native.assets import CORE_DIR, HARNESS_DIR, TENSORRT_DIR
+    from trtplug.native.tensorrt_headers import find_cuda_include
+
+    flags = STRICT + (NO_GNU_UNIQUE if unloadable else ()) + (sanitizers or ())
+    include_dirs = [CORE_DIR, TENSORRT_DIR, HARNESS_DIR, TESTS_DIR]
+    system_dirs = [Path(headers.include_dir), find_cuda_include()]
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        objects = list(pool.map(lambda s: _trt_object(s, include_dirs, system_dirs, flags), sources))
+    suffix = ".so" if shared else ""
+    out = build_dir() / f"{name}-trt{headers.major}-{_key(*[o.name for o in objects], flags, link_flags, shared)}{suffix}"
+    if not out.exists():
+        tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
+        run_compile(CompileJob(sources=objects, output=tmp, shared=shared, allow_undefined=shared,
+                               extra_flags=(*(sanitizers or ()), *link_flags), optimize="-O1"))
+        tmp.replace(out)
+    return out
+
+
+def build_stress_program_with_registry(headers, sanitizers: tuple | None = None) -> Path:
+    """The stress program with the harness's plugin registry, exported for the libraries it dlopens."""
+    from trtplug.native.assets import HARNESS_DIR
+
+    return _trt_link("trtplug_stress_registry" + _suffix(sanitizers),
+                     [TESTS_DIR / "stress_main.cpp", TESTS_DIR / "stress_registry.cpp", HARNESS_DIR / "harness_nvinfer.cpp"],
+                     headers, sanitizers, shared=False, unloadable=False,
+                     link_flags=(f"-Wl,--dynamic-list={HARNESS_DIR / 'harness_exports.list'}",))
+
+
+def build_tensorrt_fixture_library(headers, sanitizers: tuple | None = None, *, version: int = 1,
+                                   unloadable: bool = False) -> Path:
+    """The fixture plugins with the IPluginV2 adapter (registered at dlopen, withdrawn at unload):
+    version 1 (namespace trtplug_test) or 2 (namespace trtplug_test_v2, TestScale v2)."""
+    from trtplug.tensorrt_interface import interface_sources
+
+    plugins = TESTS_DIR / ("fixture_plugins.cpp" if version == 1 else "fixture_plugins_v2.cpp")
+    name = f"libfixture_plugins_trt{'' if version == 1 else '_v2'}" + _suffix(sanitizers, unloadable)
+    return _trt_link(name, [*core_sources(), *interface_sources("v2"), plugins], headers, sanitizers, shared=True,
+                     unloadable=unloadable)

@@ -11,6 +11,9 @@
 //       dlopen, enqueue, compare, dlclose, `cycles` times, the --side libraries loaded beside the
 //       first; one sample per cycle: host RSS, free device memory, modules loaded, unloaded or not.
 //       --require-unload: a library that dlclose leaves loaded is a failure.
+//       --creator NAME:VERSION:NAMESPACE (repeated; programs built with a plugin registry): must be
+//       registered while the libraries are loaded; registrations are counted like modules.
+//       In `threads`, the churn thread also creates, clones and destroys plugins of these creators.
 //   faults   --lib FAULT_LIB [--side LIB,PLUGIN[:VER],S,N] [--with-trap]
 //       the failures of fault_plugins.cpp and bad calls; after each, the healthy plugins must still
 //       give their outputs. A "[stress] fault NAME" line goes to stderr before each fault.
@@ -32,6 +35,7 @@
 
 #include "stress_driver.h"
 #include "stress_library.h"
+#include "stress_registry.h"
 
 using namespace stress;
 
@@ -45,6 +49,7 @@ struct Args {
     std::string mode;
     std::map<std::string, std::string> options;
     std::vector<std::string> sides;
+    std::vector<std::string> creators;  // --creator NAME:VERSION:NAMESPACE, for the plugin registry
     bool with_trap = false;
     bool require_unload = false;
 
@@ -76,6 +81,8 @@ Args parse_args(int argc, char** argv) {
         } else if (key.rfind("--", 0) == 0 && i + 1 < argc) {
             if (key == "--side") {
                 a.sides.push_back(argv[++i]);
+            } else if (key == "--creator") {
+                a.creators.push_back(argv[++i]);
             } else {
                 a.options[key.substr(2)] = argv[++i];
             }
@@ -123,6 +130,23 @@ Target side_target(const std::string& text) {
     if (!parse_shapes(shapes, &t.shapes)) usage("--side: bad shapes '" + parts[2] + "' (inputs separated by ';')");
     t.n_outputs = std::stoi(parts[3]);
     return t;
+}
+
+// "NAME:VERSION:NAMESPACE" of a plugin creator (the namespace may be empty).
+struct CreatorRef {
+    std::string name, version, plugin_namespace;
+    static CreatorRef parse(const std::string& text) {
+        const size_t a = text.find(':'), b = a == std::string::npos ? a : text.find(':', a + 1);
+        if (b == std::string::npos) usage("--creator: expected NAME:VERSION:NAMESPACE");
+        return {text.substr(0, a), text.substr(a + 1, b - a - 1), text.substr(b + 1)};
+    }
+    bool registered() const { return registry::has(name, version, plugin_namespace); }
+};
+
+std::vector<CreatorRef> creator_refs(const Args& a) {
+    std::vector<CreatorRef> refs;
+    for (const std::string& c : a.creators) refs.push_back(CreatorRef::parse(c));
+    return refs;
 }
 
 // ------------------------------------------------------------------------------ measurements
@@ -237,7 +261,8 @@ int run_threads(const Device& d, const Args& a) {
     }
     std::vector<Bytes> first(calls.size());
 
-    std::atomic<long> mismatches{0}, failures{0}, churn_cycles{0}, clones_swapped{0};
+    std::atomic<long> mismatches{0}, failures{0}, churn_cycles{0}, clones_swapped{0}, creator_cycles{0};
+    const std::vector<CreatorRef> creators = creator_refs(a);
     std::atomic<int> running{n_threads};
     std::vector<std::string> first_error(static_cast<size_t>(n_threads) + 1);
     std::vector<std::thread> threads;
@@ -288,6 +313,15 @@ int run_threads(const Device& d, const Args& a) {
             }
             base.lib.instance_destroy(copy);
             base.lib.instance_destroy(fresh);
+            for (const CreatorRef& c : creators) {  // the TensorRT adapter's creator, as a network build uses it
+                std::string why;
+                if (!registry::create_clone_destroy(c.name, c.version, c.plugin_namespace, &why)) {
+                    ++failures;
+                    if (first_error.back().empty()) first_error.back() = "churn: " + why;
+                } else {
+                    ++creator_cycles;
+                }
+            }
             ++churn_cycles;
         }
         d.driver.cuStreamDestroy(stream);
@@ -308,10 +342,10 @@ int run_threads(const Device& d, const Args& a) {
     base.release();
     const bool ok = mismatches == 0 && failures == 0 && single_mismatches == 0;
     std::printf("{\"mode\": \"threads\", \"threads\": %d, \"enqueues_per_thread\": %ld, \"compared\": %ld, "
-                "\"mismatches\": %ld, \"single_threaded_mismatches\": %ld, \"failures\": %ld, \"churn_cycles\": %ld, \"clones_swapped\": %ld, "
+                "\"mismatches\": %ld, \"single_threaded_mismatches\": %ld, \"failures\": %ld, \"churn_cycles\": %ld, \"creator_cycles\": %ld, \"clones_swapped\": %ld, "
                 "\"references_distinct\": %s, \"errors\": %s, \"ok\": %s}\n",
                 n_threads, enqueues, n_threads * enqueues, mismatches.load(), single_mismatches, failures.load(), churn_cycles.load(),
-                clones_swapped.load(), distinct ? "true" : "false", quoted(errors).c_str(), ok ? "true" : "false");
+                creator_cycles.load(), clones_swapped.load(), distinct ? "true" : "false", quoted(errors).c_str(), ok ? "true" : "false");
     return ok ? 0 : 1;
 }
 
@@ -323,6 +357,9 @@ int run_reload(const Device& d, const Args& a) {
     const long enqueues = static_cast<long>(a.number("enqueues", 10));
     std::vector<Bytes> reference(targets.size());
     bool ok = true;
+    const std::vector<CreatorRef> creators = creator_refs(a);
+    const long registered_before = registry::creators();
+    long registered_first = registered_before;
     const long long modules_before = d.modules_live();
     long long modules_first = modules_before;
     const bool require_unload = a.require_unload;
@@ -348,6 +385,10 @@ int run_reload(const Device& d, const Args& a) {
             if (error.empty() && out != reference[i]) error = targets[i].library + ": outputs differ from cycle 0";
         }
         modules_loaded = d.modules_live();
+        const long registered_loaded = registry::creators();
+        bool creators_found = true;
+        for (const CreatorRef& c : creators) creators_found = creators_found && c.registered();
+        if (!creators_found && error.empty()) error = "a --creator is not registered while its library is loaded";
         bool all_unloaded = true;
         std::string unloaded = "[";
         for (auto& o : open) {
@@ -358,16 +399,23 @@ int run_reload(const Device& d, const Args& a) {
         }
         unloaded += "]";
         const long long modules_after = d.modules_live();
-        if (cycle == 0) modules_first = modules_after;
+        const long registered_after = registry::creators();
+        if (cycle == 0) {
+            modules_first = modules_after;
+            registered_first = registered_after;
+        }
+        // Likewise for the registry: a library that unloads withdraws exactly what it registered.
+        const bool registry_ok = all_unloaded ? registered_after == registered_before : registered_after <= registered_first;
         // A library dlclose leaves loaded keeps its modules (and is found again by the next dlopen):
         // then the count must not grow; when every library went, every module must have gone too.
         const bool modules_ok = all_unloaded ? modules_after == modules_before : modules_after <= modules_first;
-        const bool cycle_ok = error.empty() && modules_ok && (all_unloaded || !require_unload);
+        const bool cycle_ok = error.empty() && modules_ok && registry_ok && (all_unloaded || !require_unload);
         ok = ok && cycle_ok;
         std::printf("{\"cycle\": %ld, \"rss_kb\": %ld, \"gpu_free\": %zu, \"modules_loaded\": %lld, "
-                    "\"modules_after_unload\": %lld, \"unloaded\": %s, \"error\": %s}\n",
-                    cycle, rss_kb(), d.driver.free_bytes(), modules_loaded, modules_after, unloaded.c_str(),
-                    quoted(error).c_str());
+                    "\"modules_after_unload\": %lld, \"registered_loaded\": %ld, \"registered_after_unload\": %ld, "
+                    "\"unloaded\": %s, \"error\": %s}\n",
+                    cycle, rss_kb(), d.driver.free_bytes(), modules_loaded, modules_after, registered_loaded,
+                    registered_after, unloaded.c_str(), quoted(error).c_str());
         std::fflush(stdout);
     }
     std::printf("{\"mode\": \"reload\", \"cycles\": %ld, \"libraries\": %zu, \"rss_kb_start\": %ld, \"rss_kb_end\": %ld, "
