@@ -177,3 +177,54 @@ def test_counting_shim_forwards_and_counts(fake_driver):
                      driver=stress_build.build_counting_driver(), env={"TRTPLUG_REAL_LIBCUDA": str(fake_driver)})
     assert run.returncode == 0, run.describe()
     assert [(c["modules_loaded"], c["modules_after_unload"]) for c in run.where("cycle")] == [(1, 0)] * 3
+
+
+# ------------------------------------------------------------------------------------------------
+# With TensorRT headers: the IPluginV2 adapter registers its creators at dlopen and withdraws them at
+# unload, into the lifecycle harness's stand-in for libnvinfer's registry, linked into the program.
+
+@pytest.fixture(scope="module")
+def tensorrt_headers():
+    from trtplug.errors import HeadersNotFoundError
+    from trtplug.native.tensorrt_headers import find_cuda_include, find_tensorrt_include
+
+    try:
+        headers = find_tensorrt_include()
+        find_cuda_include()
+    except HeadersNotFoundError as exc:
+        pytest.skip(f"needs TensorRT and CUDA runtime headers: {exc}")
+    return headers
+
+
+CREATORS = ["--creator", "TestScale:1:trtplug_test", "--creator", "TestScale:2:trtplug_test_v2",
+            "--creator", "TestRules:1:trtplug_test_v2"]
+
+
+@pytest.mark.trt_headers
+def test_reload_balances_registrations(fake_driver, tensorrt_headers):
+    program = stress_build.build_stress_program_with_registry(tensorrt_headers, native_build.SANITIZE)
+    v1 = stress_build.build_tensorrt_fixture_library(tensorrt_headers, native_build.SANITIZE, unloadable=True)
+    v2 = stress_build.build_tensorrt_fixture_library(tensorrt_headers, native_build.SANITIZE, version=2,
+                                                     unloadable=True)
+    run = run_stress(program, ["reload", *_fixture_target(v1), "--cycles", 100, "--require-unload",
+                               "--side", f"{v2},TestScale:2,37x45;45,2", *CREATORS],
+                     driver=fake_driver, env=SANITIZER_ENV)
+    assert run.returncode == 0, run.describe()
+    _clean(run)
+    cycles = run.where("cycle")
+    assert len(cycles) == 100
+    for c in cycles:  # TestScale, TestNeeds, TestRules of the first; TestScale v2, TestRules of the second
+        assert (c["registered_loaded"], c["registered_after_unload"]) == (5, 0), c
+        assert (c["modules_loaded"], c["modules_after_unload"]) == (2, 0), c
+
+
+@pytest.mark.trt_headers
+def test_threads_with_creators_under_thread_sanitizer(fake_driver, tensorrt_headers):
+    program = stress_build.build_stress_program_with_registry(tensorrt_headers, native_build.THREAD_SANITIZE)
+    lib = stress_build.build_tensorrt_fixture_library(tensorrt_headers, native_build.THREAD_SANITIZE)
+    run = run_stress(program, ["threads", *_fixture_target(lib), "--inputs2", "8x3,3", "--creator",
+                               "TestScale:1:trtplug_test"], driver=fake_driver, env=SANITIZER_ENV)
+    assert run.returncode == 0, run.describe()
+    _clean(run)
+    s = run.summary
+    assert s["ok"] and s["compared"] == 8000 and s["creator_cycles"] == s["churn_cycles"] > 0, s
