@@ -4,6 +4,7 @@
 // by TRTPLUG_REAL_LIBCUDA (default libcuda.so.1).
 //
 //   trtplug_driver_modules_live()  modules loaded (cuModuleLoadDataEx) and not yet unloaded
+//   trtplug_driver_runs_kernels()  what the driver behind says (the fake one: 0), else 1
 //
 // The same counter is exported by tests/native/fake_libcuda.cpp, so a test program reads it the
 // same way on a machine with a GPU and without.
@@ -107,6 +108,13 @@ extern "C" __attribute__((visibility("default"))) CUresult cuModuleUnload(Handle
     const CUresult r = fn ? fn(m) : kNotFound;
     if (r == 0) g_modules_live.fetch_sub(1);
     return r;
+}
+
+// 0 in front of the fake driver (whose kernels never run), 1 in front of a real one.
+extern "C" __attribute__((visibility("default"))) int trtplug_driver_runs_kernels() {
+    using Fn = int (*)();
+    static const Fn fn = real<Fn>("trtplug_driver_runs_kernels");
+    return fn ? fn() : 1;
 }
 
 extern "C" __attribute__((visibility("default"))) long long trtplug_driver_modules_live() {

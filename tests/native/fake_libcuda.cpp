@@ -60,7 +60,7 @@ constexpr size_t kHeader = 16;
 }  // namespace
 
 // Tells a test program that kernels do not run here (their outputs are never written).
-extern "C" __attribute__((visibility("default"))) int trtplug_fake_driver() { return 1; }
+extern "C" __attribute__((visibility("default"))) int trtplug_driver_runs_kernels() { return 0; }
 
 extern "C" __attribute__((visibility("default"))) long long trtplug_driver_modules_live() {
     return g_modules_live.load();

@@ -4,7 +4,10 @@ compiled in, with the same sanitizers as the program), the fake CUDA driver and 
 that stands between the core and a real driver.
 
 `sanitizers`: None (plain), native_build.SANITIZE (address + undefined) or THREAD_SANITIZE.
-`unloadable`: a library that dlclose really unloads (NO_GNU_UNIQUE).
+`unloadable`: linked as `trtplug compile` links a library, with its exports map, which keeps
+libstdc++'s symbols local. Without it the library exports libstdc++'s STB_GNU_UNIQUE symbols (the
+static locals of inline templates: std::to_string's digit table, std::make_shared's tag), and glibc
+never unloads a library that defines one: dlclose would leave it loaded, its destructors unrun.
 """
 from __future__ import annotations
 
@@ -13,23 +16,34 @@ import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from native_build import STRICT, TESTS_DIR, _key, build, build_dir, core_sources, fixture_sources
+from native_build import (STRICT, TESTS_DIR, _headers_digest, _key, _object, build, build_dir, core_sources,
+                          fixture_sources)
 from trtplug.native.compiler import CompileJob, find_cxx, run_compile
 
-# g++ marks the static locals of libstdc++'s inline templates (std::to_string's digit table, the tag
-# of std::make_shared) STB_GNU_UNIQUE, and glibc never unloads a library that defines one: dlclose
-# leaves it loaded, its destructors unrun. The reload test builds its libraries without them to see
-# the core's own unload path (module cache, registrations); see docs/reliability.md.
-NO_GNU_UNIQUE = ("-fno-gnu-unique",)
+def _exports_map_flag() -> str:
+    from trtplug.native.project import EXPORTS_MAP
+
+    return f"-Wl,--version-script={EXPORTS_MAP}"
 
 
 def _build(name: str, sources: list[Path], sanitizers: tuple | None, shared: bool, unloadable: bool = False) -> Path:
-    """Without `unloadable`, objects are compiled with the flags of native_build's unit tests, so the
-    core's objects are shared with theirs."""
-    flags = (NO_GNU_UNIQUE if unloadable else ()) + (sanitizers or ())
-    if not flags:
+    """Objects are compiled with the flags of native_build's unit tests, so the core's objects are
+    shared with theirs; `unloadable` changes only the link."""
+    if not unloadable:
+        if sanitizers:
+            return build(name, sources, sanitize=True, sanitizers=sanitizers, shared=shared)
         return build(name, sources, sanitize=False, shared=shared)
-    return build(name, sources, sanitize=True, sanitizers=flags, shared=shared)
+    flags = STRICT + (sanitizers or ())
+    headers = _headers_digest()
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
+        objects = list(pool.map(lambda src: _object(src, flags, headers), sources))
+    link_flags = (*(sanitizers or ()), _exports_map_flag())
+    out = build_dir() / f"{name}-{_key(*[o.name for o in objects], flags, link_flags)}.so"
+    if not out.exists():
+        tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
+        run_compile(CompileJob(sources=objects, output=tmp, shared=True, extra_flags=link_flags, optimize="-O1"))
+        tmp.replace(out)
+    return out
 
 
 def _suffix(sanitizers: tuple | None, unloadable: bool = False) -> str:
@@ -93,7 +107,9 @@ def _trt_link(name: str, sources: list[Path], headers, sanitizers: tuple | None,
     from trtplug.native.assets import CORE_DIR, HARNESS_DIR, TENSORRT_DIR
     from trtplug.native.tensorrt_headers import find_cuda_include
 
-    flags = STRICT + (NO_GNU_UNIQUE if unloadable else ()) + (sanitizers or ())
+    flags = STRICT + (sanitizers or ())
+    if unloadable:
+        link_flags = (*link_flags, _exports_map_flag())
     include_dirs = [CORE_DIR, TENSORRT_DIR, HARNESS_DIR, TESTS_DIR]
     system_dirs = [Path(headers.include_dir), find_cuda_include()]
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:

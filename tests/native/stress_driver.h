@@ -75,7 +75,8 @@ struct Driver {
         get("cuMemcpyHtoD_v2", &cuMemcpyHtoD);
         get("cuMemcpyDtoH_v2", &cuMemcpyDtoH);
         get("cuMemsetD8_v2", &cuMemsetD8);
-        runs_kernels = dlsym(lib, "trtplug_fake_driver") == nullptr;
+        auto kernels = reinterpret_cast<int (*)()>(dlsym(lib, "trtplug_driver_runs_kernels"));
+        runs_kernels = kernels == nullptr || kernels() != 0;
         modules_live = reinterpret_cast<long long (*)()>(dlsym(lib, "trtplug_driver_modules_live"));
         return ok;
     }

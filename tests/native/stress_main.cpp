@@ -264,6 +264,7 @@ int run_threads(const Device& d, const Args& a) {
     std::atomic<long> mismatches{0}, failures{0}, churn_cycles{0}, clones_swapped{0}, creator_cycles{0};
     const std::vector<CreatorRef> creators = creator_refs(a);
     std::atomic<int> running{n_threads};
+    std::atomic<bool> churning{false};  // the workers start once the churn thread does
     std::vector<std::string> first_error(static_cast<size_t>(n_threads) + 1);
     std::vector<std::thread> threads;
     for (int i = 0; i < n_threads; ++i) {
@@ -271,6 +272,7 @@ int run_threads(const Device& d, const Args& a) {
             d.driver.cuCtxSetCurrent(d.context);
             Handle stream = nullptr;
             d.driver.cuStreamCreate(&stream, 0);
+            while (!churning.load()) std::this_thread::yield();
             void* mine = clone();
             for (long e = 0; e < enqueues && mine; ++e) {
                 const int k = static_cast<int>(e % 2);
@@ -302,7 +304,8 @@ int run_threads(const Device& d, const Args& a) {
         d.driver.cuCtxSetCurrent(d.context);
         Handle stream = nullptr;
         d.driver.cuStreamCreate(&stream, 0);
-        while (running.load() > 0) {
+        churning = true;
+        do {
             void* fresh = base.lib.instance_create(index, nullptr, 0, nullptr, 0);
             const Bytes bytes = fresh ? base.lib.serialized(fresh) : Bytes{};
             void* copy = bytes.empty() ? nullptr : base.lib.instance_create(index, bytes.data(), bytes.size(), nullptr, 0);
@@ -323,7 +326,7 @@ int run_threads(const Device& d, const Args& a) {
                 }
             }
             ++churn_cycles;
-        }
+        } while (running.load() > 0);
         d.driver.cuStreamDestroy(stream);
     });
     for (std::thread& th : threads) th.join();
