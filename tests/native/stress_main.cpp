@@ -300,6 +300,7 @@ int run_threads(const Device& d, const Args& a) {
             --running;
         });
     }
+    Call churn_call(d.driver, base.lib, base.instance, t.shapes, t.n_outputs, 0);  // buffers of its own
     threads.emplace_back([&] {  // churn: create, clone, enqueue, destroy while the workers run
         d.driver.cuCtxSetCurrent(d.context);
         Handle stream = nullptr;
@@ -310,7 +311,7 @@ int run_threads(const Device& d, const Args& a) {
             const Bytes bytes = fresh ? base.lib.serialized(fresh) : Bytes{};
             void* copy = bytes.empty() ? nullptr : base.lib.instance_create(index, bytes.data(), bytes.size(), nullptr, 0);
             std::string error;
-            if (!copy || calls[0]->enqueue(copy, stream, &error) != 0 || d.driver.cuStreamSynchronize(stream) != 0) {
+            if (!copy || churn_call.enqueue(copy, stream, &error) != 0 || d.driver.cuStreamSynchronize(stream) != 0) {
                 ++failures;
                 if (first_error.back().empty()) first_error.back() = "churn: " + (copy ? error : "no clone");
             }
