@@ -112,8 +112,18 @@ def _trt_link(name: str, sources: list[Path], headers, sanitizers: tuple | None,
         link_flags = (*link_flags, _exports_map_flag())
     include_dirs = [CORE_DIR, TENSORRT_DIR, HARNESS_DIR, TESTS_DIR]
     system_dirs = [Path(headers.include_dir), find_cuda_include()]
+    plain_headers = _headers_digest()
+    plain = set(core_sources()) | {TESTS_DIR / "fixture_plugins.cpp", TESTS_DIR / "fixture_plugins_v2.cpp",
+                                   TESTS_DIR / "stress_main.cpp"}
+
+    def compile_one(source: Path) -> Path:
+        # What needs no TensorRT header shares its objects with native_build's (the core's unit tests).
+        if source in plain:
+            return _object(source, flags, plain_headers)
+        return _trt_object(source, include_dirs, system_dirs, flags)
+
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 2)) as pool:
-        objects = list(pool.map(lambda s: _trt_object(s, include_dirs, system_dirs, flags), sources))
+        objects = list(pool.map(compile_one, sources))
     suffix = ".so" if shared else ""
     out = build_dir() / f"{name}-trt{headers.major}-{_key(*[o.name for o in objects], flags, link_flags, shared)}{suffix}"
     if not out.exists():
