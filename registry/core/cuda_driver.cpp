@@ -3,6 +3,7 @@
 
 #include <dlfcn.h>
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -28,7 +29,7 @@ bool resolve(void* lib, const char* name, Fn* fn) {
 }
 
 Loaded* load() {
-    // Never freed: the module cache may call into the driver while the library unloads.
+    // Freed by release_driver, after the module cache's last call into the driver at unload.
     Loaded* l = new (std::nothrow) Loaded();
     if (!l) return nullptr;
     const char* override_path = std::getenv("TRTPLUG_LIBCUDA");
@@ -100,8 +101,10 @@ Loaded* load() {
     return l;
 }
 
+std::atomic<Loaded*> g_loaded{nullptr};  // what release_driver frees
+
 Loaded* loaded() {
-    static Loaded* l = load();  // C++11 guarantees one thread-safe initialization
+    static Loaded* l = g_loaded = load();  // C++11 guarantees one thread-safe initialization
     return l;
 }
 
@@ -119,6 +122,8 @@ const Api* driver(Error* err) {
     }
     return &l->api;
 }
+
+void release_driver() noexcept { delete g_loaded.exchange(nullptr); }
 
 bool driver_library_version(int32_t* version) {
     Loaded* l = loaded();

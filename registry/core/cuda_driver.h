@@ -111,6 +111,11 @@ const Api* driver(Error* err);
 // True when libcuda.so.1 and its symbols loaded (even if cuInit failed); sets *version.
 bool driver_library_version(int32_t* version);
 
+// Frees what driver() loaded (not the libcuda handle: the process's CUDA contexts need the driver).
+// Called once, by the module cache as the library unloads, after its last driver call: without it
+// every dlopen/dlclose cycle of a trtplug library would leave its copy behind.
+void release_driver() noexcept;
+
 // "CUDA_ERROR_X (n): description" for a CUresult.
 std::string result_text(const Api* api, Result r);
 

@@ -217,7 +217,10 @@ Status load_module(const cu::Api* api, const ModuleDesc& desc, cu::Module* out, 
 
 class ModuleCache {
 public:
-    ~ModuleCache() { unload_all(); }
+    ~ModuleCache() {
+        unload_all();
+        cu::release_driver();  // the cache made the library's last driver call
+    }
 
     std::shared_ptr<ModuleEntry> entry(const Key& key) {
         {

@@ -177,6 +177,7 @@ const PluginDesc kRules = {
 
 }  // namespace fixture
 
+#ifndef FIXTURE_LIBRARY_ELSEWHERE  // fixture_plugins_v2.cpp makes another library of these plugins
 namespace trtplug {
 
 const LibraryDesc& library() {
@@ -187,3 +188,4 @@ const LibraryDesc& library() {
 }
 
 }  // namespace trtplug
+#endif
