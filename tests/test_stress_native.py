@@ -96,6 +96,21 @@ def test_reload_keeps_host_memory_flat(fake_driver):
     assert growth(cycles, "rss_kb", skip=10) <= 64, [c["rss_kb"] for c in cycles]
 
 
+def test_library_from_the_bundled_toolchain_unloads_cleanly(fake_driver):
+    """What `trtplug compile` builds by default (libc++ linked in) must unload at dlclose like a g++
+    library: its static destructors run then, not at exit after its code is unmapped (a crash at exit,
+    seen as a non-zero status here)."""
+    program = stress_build.build_stress_program()
+    lib = stress_build.build_fixture_library_bundled()
+    run = run_stress(program, ["reload", *_fixture_target(lib), "--cycles", 20, "--require-unload"], driver=fake_driver)
+    assert run.returncode == 0, run.describe()
+    cycles = run.where("cycle")
+    assert len(cycles) == 20
+    for c in cycles:
+        assert c["error"] == "" and c["unloaded"] == [True], c
+        assert c["modules_loaded"] >= 1 and c["modules_after_unload"] == 0, c
+
+
 def test_two_versions_are_told_apart(fake_driver):
     program = stress_build.build_stress_program()
     v1 = stress_build.build_fixture_library()

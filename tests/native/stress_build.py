@@ -68,6 +68,24 @@ def build_fixture_library_v2(sanitizers: tuple | None = None, unloadable: bool =
                   [*core_sources(), TESTS_DIR / "fixture_plugins_v2.cpp"], sanitizers, shared=True, unloadable=unloadable)
 
 
+def build_fixture_library_bundled() -> Path:
+    """libfixture_plugins.so as `trtplug compile` links a library: the bundled clang/libc++ (glibc 2.17),
+    the exports map; nothing of it shared with the g++ builds above."""
+    from trtplug.native.assets import CORE_DIR
+    from trtplug.native.toolchain import choose_toolchain
+
+    toolchain = choose_toolchain("bundled")
+    sources = fixture_sources()
+    key = _key(*[src.read_bytes() for src in sources], _headers_digest(), toolchain.identity(), _exports_map_flag())
+    out = build_dir() / f"libfixture_plugins_bundled-{key}.so"
+    if not out.exists():
+        tmp = out.with_name(out.name + f".{os.getpid()}.tmp")
+        run_compile(CompileJob(sources=sources, output=tmp, shared=True, include_dirs=[CORE_DIR, TESTS_DIR],
+                               extra_flags=[_exports_map_flag()], toolchain=toolchain))
+        tmp.replace(out)
+    return out
+
+
 def build_fault_library(sanitizers: tuple | None = None, unloadable: bool = False) -> Path:
     """libfault_plugins.so: Scale2d (healthy), BadPtx, NoImage, Trap, HugeWorkspace."""
     return _build("libfault_plugins" + _suffix(sanitizers, unloadable), [*core_sources(), TESTS_DIR / "fault_plugins.cpp"],
