@@ -159,7 +159,7 @@ def build_stress_program_with_registry(headers, sanitizers: tuple | None = None)
     return _trt_link("trtplug_stress_registry" + _suffix(sanitizers),
                      [TESTS_DIR / "stress_main.cpp", TESTS_DIR / "stress_registry.cpp", HARNESS_DIR / "harness_nvinfer.cpp"],
                      headers, sanitizers, shared=False, unloadable=False,
-                     link_flags=(f"-Wl,--dynamic-list={HARNESS_DIR / 'harness_exports.list'}",))
+                     link_flags=("-rdynamic", f"-Wl,--version-script={HARNESS_DIR / 'harness_exports.map'}"))
 
 
 def build_tensorrt_fixture_library(headers, sanitizers: tuple | None = None, *, version: int = 1,

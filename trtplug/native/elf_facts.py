@@ -8,12 +8,14 @@ libraries it names.
 from __future__ import annotations
 
 import re
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import LoadError
 
 ELF_MACHINES = {"EM_X86_64": "x86_64", "EM_AARCH64": "aarch64"}
+E_MACHINE = {62: "x86_64", 183: "aarch64"}
 _VERSIONED = re.compile(r"^(GLIBC|GLIBCXX)_(\d+(?:\.\d+)*)$")
 
 
@@ -55,6 +57,20 @@ def read_elf_facts(path: str | Path) -> ElfFacts:
     except (OSError, ELFError) as exc:
         raise LoadError(f"{path}: not a readable ELF file ({exc})") from exc
     return ElfFacts(machine, newest.get("GLIBC"), newest.get("GLIBCXX"), tuple(needed))
+
+
+def read_elf_machine(path: str | Path) -> str:
+    """The machine an ELF file is for, from its header alone: what deciding how to run a program needs,
+    without pyelftools (absent where only built files are copied to run)."""
+    try:
+        with open(path, "rb") as stream:
+            header = stream.read(20)
+    except OSError as exc:
+        raise LoadError(f"{path}: cannot read it ({exc.strerror or exc})") from exc
+    if len(header) < 20 or header[:4] != b"\x7fELF" or header[5] not in (1, 2):
+        raise LoadError(f"{path}: not an ELF file")
+    (machine,) = struct.unpack_from("<H" if header[5] == 1 else ">H", header, 18)
+    return E_MACHINE.get(machine, f"e_machine {machine}")
 
 
 def _dotted(version: tuple[int, ...]) -> str:

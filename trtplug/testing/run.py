@@ -81,10 +81,10 @@ def build_harness(tensorrt_headers, *, toolchain=None, cuda_include: Path | None
 def program_runner(program: str | Path) -> list[str]:
     """What runs `program` here: nothing for one of this machine, qemu's user-mode emulator for another
     (an aarch64 harness on an x86_64 machine runs the CPU steps; the GPU steps need a Jetson)."""
-    from ..native.elf_facts import read_elf_facts
+    from ..native.elf_facts import read_elf_machine
     from ..native.toolchain import MACHINES, host_arch
 
-    machine = read_elf_facts(program).machine
+    machine = read_elf_machine(program)
     if machine == host_arch():
         return []
     known = MACHINES.get(machine)
