@@ -36,16 +36,15 @@ DEFAULT_GLIBC = (2, 17)
 @dataclass(frozen=True)
 class Machine:
     arch: str                       # as in the GNU triple
-    elf_machine: int                # e_machine of its ELF files
     default_cuda_archs: tuple[int, ...] | None  # cubins built by default (None: every released one)
     qemu: str | None                # the user-mode emulator that runs its programs elsewhere
     qemu_sysroot: str | None        # where Debian's cross libc for it lives (qemu -L)
 
 
 MACHINES = {
-    "x86_64": Machine("x86_64", 62, None, "qemu-x86_64", None),
+    "x86_64": Machine("x86_64", None, "qemu-x86_64", None),
     # Jetson: Xavier is sm_72, Orin sm_87 (Thor, sm_110, runs the PTX).
-    "aarch64": Machine("aarch64", 183, (72, 87), "qemu-aarch64", "/usr/aarch64-linux-gnu"),
+    "aarch64": Machine("aarch64", (72, 87), "qemu-aarch64", "/usr/aarch64-linux-gnu"),
 }
 ALIASES = {"amd64": "x86_64", "arm64": "aarch64"}
 TRIPLE = re.compile(r"^(?P<arch>[a-z0-9_]+)(?:-(?:unknown-)?linux-gnu(?:\.(?P<glibc>\d+\.\d+))?)?$")
