@@ -29,7 +29,7 @@ def fuzz_command(target: Target, *, runs: int | None, max_total_time: int | None
     artifacts = build_dir() / "artifacts" / target.name
     artifacts.mkdir(parents=True, exist_ok=True)
     options = [f"-artifact_prefix={artifacts}/", f"-max_len={MAX_LEN}", "-timeout=20", "-rss_limit_mb=4096",
-               "-print_final_stats=1"]
+               "-print_final_stats=1", *target.options]
     if replay:
         seeds = sorted(str(p) for p in target.corpus.iterdir() if p.is_file())
         return [*program, *options, "-runs=1", *seeds] if target.python else [*program, *options, *seeds]

@@ -27,6 +27,7 @@ class Target:
     defines: tuple = ()
     needs_tensorrt: bool = False
     python: bool = False
+    options: tuple = ()  # extra libFuzzer options
 
     @property
     def corpus(self) -> Path:
@@ -58,7 +59,9 @@ TARGETS = {t.name: t for t in (
            include_dirs=(CORE_DIR, TENSORRT_DIR, TRT_TESTS_DIR, HERE), needs_tensorrt=True),
     Target("ds_parsers", "every built-in DeepStream output parser on arbitrary layers, dims, dtypes and buffers",
            sources=(DEEPSTREAM_DIR / "trtplug_ds_parsers.cpp", HERE / "fuzz_ds_parsers.cpp"),
-           include_dirs=(DEEPSTREAM_DIR, HERE), defines=("TRTPLUG_DS_VERSION=910",)),
+           include_dirs=(DEEPSTREAM_DIR, HERE), defines=("TRTPLUG_DS_VERSION=910",),
+           # a refused layer is one stderr line per call; sanitizer reports still come through
+           options=("-close_fd_mask=2",)),
     Target("checker", "the nvinfer config checker (trtplug deepstream check) on arbitrary config text",
            python=True),
 )}
