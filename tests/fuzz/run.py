@@ -23,7 +23,8 @@ from .targets import HERE, TARGETS, Target
 MAX_LEN = 4096
 
 
-def fuzz_command(target: Target, *, runs: int | None, max_total_time: int | None, replay: bool) -> list[str]:
+def fuzz_command(target: Target, *, runs: int | None, max_total_time: int | None, replay: bool,
+                 work: Path | None = None) -> list[str]:
     """The command line that runs `target` (a libFuzzer program or the atheris script)."""
     program = ([sys.executable, str(HERE / "fuzz_checker.py")] if target.python else [str(build_target(target))])
     artifacts = build_dir() / "artifacts" / target.name
@@ -32,8 +33,8 @@ def fuzz_command(target: Target, *, runs: int | None, max_total_time: int | None
                "-print_final_stats=1", *target.options]
     if replay:
         seeds = sorted(str(p) for p in target.corpus.iterdir() if p.is_file())
-        return [*program, *options, "-runs=1", *seeds] if target.python else [*program, *options, *seeds]
-    work = build_dir() / "corpus" / target.name
+        return [*program, *options, *seeds]
+    work = work or build_dir() / "corpus" / target.name
     work.mkdir(parents=True, exist_ok=True)
     if runs is not None:
         options.append(f"-runs={runs}")
@@ -42,8 +43,9 @@ def fuzz_command(target: Target, *, runs: int | None, max_total_time: int | None
     return [*program, *options, str(work), str(target.corpus)]
 
 
-def run_target(target: Target, *, runs=None, max_total_time=None, replay=False, capture=False):
-    cmd = fuzz_command(target, runs=runs, max_total_time=max_total_time, replay=replay)
+def run_target(target: Target, *, runs=None, max_total_time=None, replay=False, capture=False, work=None):
+    """Runs `target` (see the module's help); `work`: the folder new inputs go to."""
+    cmd = fuzz_command(target, runs=runs, max_total_time=max_total_time, replay=replay, work=work)
     env = dict(os.environ, ASAN_OPTIONS=os.environ.get("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=1"),
                UBSAN_OPTIONS=os.environ.get("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1"))
     return subprocess.run(cmd, env=env, capture_output=capture, text=True)
