@@ -25,6 +25,16 @@ def test_regression_only_newline_ends_a_line(tmp_path, inside):
     assert unknown == {f"gpu-i{inside}d": 2, "bogus-key": 4}, problems
 
 
+@pytest.mark.parametrize("path", ["m" * 5000 + ".onnx", "/" + "d" * 300 + "/model.onnx"])
+def test_regression_a_path_the_system_refuses_is_a_missing_path(tmp_path, path):
+    # Found by fuzzing: Path.exists() raises OSError (ENAMETOOLONG) for a name or a component longer
+    # than the system allows; the checker let it escape instead of reporting the path as missing.
+    config = tmp_path / "config_infer.txt"
+    config.write_bytes(f"[property]\nnetwork-type=0\nnum-detected-classes=1\nonnx-file={path}\n".encode())
+    problems = check_config(config, "9.1", open_library=False)
+    assert any(p.key == "onnx-file" and p.line == 4 for p in problems), problems
+
+
 def test_seeds_and_regressions_pass():
     replay_seeds("checker")
 

@@ -52,8 +52,8 @@ class ConfigDoc:
 
     def path_exists(self, value: str, *, file: bool = False) -> bool:
         """Whether the path value (resolved) names an existing file or folder (a file with
-        file=True). A name the system refuses (too long, a NUL byte) exists no more than it does
-        for nvinfer, which cannot open it either."""
+        file=True). A name the system refuses (too long) exists no more than it does for
+        nvinfer, which cannot open it either."""
         try:
             p = self.resolve(value)
             return p.is_file() if file else p.exists()
