@@ -177,15 +177,18 @@ template <class Object>
 void check_objects(const std::vector<Object>& out, size_t from, const NvDsInferNetworkInfo& net, unsigned classes) {
     for (size_t i = from; i < out.size(); ++i) {
         const Object& o = out[i];
-        FUZZ_CHECK(o.classId < classes, "an object of a class nvinfer does not have", "");
+        char text[160];
+        std::snprintf(text, sizeof text, "(class %u, left %g, top %g, width %g, height %g, confidence %g)", o.classId,
+                      o.left, o.top, o.width, o.height, o.detectionConfidence);
+        FUZZ_CHECK(o.classId < classes, "an object of a class nvinfer does not have", text);
         FUZZ_CHECK(finite(o.left) && finite(o.top) && finite(o.width) && finite(o.height) && finite(o.detectionConfidence),
-                   "an object with a NaN or infinite value", "");
-        FUZZ_CHECK(o.width >= 0 && o.height >= 0, "an object with a negative size", "");
+                   "an object with a NaN or infinite value", text);
+        FUZZ_CHECK(o.width >= 0 && o.height >= 0, "an object with a negative size", text);
         if (net.width > 0 && net.height > 0) {
             const float tolerance = 1e-3f * static_cast<float>(net.width + net.height);
             FUZZ_CHECK(o.left >= 0 && o.top >= 0 && o.left + o.width <= static_cast<float>(net.width - 1) + tolerance &&
                            o.top + o.height <= static_cast<float>(net.height - 1) + tolerance,
-                       "a box outside the frame", "");
+                       "a box outside the frame", text);
         }
     }
 }
