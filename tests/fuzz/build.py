@@ -35,9 +35,10 @@ def build_dir() -> Path:
 def find_clang() -> str:
     """clang++ able to link a libFuzzer program with AddressSanitizer and UBSan; raises
     FuzzBuildUnavailable naming what is missing."""
-    clang = os.environ.get("TRTPLUG_FUZZ_CLANG") or shutil.which("clang++")
+    clang = shutil.which(os.environ.get("TRTPLUG_FUZZ_CLANG") or "clang++")
     if not clang:
-        raise FuzzBuildUnavailable("clang++ not found (Debian: apt-get install clang)")
+        raise FuzzBuildUnavailable(f"{os.environ.get('TRTPLUG_FUZZ_CLANG') or 'clang++'} not found "
+                                   "(Debian: apt-get install clang; or set TRTPLUG_FUZZ_CLANG)")
     probe_dir = Path(tempfile.mkdtemp(prefix="trtplug-fuzz-probe-"))
     try:
         src = probe_dir / "probe.cpp"
