@@ -35,6 +35,17 @@ def test_regression_a_path_the_system_refuses_is_a_missing_path(tmp_path, path):
     assert any(p.key == "onnx-file" and p.line == 4 for p in problems), problems
 
 
+@pytest.mark.parametrize("value", ["1\x1c", "1\x1f", "\u0663"])
+def test_regression_an_integer_is_ascii_digits_and_spaces(tmp_path, value):
+    # Found by fuzzing: the integer check used Python's \s and \d, which also match \x1c..\x1f and
+    # non-ASCII digits; int() then raised ValueError ("1\x1c") or read a value nvinfer's strtol
+    # refuses ("\u0663", ARABIC-INDIC DIGIT THREE).
+    config = tmp_path / "config_infer.txt"
+    config.write_bytes(f"[property]\nbatch-size={value}\n".encode())
+    problems = check_config(config, "9.1", open_library=False)
+    assert any(p.key == "batch-size" and p.line == 2 and "is not an integer" in p.message for p in problems), problems
+
+
 def test_seeds_and_regressions_pass():
     replay_seeds("checker")
 

@@ -119,13 +119,16 @@ def read_config(path) -> ConfigDoc:
 # Values, as g_key_file_get_integer / _boolean / _double / _string_list parse them.
 # Each returns (value, None) or (None, message).
 
-_INT = re.compile(r"^\s*[+-]?\d+\s*$")
+# strtol in the C locale, as GKeyFile reads integers: ASCII spaces and digits only (Python's \s
+# and \d also match \x1c..\x1f and non-ASCII digits, which int() then refuses or reads).
+_ASCII_SPACE = " \t\n\v\f\r"
+_INT = re.compile(r"^[ \t\n\v\f\r]*[+-]?[0-9]+[ \t\n\v\f\r]*$")
 
 
 def parse_int(text: str):
     if not _INT.match(text):
         return None, f"{text!r} is not an integer"
-    v = int(text)
+    v = int(text.strip(_ASCII_SPACE))
     if not -(2 ** 31) <= v < 2 ** 31:
         return None, f"{text!r} does not fit in a 32-bit integer"
     return v, None
