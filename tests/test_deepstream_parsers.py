@@ -138,6 +138,19 @@ def test_yolo_normalized_sigmoid_named_layer(lib):
     assert (o["width"], o["height"]) == (pytest.approx(64), pytest.approx(96))
 
 
+def test_regression_objectness_times_score_overflow_is_skipped(lib):
+    # Found by fuzzing (tests/fuzz/corpus/ds_parsers/regression-objectness-times-score-overflows):
+    # objectness and class score each finite, their product infinite, passed every threshold and
+    # reached nvinfer as an object of confidence inf.
+    rows = np.array([[100, 120, 40, 60, 1e20, 1e20, 0.1, 0.1],
+                     [300, 200, 20, 20, 0.9, 0.9, 0.1, 0.1]], np.float32)
+    res = tds.emulate_parser(lib, yolo_name("NxC", "cxcywh", True), "bbox", {"output": rows}, network=NET,
+                             num_classes=3, pre_cluster_thresholds=0.3)
+    assert res.ok, res.stderr
+    assert [(o["classId"], round(o["confidence"], 2)) for o in res.objects] == [(0, 0.81)]
+    assert "candidate 0: objectness 1e+20 times class score 1e+20 overflows" in res.stderr
+
+
 def test_yolo_max_candidates_and_parser_nms(lib):
     rows = np.array([[10, 10, 110, 110, 0.9], [12, 12, 112, 112, 0.8], [300, 300, 400, 400, 0.7]], np.float32)
     top2 = tds.emulate_parser(lib, "YoloTop2", "bbox", {"output": rows}, network=NET, num_classes=1)

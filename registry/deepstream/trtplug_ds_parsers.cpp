@@ -503,6 +503,11 @@ bool dense_candidates(const DenseParams& p, const DenseLayout& L, const NvDsInfe
             continue;
         }
         const float score = obj * best_score;
+        if (!std::isfinite(score)) {  // finite factors can overflow: 1e20 * 1e20 is inf
+            nonfinite.add("layer '%s' candidate %zu: objectness %g times class score %g overflows", L.v.name(), r,
+                          static_cast<double>(obj), static_cast<double>(best_score));
+            continue;
+        }
         if (!(score >= class_threshold(dp, best, p.default_threshold))) continue;
         Candidate c{best, score, 0, 0, 0, 0, r};
         bool nf = false;

@@ -50,11 +50,31 @@ class ConfigDoc:
         p = Path(value)
         return p if p.is_absolute() else self.base_dir / p
 
+    def path_exists(self, value: str, *, file: bool = False) -> bool:
+        """Whether the path value (resolved) names an existing file or folder (a file with
+        file=True). A name the system refuses (too long) exists no more than it does for
+        nvinfer, which cannot open it either."""
+        try:
+            p = self.resolve(value)
+            return p.is_file() if file else p.exists()
+        except (OSError, ValueError):
+            return False
+
+
+def config_lines(text: str) -> list:
+    """The lines of a config as GKeyFile splits them: at "\n" only, a "\r" before it dropped.
+    Other characters str.splitlines breaks at (\v, \f, \x1c..\x1e, \x85, \u2028, a lone \r)
+    stay inside their line, as they do for nvinfer."""
+    lines = text.split("\n")
+    if lines[-1] == "":
+        lines.pop()
+    return [line[:-1] if line.endswith("\r") else line for line in lines]
+
 
 def parse_config_text(text: str, path: Path | None = None) -> ConfigDoc:
     doc = ConfigDoc(path=path)
     current: Group | None = None
-    for lineno, raw in enumerate(text.splitlines(), start=1):
+    for lineno, raw in enumerate(config_lines(text), start=1):
         line = raw.lstrip()
         if not line or line.startswith("#"):
             continue
@@ -91,20 +111,24 @@ def parse_config_text(text: str, path: Path | None = None) -> ConfigDoc:
 
 def read_config(path) -> ConfigDoc:
     p = Path(path)
-    return parse_config_text(p.read_text(encoding="utf-8", errors="replace"), p.resolve())
+    # Bytes decoded without newline translation: GKeyFile does not read a lone "\r" as a line end.
+    return parse_config_text(p.read_bytes().decode("utf-8", errors="replace"), p.resolve())
 
 
 # ----------------------------------------------------------------------------------------------
 # Values, as g_key_file_get_integer / _boolean / _double / _string_list parse them.
 # Each returns (value, None) or (None, message).
 
-_INT = re.compile(r"^\s*[+-]?\d+\s*$")
+# strtol in the C locale, as GKeyFile reads integers: ASCII spaces and digits only (Python's \s
+# and \d also match \x1c..\x1f and non-ASCII digits, which int() then refuses or reads).
+_ASCII_SPACE = " \t\n\v\f\r"
+_INT = re.compile(r"^[ \t\n\v\f\r]*[+-]?[0-9]+[ \t\n\v\f\r]*$")
 
 
 def parse_int(text: str):
     if not _INT.match(text):
         return None, f"{text!r} is not an integer"
-    v = int(text)
+    v = int(text.strip(_ASCII_SPACE))
     if not -(2 ** 31) <= v < 2 ** 31:
         return None, f"{text!r} does not fit in a 32-bit integer"
     return v, None

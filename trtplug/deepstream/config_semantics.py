@@ -50,7 +50,7 @@ def path_entry_ok(c: ConfigFindings, key) -> bool | None:
     e, v = c.entry(key), c.prop(key)
     if e is None or v is None:
         return None
-    return c.doc.resolve(v).exists()
+    return c.doc.path_exists(v)
 
 def check_paths(c: ConfigFindings):
     has_model = _model_sources(c)
@@ -59,7 +59,7 @@ def check_paths(c: ConfigFindings):
             continue
         e = c.entry(key)
         resolved = c.doc.resolve(c.prop(key))
-        if resolved.exists():
+        if c.doc.path_exists(c.prop(key)):
             continue
         rel = "" if Path(c.prop(key)).is_absolute() else f" (relative to the config file: {resolved})"
         if key == "model-engine-file" and has_model:
@@ -157,9 +157,13 @@ def check_combinations(c: ConfigFindings, nt: int, num_classes: int) -> bool:
                 c.add(WARNING, "conflict", f"[{g.name}] sets both threshold and pre-cluster-threshold; "
                       "threshold is ignored", c.doc.get(g.name, "threshold"))
     labels = c.prop("labelfile-path")
-    if labels and nt in (0, 3) and num_classes and c.doc.resolve(labels).is_file():
-        lines = [l for l in c.doc.resolve(labels).read_text(encoding="utf-8", errors="replace").splitlines() if l.strip()]
-        if len(lines) != num_classes:
+    if labels and nt in (0, 3) and num_classes and c.doc.path_exists(labels, file=True):
+        try:
+            text = c.doc.resolve(labels).read_text(encoding="utf-8", errors="replace")
+        except OSError:  # unreadable: nvinfer says so when it loads the labels
+            text = None
+        lines = [l for l in text.splitlines() if l.strip()] if text is not None else []
+        if text is not None and len(lines) != num_classes:
             c.add(WARNING, "labels-count", f"labelfile-path has {len(lines)} labels but num-detected-classes="
                   f"{num_classes}", e("labelfile-path"))
     return lib_may_build
@@ -168,7 +172,7 @@ def check_combinations(c: ConfigFindings, nt: int, num_classes: int) -> bool:
 def check_library(c: ConfigFindings, nt: int, num_classes: int, lib_may_build: bool):
     """Opens custom-lib-path as nvinfer would and checks the functions the config names."""
     lib = c.prop("custom-lib-path")
-    if lib is None or not c.doc.resolve(lib).exists():
+    if lib is None or not c.doc.path_exists(lib):
         return
     from .probe import probe_library  # builds the probe tool on first use
 
