@@ -46,6 +46,22 @@ def test_regression_an_integer_is_ascii_digits_and_spaces(tmp_path, value):
     assert any(p.key == "batch-size" and p.line == 2 and "is not an integer" in p.message for p in problems), problems
 
 
+@pytest.mark.parametrize("key, value, message", [
+    ("batch-size", "\x1f1", "is not an integer"),
+    ("net-scale-factor", "1_0", "is not a number"),
+    ("net-scale-factor", "\u0663.5", "is not a number"),
+    ("maintain-aspect-ratio", "\x85true", "is not a boolean"),
+])
+def test_regression_only_ascii_spaces_are_stripped_and_only_ascii_digits_read(tmp_path, key, value, message):
+    # Left open by the first fuzzing run: lines, keys and values were stripped with Python's
+    # Unicode-aware strip, and numbers read with float(), so "\x1f1" was batch-size 1 and "1_0" the
+    # number 10 where nvinfer (GKeyFile, g_ascii_strtod) refuses both.
+    config = tmp_path / "config_infer.txt"
+    config.write_bytes(f"[property]\n{key}={value}\n".encode())
+    problems = check_config(config, "9.1", open_library=False)
+    assert any(p.key == key and p.line == 2 and message in p.message for p in problems), problems
+
+
 def test_seeds_and_regressions_pass():
     replay_seeds("checker")
 

@@ -61,6 +61,11 @@ class ConfigDoc:
             return False
 
 
+# What GKeyFile strips around lines, keys and values (g_ascii_isspace): Python's str.strip() also
+# strips \x1c..\x1f, \x85 and other Unicode spaces, which stay part of the text for nvinfer.
+_ASCII_SPACE = " \t\n\v\f\r"
+
+
 def config_lines(text: str) -> list:
     """The lines of a config as GKeyFile splits them: at "\n" only, a "\r" before it dropped.
     Other characters str.splitlines breaks at (\v, \f, \x1c..\x1e, \x85, \u2028, a lone \r)
@@ -75,11 +80,11 @@ def parse_config_text(text: str, path: Path | None = None) -> ConfigDoc:
     doc = ConfigDoc(path=path)
     current: Group | None = None
     for lineno, raw in enumerate(config_lines(text), start=1):
-        line = raw.lstrip()
+        line = raw.lstrip(_ASCII_SPACE)
         if not line or line.startswith("#"):
             continue
         if line.startswith("["):
-            stripped = line.rstrip()
+            stripped = line.rstrip(_ASCII_SPACE)
             if not stripped.endswith("]") or "]" in stripped[1:-1] or len(stripped) < 3:
                 doc.syntax_errors.append((lineno, f"invalid group header {stripped!r}"))
                 continue
@@ -94,10 +99,10 @@ def parse_config_text(text: str, path: Path | None = None) -> ConfigDoc:
             continue
         if "=" not in line:
             doc.syntax_errors.append(
-                (lineno, f"line {raw.strip()!r} is not a key=value pair, a [group] or a # comment"))
+                (lineno, f"line {raw.strip(_ASCII_SPACE)!r} is not a key=value pair, a [group] or a # comment"))
             continue
         key, value = line.split("=", 1)
-        key = key.rstrip()
+        key = key.rstrip(_ASCII_SPACE)
         if not key or any(c in key for c in "[]"):
             if not re.match(r"^[^\[\]]+\[[^\[\]]+\]$", key):  # key[locale] is allowed
                 doc.syntax_errors.append((lineno, f"invalid key {key!r}"))
@@ -105,7 +110,7 @@ def parse_config_text(text: str, path: Path | None = None) -> ConfigDoc:
         if current is None:
             doc.syntax_errors.append((lineno, f"key {key!r} appears before any [group]"))
             continue
-        current.entries.append(Entry(key, value.lstrip(), lineno))
+        current.entries.append(Entry(key, value.lstrip(_ASCII_SPACE), lineno))
     return doc
 
 
@@ -121,7 +126,6 @@ def read_config(path) -> ConfigDoc:
 
 # strtol in the C locale, as GKeyFile reads integers: ASCII spaces and digits only (Python's \s
 # and \d also match \x1c..\x1f and non-ASCII digits, which int() then refuses or reads).
-_ASCII_SPACE = " \t\n\v\f\r"
 _INT = re.compile(r"^[ \t\n\v\f\r]*[+-]?[0-9]+[ \t\n\v\f\r]*$")
 
 
@@ -135,7 +139,7 @@ def parse_int(text: str):
 
 
 def parse_bool(text: str):
-    t = text.strip()
+    t = text.strip(_ASCII_SPACE)
     if t in ("true", "1"):
         return True, None
     if t in ("false", "0"):
@@ -143,12 +147,15 @@ def parse_bool(text: str):
     return None, f"{text!r} is not a boolean (nvinfer accepts true, false, 1 or 0)"
 
 
+# g_ascii_strtod's decimal form: ASCII digits only (float() also reads "1_0" and non-ASCII digits).
+_DOUBLE = re.compile(r"^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$")
+
+
 def parse_double(text: str):
-    t = text.strip()
-    try:
-        v = float(t)
-    except ValueError:
+    t = text.strip(_ASCII_SPACE)
+    if not _DOUBLE.match(t):
         return None, f"{text!r} is not a number"
+    v = float(t)
     if not math.isfinite(v):
         return None, f"{text!r} is not a finite number"
     return v, None
@@ -169,7 +176,7 @@ def split_list(text: str) -> list:
         else:
             cur += c
         i += 1
-    if cur.strip() or not items:
+    if cur.strip(_ASCII_SPACE) or not items:
         items.append(cur)
     return items
 
