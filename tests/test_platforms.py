@@ -136,3 +136,40 @@ def test_foreign_harness_without_qemu_says_what_to_install(tmp_path, monkeypatch
     from trtplug.errors import TrtPlugError
     with pytest.raises(TrtPlugError, match="program for aarch64 machines.*install qemu-user"):
         harness_run.program_runner(aarch64_program)
+
+
+CUSTOM_PARSER_CPP = """
+#include "nvdsinfer_custom_impl.h"
+extern "C" __attribute__((visibility("default")))
+bool MyParse(std::vector<NvDsInferLayerInfo> const&, NvDsInferNetworkInfo const&,
+             NvDsInferParseDetectionParams const&, std::vector<NvDsInferObjectDetectionInfo>& objects) {
+    objects.push_back(NvDsInferObjectDetectionInfo{});
+    return true;
+}
+CHECK_CUSTOM_PARSE_FUNC_PROTOTYPE(MyParse)
+"""
+CUSTOM_PARSER_PY = """
+from pathlib import Path
+import trtplug.deepstream as tds
+mine = tds.CustomSource(Path(__file__).parent / "mine.cpp", functions={"MyParse": "bbox"})
+"""
+
+
+@pytest.mark.slow
+def test_a_users_own_nvinfer_code_is_built_with_libstdcxx(tmp_path):
+    """Hand-written parser C++ fills nvinfer's std::vector with its own std:: calls: the library is
+    built with the system toolchain (libstdc++) unless one is chosen, and the bundled one refuses it."""
+    if not shutil.which("g++"):
+        pytest.skip("g++ not installed")
+    (tmp_path / "mine.cpp").write_text(CUSTOM_PARSER_CPP)
+    (tmp_path / "parsers.py").write_text(CUSTOM_PARSER_PY)
+    run = trtplug("compile", tmp_path / "parsers.py", "-o", tmp_path / "out", "--no-tensorrt")
+    assert run.returncode == 0, run.stderr
+    assert "libstdc++.so.6" in read_elf_facts(tmp_path / "out" / "libparsers_plugins.so").needed
+    refused = trtplug("compile", tmp_path / "parsers.py", "-o", tmp_path / "out2", "--no-tensorrt",
+                      "--toolchain", "bundled")
+    assert refused.returncode == 1
+    assert "must be built with libstdc++, as nvinfer is" in refused.stderr and "--toolchain system" in refused.stderr
+    elsewhere = trtplug("compile", tmp_path / "parsers.py", "-o", tmp_path / "out3", "--no-tensorrt",
+                        "--target", "aarch64-linux-gnu")
+    assert elsewhere.returncode == 1 and "CustomSource parser" in elsewhere.stderr

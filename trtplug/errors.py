@@ -27,8 +27,12 @@ class BuildError(TrtPlugError):
         if command:
             text += "\n  command: " + " ".join(str(c) for c in command)
         if output:
-            tail = "\n".join(output.strip().splitlines()[-40:])
-            text += "\n  compiler output (tail):\n" + "\n".join("    " + l for l in tail.splitlines())
+            lines = output.strip().splitlines()
+            # The first error is the cause; later ones often follow from it and may push it out of the tail.
+            first = next((l for l in lines if "error:" in l), None)
+            if first is not None and first not in lines[-40:]:
+                text += "\n  first error: " + first.strip()
+            text += "\n  compiler output (tail):\n" + "\n".join("    " + l for l in lines[-40:])
         super().__init__(text)
 
 
