@@ -62,7 +62,7 @@ def asan_lib():
 def test_bundled_library_fills_nvinfer_containers_with_nvinfers_allocator(asan_lib):
     """The ASan emulator frees what a parser added with operator delete, as nvinfer does: memory from
     any other allocator (libc++'s own, or malloc) would be reported as an alloc-dealloc mismatch."""
-    lib = tds.build_parser_library(PARSERS, name="test_parsers_bundled_asan", toolchain=choose_toolchain("bundled"))
+    lib = tds.build_parser_library(PARSERS, name="test_parsers_bundled", toolchain=choose_toolchain("bundled"))
     logits = np.array([3.0, 2.0, 1.0], np.float32)
     res = tds.emulate_parser(lib, "ClsLongLabels", "classifier", {"attrs": logits}, classifier_threshold=0.5,
                              sanitize=True, calls=3)

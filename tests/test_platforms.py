@@ -63,17 +63,17 @@ def test_default_build_loads_on_glibc_2_17_with_no_cxx_runtime_needed(tmp_path):
 def test_aarch64_library_for_jetson_and_its_lifecycle_under_qemu(tmp_path):
     qemu_aarch64_or_skip()
     include = tensorrt10_include()
-    run = trtplug("compile", *KERNELS, "-o", tmp_path / "lib", "--name", "jetson", "--target", "aarch64-linux-gnu",
+    run = trtplug("compile", *KERNELS, "-o", tmp_path / "build" / "lib", "--target", "aarch64-linux-gnu",
                   "--tensorrt-include", include)
     assert run.returncode == 0, run.stderr
-    library = tmp_path / "lib" / "libjetson.so"
+    [library] = (tmp_path / "build" / "lib").glob("lib*.so")  # the one `trtplug test -o build` makes again
     facts = read_elf_facts(library)
     assert facts.machine == "aarch64" and facts.glibc <= (2, 31), facts
     assert facts.glibcxx is None, facts
-    info = json.loads((tmp_path / "lib" / "jetson.json").read_text())
+    info = json.loads(library.with_name(library.name[3:-3] + ".json").read_text())
     assert info["archs"] == [72, 87] and info["ptx"]["target"] == "sm_72"  # Xavier, Orin; PTX for both
 
-    shown = trtplug("inspect", library)  # not loadable here: read from the ELF file and jetson.json
+    shown = trtplug("inspect", library)  # not loadable here: read from the ELF file and <name>.json
     assert shown.returncode == 0, shown.stderr
     assert "loads on: aarch64 Linux, glibc >= 2.17 (not loadable here" in shown.stdout
     assert "cubin for sm_72, sm_87" in shown.stdout
