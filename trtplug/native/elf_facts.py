@@ -14,14 +14,13 @@ from pathlib import Path
 
 from ..errors import LoadError
 
-ELF_MACHINES = {"EM_X86_64": "x86_64", "EM_AARCH64": "aarch64"}
 E_MACHINE = {62: "x86_64", 183: "aarch64"}
 _VERSIONED = re.compile(r"^(GLIBC|GLIBCXX)_(\d+(?:\.\d+)*)$")
 
 
 @dataclass(frozen=True)
 class ElfFacts:
-    machine: str                          # "x86_64", "aarch64", or the ELF e_machine name
+    machine: str                          # "x86_64", "aarch64", or "e_machine N"
     glibc: tuple[int, ...] | None         # the newest GLIBC_x.y symbol version it needs
     glibcxx: tuple[int, ...] | None       # the newest GLIBCXX_ version (a dynamically linked libstdc++)
     needed: tuple[str, ...]               # DT_NEEDED
@@ -41,7 +40,6 @@ def read_elf_facts(path: str | Path) -> ElfFacts:
     try:
         with open(path, "rb") as stream:
             elf = ELFFile(stream)
-            machine = ELF_MACHINES.get(elf["e_machine"], str(elf["e_machine"]))
             newest: dict[str, tuple[int, ...]] = {}
             needed: list[str] = []
             for section in elf.iter_sections():
@@ -56,7 +54,7 @@ def read_elf_facts(path: str | Path) -> ElfFacts:
                     needed += [tag.needed for tag in section.iter_tags() if tag.entry.d_tag == "DT_NEEDED"]
     except (OSError, ELFError) as exc:
         raise LoadError(f"{path}: not a readable ELF file ({exc})") from exc
-    return ElfFacts(machine, newest.get("GLIBC"), newest.get("GLIBCXX"), tuple(needed))
+    return ElfFacts(read_elf_machine(path), newest.get("GLIBC"), newest.get("GLIBCXX"), tuple(needed))
 
 
 def read_elf_machine(path: str | Path) -> str:

@@ -14,12 +14,11 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
 import threading
-from functools import lru_cache
 from pathlib import Path
 
 from .compiler import CompileJob, run_compile
+from .toolchain import compiler_identity
 
 FORMAT = 1
 
@@ -28,17 +27,6 @@ def default_cache_dir() -> Path:
     """$TRTPLUG_CACHE_DIR/objects, else ~/.cache/trtplug/objects."""
     env = os.environ.get("TRTPLUG_CACHE_DIR")
     return (Path(env) if env else Path.home() / ".cache" / "trtplug") / "objects"
-
-
-@lru_cache(maxsize=None)
-def _compiler_identity(compiler: tuple[str, ...]) -> str:
-    path = shutil.which(compiler[0]) or compiler[0]
-    try:
-        version = subprocess.run([path, *compiler[1:], "--version"], capture_output=True, text=True,
-                                 check=False).stdout
-    except OSError:
-        version = ""
-    return f"{path}\n{version}"
 
 
 def _file_hash(path: Path) -> str | None:
@@ -51,7 +39,7 @@ def _file_hash(path: Path) -> str | None:
 def _key(job: CompileJob) -> str:
     [source] = job.sources
     command = [part for part in job.command() if part != str(job.output)]
-    digest = hashlib.sha256(f"trtplug-object {FORMAT}\n{_compiler_identity(tuple(job.compiler()))}\n".encode())
+    digest = hashlib.sha256(f"trtplug-object {FORMAT}\n{compiler_identity(tuple(job.compiler()))}\n".encode())
     digest.update("\0".join(command).encode())
     digest.update(b"\0" + Path(source).read_bytes())
     return digest.hexdigest()

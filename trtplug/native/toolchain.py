@@ -112,7 +112,7 @@ class Toolchain:
 
     def identity(self) -> str:
         """What changes the objects it makes: the compiler, its version and the target (cache keys)."""
-        return f"{' '.join(self.compiler())}\n{_version_text(tuple(self.compiler()))}"
+        return compiler_identity(tuple(self.compiler()))
 
     def describe(self) -> str:
         if self.name == "system":
@@ -159,8 +159,12 @@ def find_system_cxx() -> str:
 
 
 @lru_cache(maxsize=None)
-def _version_text(command: tuple[str, ...]) -> str:
+def compiler_identity(command: tuple[str, ...]) -> str:
+    """The compiler's command prefix (its path resolved) and what `--version` says, for cache keys."""
+    path = shutil.which(command[0]) or command[0]
     try:
-        return subprocess.run([*command, "--version"], capture_output=True, text=True, check=False).stdout
+        version = subprocess.run([path, *command[1:], "--version"], capture_output=True, text=True,
+                                 check=False).stdout
     except OSError:
-        return ""
+        version = ""
+    return f"{path} {' '.join(command[1:])}\n{version}"
